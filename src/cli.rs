@@ -1,0 +1,210 @@
+//! The command line, defined once. Every flag lives here so that `--help`, the man page and the shell
+//! completions are generated from the same definitions; commands receive these raw values and build
+//! their own rich objects from them.
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pgtune",
+    version,
+    about = "Tunes and maintains PostgreSQL: settings advice, health checks and maintenance",
+    long_about = "pgtune compares a PostgreSQL server with recommendations for its hardware and workload, \
+                  reports on its health, and runs safe maintenance. Connection options follow psql and libpq: \
+                  flags, then a conninfo string or URI, then the service file, then PG* environment variables.",
+    disable_help_flag = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Print help
+    #[arg(long, action = ArgAction::Help, global = true, help_heading = "Options")]
+    help: Option<bool>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what the server is and what this session may do: version, privileges, recovery,
+    /// paths, extensions, settings pending restart, database size
+    Info,
+    /// Print a shell completion script to stdout
+    Completions {
+        /// The shell to generate completions for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout, or write one page per command into a directory
+    Man {
+        /// Write pgtune.1 and pgtune-<command>.1 into this directory instead of printing pgtune.1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
+}
+
+/// Connection options, spelt as psql spells them.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Connection options")]
+pub struct ConnArgs {
+    /// Database server host or socket directory (a comma-separated list tries each in turn)
+    #[arg(short = 'h', long = "host", global = true, value_name = "HOSTNAME")]
+    pub host: Option<String>,
+
+    /// Database server port (a comma-separated list pairs with the hosts)
+    #[arg(short = 'p', long = "port", global = true, value_name = "PORT")]
+    pub port: Option<String>,
+
+    /// Database user name
+    #[arg(short = 'U', long = "username", global = true, value_name = "USERNAME")]
+    pub username: Option<String>,
+
+    /// Database name, a key=value conninfo string, or a postgres:// / postgresql:// URI
+    #[arg(short = 'd', long = "dbname", global = true, value_name = "DBNAME")]
+    pub dbname: Option<String>,
+
+    /// Never prompt for a password
+    #[arg(
+        short = 'w',
+        long = "no-password",
+        global = true,
+        conflicts_with = "password"
+    )]
+    pub no_password: bool,
+
+    /// Prompt for a password before connecting (needs a terminal)
+    #[arg(short = 'W', long = "password", global = true)]
+    pub password: bool,
+}
+
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Output options")]
+pub struct OutputArgs {
+    /// Output format; each command lists the ones it supports
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Never colour the output (colour is also off when NO_COLOR is set or stdout is not a terminal)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Print only errors on stderr
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Log more on stderr (-v: progress of each step, -vv: every query)
+    #[arg(short = 'v', long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Every output format any command knows; a command accepts the subset it can render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable tables
+    Table,
+    /// Machine-readable JSON on stdout, with a "schema_version" field
+    Json,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Parses argv. Usage errors become one line on stderr and exit code 3; `--help` and `--version`
+/// print and exit 0.
+pub fn parse() -> Result<Cli, std::process::ExitCode> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse() {
+        Ok(cli) => Ok(cli),
+        Err(err) => match err.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = err.print();
+                Err(std::process::ExitCode::from(
+                    if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        crate::outcome::EXIT_COULD_NOT_RUN
+                    } else {
+                        0
+                    },
+                ))
+            }
+            _ => {
+                eprintln!(
+                    "pgtune: {}",
+                    one_line_usage_error(&err.render().to_string())
+                );
+                Err(std::process::ExitCode::from(
+                    crate::outcome::EXIT_COULD_NOT_RUN,
+                ))
+            }
+        },
+    }
+}
+
+/// clap renders an error over several lines (error, tips, usage); we keep the error and its tips on
+/// one line so scripts and humans both see exactly what was wrong.
+fn one_line_usage_error(rendered: &str) -> String {
+    let mut parts = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix("error: ") {
+            parts.push(rest.to_string());
+        } else if let Some(rest) = line.strip_prefix("tip: ") {
+            parts.push(rest.to_string());
+        }
+    }
+    if parts.is_empty() {
+        return rendered
+            .lines()
+            .next()
+            .unwrap_or("invalid usage")
+            .to_string();
+    }
+    format!("{} (see 'pgtune --help')", parts.join("; "))
+}
+
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_are_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn usage_error_is_one_line() {
+        let err = Cli::try_parse_from(["pgtune", "info", "--fromat", "json"]).unwrap_err();
+        let line = one_line_usage_error(&err.render().to_string());
+        assert!(!line.contains('\n'));
+        assert!(line.contains("--fromat"), "{line}");
+        assert!(line.contains("--format"), "{line}");
+    }
+
+    #[test]
+    fn psql_spelling_of_connection_flags() {
+        let cli = Cli::try_parse_from([
+            "pgtune", "info", "-h", "db1", "-p", "5433", "-U", "alice", "-d", "app",
+        ])
+        .unwrap();
+        assert_eq!(cli.conn.host.as_deref(), Some("db1"));
+        assert_eq!(cli.conn.port.as_deref(), Some("5433"));
+        assert_eq!(cli.conn.username.as_deref(), Some("alice"));
+        assert_eq!(cli.conn.dbname.as_deref(), Some("app"));
+    }
+}

@@ -1,0 +1,45 @@
+//! `pgtune info`: what the server is and what this session may do. The smallest command that proves
+//! the whole path: flags, connection, embedded SQL, a report, two renderers, an exit code.
+
+use std::io::Write;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::{Cli, Format};
+use crate::db::{self, info::*, ConnectOptions};
+use crate::outcome::Status;
+use crate::render;
+
+#[derive(Debug, Serialize)]
+pub struct InfoReport {
+    /// How the connection reached the server, e.g. `socket "/tmp/.s.PGSQL.5432"`.
+    pub connected_to: String,
+    pub server: ServerFacts,
+    pub extensions: Vec<Extension>,
+    pub pending_restart: Vec<PendingRestart>,
+}
+
+pub fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], "info")?;
+    let target = super::connect_target(cli)?;
+    let opts = ConnectOptions {
+        read_only: true,
+        prompt: super::prompt_mode(cli),
+        settings: db::read_only_settings(Duration::from_secs(10)),
+    };
+    let report = db::runtime()?.block_on(async {
+        let db = db::connect(&target, &opts).await?;
+        anyhow::Ok(InfoReport {
+            server: server(&db).await?,
+            extensions: extensions(&db).await?,
+            pending_restart: pending_restart(&db).await?,
+            connected_to: db.server.clone(),
+        })
+    })?;
+    match format {
+        Format::Json => render::json("info", &report, out)?,
+        _ => render::info::table_report(&report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(Status::Ok)
+}

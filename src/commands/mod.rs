@@ -1,0 +1,41 @@
+//! One module per command. Each turns raw flags into its inputs, does its work, hands a plain report to
+//! the renderers and returns the worst status it found; it never decides exit codes itself.
+
+mod completions;
+pub mod info;
+
+use std::io::Write;
+
+use crate::cli::{Cli, Command};
+use crate::conninfo::{self, Target};
+use crate::db::Prompt;
+use crate::outcome::Status;
+
+pub fn run(cli: &Cli) -> anyhow::Result<Status> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let status = match &cli.command {
+        Command::Info => info::run(cli, &mut out)?,
+        Command::Completions { shell } => completions::completions(*shell, &mut out)?,
+        Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
+    };
+    out.flush()?;
+    Ok(status)
+}
+
+/// The connection target from the flags and this process's environment.
+fn connect_target(cli: &Cli) -> anyhow::Result<Target> {
+    Ok(conninfo::resolve(
+        &cli.conn,
+        &conninfo::Env::from_process(),
+    )?)
+}
+
+/// psql's -w / -W.
+fn prompt_mode(cli: &Cli) -> Prompt {
+    match (cli.conn.no_password, cli.conn.password) {
+        (true, _) => Prompt::Never,
+        (false, true) => Prompt::Always,
+        (false, false) => Prompt::IfNeeded,
+    }
+}

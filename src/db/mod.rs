@@ -1,0 +1,349 @@
+//! The database layer: the only code that touches tokio-postgres. It connects to a resolved
+//! `conninfo::Target` the way libpq would (each host in turn, `.pgpass` per host, sslmode semantics,
+//! a password prompt only on a terminal), and runs the SQL files embedded from `sql/`, turning rows
+//! into the plain structs the commands work with.
+
+mod error;
+pub mod info;
+mod tls;
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{Client, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+pub use error::ConnectError;
+use error::PasswordSource;
+
+use crate::conninfo::{self, HostKind, HostSpec, Secret, SslMode, Target};
+use crate::sql::Sql;
+
+/// When to ask for a password on the terminal (psql's -w / -W).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prompt {
+    Never,
+    /// When the server asks for a password that we do not have, and stdin is a terminal.
+    IfNeeded,
+    Always,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Read-only commands set this, and the server enforces it: the session starts with
+    /// `default_transaction_read_only = on`.
+    pub read_only: bool,
+    pub prompt: Prompt,
+    /// Session settings sent in the startup packet (no extra round trip), e.g. statement_timeout.
+    pub settings: Vec<(&'static str, String)>,
+}
+
+/// A connected session.
+pub struct Db {
+    client: Client,
+    /// How errors and logs name the server, e.g. `socket "/tmp/.s.PGSQL.5432"`.
+    pub server: String,
+}
+
+/// A single-threaded runtime: pgtune's concurrency is a handful of connections, not CPU work.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, ConnectError> {
+    let mut prompted: Option<Secret> = None;
+    if opts.prompt == Prompt::Always {
+        prompted = Some(ask_password(&target.user).map_err(one_attempt)?);
+    }
+    let tls = tls_connector(target).map_err(one_attempt)?;
+    let mut attempts = Vec::new();
+    for host in &target.hosts {
+        loop {
+            let (password, source) = password_for(target, host, prompted.as_ref());
+            match connect_host(target, host, password.as_ref(), &tls, opts).await {
+                Ok(client) => {
+                    return Ok(Db {
+                        client,
+                        server: host.describe(),
+                    })
+                }
+                Err((err, sslmode))
+                    if error::is_password_missing(&err)
+                        && prompted.is_none()
+                        && opts.prompt == Prompt::IfNeeded
+                        && std::io::stdin().is_terminal() =>
+                {
+                    tracing::debug!("{}", error::describe(host, &err, &source, sslmode.name()));
+                    prompted = Some(ask_password(&target.user).map_err(one_attempt)?);
+                }
+                Err((err, sslmode)) => {
+                    attempts.push(error::describe(host, &err, &source, sslmode.name()));
+                    break;
+                }
+            }
+        }
+    }
+    Err(ConnectError { attempts })
+}
+
+fn one_attempt(msg: String) -> ConnectError {
+    ConnectError {
+        attempts: vec![msg],
+    }
+}
+
+fn ask_password(user: &str) -> Result<Secret, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err("-W/--password needs a terminal to prompt on".into());
+    }
+    dialoguer::Password::new()
+        .with_prompt(format!("Password for user {user}"))
+        .allow_empty_password(true)
+        .interact()
+        .map(Secret::new)
+        .map_err(|e| format!("could not read the password: {e}"))
+}
+
+/// The password for one host: prompted, then given (conninfo, service, PGPASSWORD), then `.pgpass`.
+fn password_for(
+    target: &Target,
+    host: &HostSpec,
+    prompted: Option<&Secret>,
+) -> (Option<Secret>, PasswordSource) {
+    if let Some(p) = prompted {
+        return (Some(p.clone()), PasswordSource::Prompt);
+    }
+    if let Some(p) = &target.password {
+        return (Some(p.clone()), PasswordSource::Given);
+    }
+    if let Some(file) = &target.passfile {
+        if let Some(p) = conninfo::pgpass::lookup(
+            file,
+            &host.pgpass_host(),
+            host.port,
+            &target.dbname,
+            &target.user,
+        ) {
+            return (
+                Some(Secret::new(p)),
+                PasswordSource::PassFile(file.display().to_string()),
+            );
+        }
+    }
+    (None, PasswordSource::None)
+}
+
+/// None when TLS is never wanted (sslmode=disable), so a broken client key cannot stop a plain connection.
+fn tls_connector(target: &Target) -> Result<Option<MakeRustlsConnect>, String> {
+    if target.ssl.mode == SslMode::Disable {
+        return Ok(None);
+    }
+    let needs_tcp = target
+        .hosts
+        .iter()
+        .any(|h| matches!(h.host, HostKind::Tcp(_)));
+    if !needs_tcp {
+        return Ok(None);
+    }
+    tls::client_config(&target.ssl).map(|c| Some(MakeRustlsConnect::new(c)))
+}
+
+/// The sslmodes to try in turn for one host: `allow` tries plain first, then TLS; sockets never use TLS.
+fn ssl_attempts(target: &Target, host: &HostSpec) -> &'static [SslMode] {
+    if matches!(host.host, HostKind::Socket(_)) {
+        return &[SslMode::Disable];
+    }
+    match target.ssl.mode {
+        SslMode::Disable => &[SslMode::Disable],
+        SslMode::Allow => &[SslMode::Disable, SslMode::Require],
+        SslMode::Prefer => &[SslMode::Prefer],
+        SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => &[SslMode::Require],
+    }
+}
+
+async fn connect_host(
+    target: &Target,
+    host: &HostSpec,
+    password: Option<&Secret>,
+    tls: &Option<MakeRustlsConnect>,
+    opts: &ConnectOptions,
+) -> Result<Client, (tokio_postgres::Error, SslMode)> {
+    let modes = ssl_attempts(target, host);
+    let mut last = None;
+    for &mode in modes {
+        let cfg = config_for(target, host, password, mode, opts);
+        let result = match (mode, tls) {
+            (SslMode::Disable, _) | (_, None) => start(&cfg, tokio_postgres::NoTls).await,
+            (_, Some(tls)) => start(&cfg, tls.clone()).await,
+        };
+        match result {
+            Ok(client) => return Ok(client),
+            // Errors name the sslmode the user asked for, not the step of `allow` that failed.
+            Err(e) => last = Some((e, target.ssl.mode)),
+        }
+    }
+    Err(last.expect("at least one sslmode is always tried"))
+}
+
+fn config_for(
+    target: &Target,
+    host: &HostSpec,
+    password: Option<&Secret>,
+    mode: SslMode,
+    opts: &ConnectOptions,
+) -> tokio_postgres::Config {
+    let mut cfg = tokio_postgres::Config::new();
+    match &host.host {
+        HostKind::Socket(dir) => cfg.host_path(dir),
+        HostKind::Tcp(name) => cfg.host(name),
+    };
+    if let Some(addr) = host.hostaddr {
+        cfg.hostaddr(addr);
+    }
+    cfg.port(host.port)
+        .user(&target.user)
+        .dbname(&target.dbname)
+        .application_name(&target.application_name)
+        .ssl_mode(match mode {
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer | SslMode::Allow => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                tokio_postgres::config::SslMode::Require
+            }
+        })
+        .channel_binding(match target.channel_binding {
+            conninfo::ChannelBinding::Disable => tokio_postgres::config::ChannelBinding::Disable,
+            conninfo::ChannelBinding::Prefer => tokio_postgres::config::ChannelBinding::Prefer,
+            conninfo::ChannelBinding::Require => tokio_postgres::config::ChannelBinding::Require,
+        })
+        .target_session_attrs(match target.target_session_attrs {
+            conninfo::TargetSessionAttrs::Any => tokio_postgres::config::TargetSessionAttrs::Any,
+            conninfo::TargetSessionAttrs::ReadWrite => {
+                tokio_postgres::config::TargetSessionAttrs::ReadWrite
+            }
+            conninfo::TargetSessionAttrs::ReadOnly => {
+                tokio_postgres::config::TargetSessionAttrs::ReadOnly
+            }
+        });
+    if let Some(t) = target.connect_timeout {
+        cfg.connect_timeout(t);
+    }
+    if let Some(p) = password {
+        cfg.password(p.expose());
+    }
+    cfg.options(startup_options(target.options.as_deref(), opts));
+    cfg
+}
+
+/// The user's `options` (PGOPTIONS) followed by ours, so ours win for the settings we need.
+fn startup_options(user: Option<&str>, opts: &ConnectOptions) -> String {
+    let mut parts: Vec<String> = user.into_iter().map(str::to_string).collect();
+    if opts.read_only {
+        parts.push("-c default_transaction_read_only=on".into());
+    }
+    for (name, value) in &opts.settings {
+        // In the options string a backslash escapes the next character, spaces included.
+        let escaped: String = value
+            .chars()
+            .flat_map(|c| {
+                if c == ' ' || c == '\\' {
+                    vec!['\\', c]
+                } else {
+                    vec![c]
+                }
+            })
+            .collect();
+        parts.push(format!("-c {name}={escaped}"));
+    }
+    parts.join(" ")
+}
+
+async fn start<T>(cfg: &tokio_postgres::Config, tls: T) -> Result<Client, tokio_postgres::Error>
+where
+    T: MakeTlsConnect<Socket> + 'static,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let (client, connection) = cfg.connect(tls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!("connection closed: {e}");
+        }
+    });
+    Ok(client)
+}
+
+/// A query failure, naming the SQL file it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{sql} failed on {server}: {message}")]
+pub struct QueryError {
+    sql: &'static str,
+    server: String,
+    message: String,
+}
+
+impl Db {
+    pub async fn query(
+        &self,
+        sql: &Sql,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, QueryError> {
+        tracing::debug!("running {}", sql.name);
+        let started = std::time::Instant::now();
+        let rows = self
+            .client
+            .query(sql.text, params)
+            .await
+            .map_err(|e| self.query_error(sql, e))?;
+        tracing::trace!(
+            "{} returned {} rows in {:?}",
+            sql.name,
+            rows.len(),
+            started.elapsed()
+        );
+        Ok(rows)
+    }
+
+    pub async fn query_one(
+        &self,
+        sql: &Sql,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<tokio_postgres::Row, QueryError> {
+        let mut rows = self.query(sql, params).await?;
+        match rows.len() {
+            1 => Ok(rows.remove(0)),
+            n => Err(QueryError {
+                sql: sql.name,
+                server: self.server.clone(),
+                message: format!("expected one row, got {n}"),
+            }),
+        }
+    }
+
+    fn query_error(&self, sql: &Sql, e: tokio_postgres::Error) -> QueryError {
+        let message = match e.as_db_error() {
+            Some(db) => format!("{}: {}", db.severity(), db.message()),
+            None => e.to_string(),
+        };
+        QueryError {
+            sql: sql.name,
+            server: self.server.clone(),
+            message: message.split_whitespace().collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+/// Settings every read-only command's session starts with: never wait long on a lock, never run away.
+pub fn read_only_settings(statement_timeout: Duration) -> Vec<(&'static str, String)> {
+    vec![
+        ("lock_timeout", "1s".into()),
+        (
+            "statement_timeout",
+            format!("{}ms", statement_timeout.as_millis()),
+        ),
+    ]
+}

@@ -1,0 +1,65 @@
+//! pgtune: tunes and maintains PostgreSQL. `main` only parses the command line, dispatches to a
+//! command, and maps the result to the exit-code contract: 0 ok, 1 warnings, 2 critical findings or a
+//! failed step, 3 could not run. A closed stdout (`pgtune ... | head`) exits 0 quietly.
+
+mod cli;
+mod commands;
+mod conninfo;
+mod db;
+mod logging;
+mod outcome;
+mod render;
+mod sql;
+mod sys;
+mod units;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    install_panic_hook();
+    let cli = match cli::parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    logging::init(cli.output.quiet, cli.output.verbose);
+    match commands::run(&cli) {
+        Ok(status) => status.exit_code(),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("pgtune: {}", one_line(&format!("{err:#}")));
+            ExitCode::from(outcome::EXIT_COULD_NOT_RUN)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A bug must still honour the contract: one line on stderr and exit 3, no backtrace.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "pgtune: internal error: {}{at} (please report this)",
+            one_line(&msg)
+        );
+        std::process::exit(outcome::EXIT_COULD_NOT_RUN.into());
+    }));
+}

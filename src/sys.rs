@@ -1,0 +1,34 @@
+//! The few facts about this process that need libc: who we run as and where their home is.
+
+pub struct OsUser {
+    pub name: String,
+    pub home: std::path::PathBuf,
+}
+
+/// The effective user, from the password database (libpq's default user name).
+pub fn current_user() -> Option<OsUser> {
+    use std::ffi::CStr;
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes only into `pwd` and `buf`, whose sizes we pass; on success `result`
+    // points at `pwd` and its strings point into `buf`, which outlives their use below.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            libc::geteuid(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    // SAFETY: on success both fields are NUL-terminated strings inside `buf`.
+    let (name, home) = unsafe { (CStr::from_ptr(pwd.pw_name), CStr::from_ptr(pwd.pw_dir)) };
+    Some(OsUser {
+        name: name.to_string_lossy().into_owned(),
+        home: std::path::PathBuf::from(home.to_string_lossy().into_owned()),
+    })
+}

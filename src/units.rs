@@ -1,0 +1,56 @@
+//! Sizes and durations as people read them.
+
+use std::time::Duration;
+
+/// Bytes in 1024 multiples with PostgreSQL's unit names and one decimal when inexact: `7.3 MB`, `1 GB`.
+pub fn format_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 6] = ["bytes", "kB", "MB", "GB", "TB", "PB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value.fract() == 0.0 {
+        format!("{} {}", value as i64, UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// `3d 4h`, `2h 5m`, `4m 10s`, `12s`: the two largest units.
+pub fn format_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    let (days, hours, minutes, seconds) = (s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
+    match () {
+        _ if days > 0 => format!("{days}d {hours}h"),
+        _ if hours > 0 => format!("{hours}h {minutes}m"),
+        _ if minutes > 0 => format!("{minutes}m {seconds}s"),
+        _ => format!("{seconds}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes() {
+        for (n, s) in [
+            (0, "0 bytes"),
+            (1023, "1023 bytes"),
+            (1024, "1 kB"),
+            (7_700_000, "7.3 MB"),
+            (1 << 30, "1 GB"),
+        ] {
+            assert_eq!(format_bytes(n), s);
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(format_duration(Duration::from_secs(12)), "12s");
+        assert_eq!(format_duration(Duration::from_secs(250)), "4m 10s");
+        assert_eq!(format_duration(Duration::from_secs(90061)), "1d 1h");
+    }
+}

@@ -1,0 +1,72 @@
+//! The command-line contract that needs no server: usage errors, help, completions, man pages,
+//! broken pipes.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use crate::harness::{run, Run};
+
+fn pgtune(args: &[&str]) -> Run {
+    run(Command::new(env!("CARGO_BIN_EXE_pgtune"))
+        .args(args)
+        .stdin(Stdio::null()))
+}
+
+#[test]
+fn usage_errors_exit_3_with_one_line() {
+    for (args, needle) in [
+        (&["info", "--fromat", "json"][..], "--format"),
+        (&["info", "--format", "yaml"][..], "yaml"),
+        (&["frobnicate"][..], "frobnicate"),
+        (&["info", "-p"][..], "-p"),
+    ] {
+        pgtune(args).expect_one_line_error(needle);
+    }
+}
+
+#[test]
+fn help_lists_only_working_commands() {
+    let out = pgtune(&["--help"]).expect_code(0);
+    for cmd in ["info", "completions", "man"] {
+        assert!(out.stdout.contains(cmd), "{}", out.stdout);
+    }
+    assert!(out.stdout.contains("-h, --host"), "{}", out.stdout);
+    let out = pgtune(&["--version"]).expect_code(0);
+    assert!(out.stdout.starts_with("pgtune "));
+}
+
+#[test]
+fn completions_and_man_pages() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = pgtune(&["completions", shell]).expect_code(0);
+        assert!(out.stdout.contains("pgtune"), "{shell}");
+    }
+    let out = pgtune(&["man"]).expect_code(0);
+    assert!(out.stdout.starts_with(".ie"), "{}", &out.stdout[..40]);
+    let dir = tempfile::tempdir().unwrap();
+    pgtune(&["man", "--dir", dir.path().to_str().unwrap()]).expect_code(0);
+    for page in ["pgtune.1", "pgtune-info.1"] {
+        assert!(dir.path().join(page).exists(), "{page}");
+    }
+}
+
+#[test]
+fn broken_pipe_exits_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pgtune"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

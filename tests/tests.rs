@@ -1,0 +1,7 @@
+//! Integration tests: one binary over a small harness, so the shared PostgreSQL cluster starts once.
+
+mod harness;
+
+mod cli;
+mod connect;
+mod info;
