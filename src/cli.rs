@@ -13,6 +13,8 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
                   reports on its health, and runs safe maintenance. Connection options follow psql and libpq: \
                   flags, then a conninfo string or URI, then the service file, then PG* environment variables.",
     disable_help_flag = true,
+    // A later flag overrides an earlier one, so scripts can append to a base command line.
+    args_override_self = true,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -35,6 +37,9 @@ pub enum Command {
     /// Show what the server is and what this session may do: version, privileges, recovery,
     /// paths, extensions, settings pending restart, database size
     Info,
+    /// Generate postgresql.conf settings for a machine and workload (PGTune's values, and more);
+    /// needs no database, and checks the values against one when given a connection
+    Config(ConfigArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -47,6 +52,58 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArgs {
+    /// Total RAM, in PostgreSQL's units: 512MB, 16GB, 1TB, 2048kB [default: detected, container-aware]
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+
+    /// Number of CPUs [default: detected, container-aware]
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<String>,
+
+    /// Expected number of connections [default: the workload's typical count]
+    #[arg(long, value_name = "N")]
+    pub connections: Option<String>,
+
+    /// Workload type [default: the profile's, else web]
+    #[arg(long, value_enum)]
+    pub workload: Option<crate::tune::Workload>,
+
+    /// Storage type [default: ssd]
+    #[arg(long, value_enum)]
+    pub storage: Option<crate::tune::Storage>,
+
+    /// Total data size relative to RAM [default: from the server when connected, else ram-to-3x]
+    #[arg(long, value_enum)]
+    pub data_size: Option<crate::tune::DataSize>,
+
+    /// PostgreSQL major version, 10 to 18 [default: the server's, else pg_config's, else 18]
+    #[arg(long, value_name = "VERSION")]
+    pub pg_version: Option<String>,
+
+    /// Operating system of the server [default: the server's when connected, else this one's]
+    #[arg(long, value_enum)]
+    pub os: Option<crate::tune::Os>,
+
+    /// A built-in profile (web, oltp, dw, desktop, mixed, lunch-rush) or the path of a .toml file
+    /// [default: the workload's profile]
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
+    /// Write to FILE atomically (a temporary file renamed into place) instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Print exactly what PGTune prints for these inputs: its header, warnings and settings, nothing more
+    #[arg(long)]
+    pub pgtune_compat: bool,
+
+    /// Read the server named by the connection options or environment (implied by -h, -p, -U or -d)
+    #[arg(long)]
+    pub connect: bool,
 }
 
 /// Connection options, spelt as psql spells them.
@@ -83,6 +140,16 @@ pub struct ConnArgs {
     pub password: bool,
 }
 
+impl ConnArgs {
+    /// Whether any connection flag was given on the command line.
+    pub fn any_given(&self) -> bool {
+        self.host.is_some()
+            || self.port.is_some()
+            || self.username.is_some()
+            || self.dbname.is_some()
+    }
+}
+
 #[derive(Debug, Args, Default, Clone)]
 #[command(next_help_heading = "Output options")]
 pub struct OutputArgs {
@@ -110,6 +177,10 @@ pub enum Format {
     Table,
     /// Machine-readable JSON on stdout, with a "schema_version" field
     Json,
+    /// postgresql.conf lines (pgtune config)
+    Conf,
+    /// ALTER SYSTEM statements (pgtune config)
+    Sql,
 }
 
 impl Format {
@@ -117,6 +188,8 @@ impl Format {
         match self {
             Format::Table => "table",
             Format::Json => "json",
+            Format::Conf => "conf",
+            Format::Sql => "sql",
         }
     }
 }

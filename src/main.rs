@@ -6,11 +6,15 @@ mod cli;
 mod commands;
 mod conninfo;
 mod db;
+mod guc;
+mod host;
 mod logging;
 mod outcome;
+mod profile;
 mod render;
 mod sql;
 mod sys;
+mod tune;
 mod units;
 
 use std::process::ExitCode;

@@ -20,3 +20,5 @@ macro_rules! sql_file {
 pub const INFO_SERVER: Sql = sql_file!("info/server.sql");
 pub const INFO_EXTENSIONS: Sql = sql_file!("info/extensions.sql");
 pub const INFO_PENDING_RESTART: Sql = sql_file!("info/pending_restart.sql");
+pub const CONFIG_SERVER: Sql = sql_file!("config/server.sql");
+pub const CONFIG_SETTINGS: Sql = sql_file!("config/settings.sql");

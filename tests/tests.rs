@@ -3,5 +3,6 @@
 mod harness;
 
 mod cli;
+mod config;
 mod connect;
 mod info;

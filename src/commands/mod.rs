@@ -2,6 +2,7 @@
 //! the renderers and returns the worst status it found; it never decides exit codes itself.
 
 mod completions;
+pub mod config;
 pub mod info;
 
 use std::io::Write;
@@ -16,6 +17,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let status = match &cli.command {
         Command::Info => info::run(cli, &mut out)?,
+        Command::Config(args) => config::run(cli, args, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };

@@ -3,6 +3,7 @@
 //! a password prompt only on a terminal), and runs the SQL files embedded from `sql/`, turning rows
 //! into the plain structs the commands work with.
 
+pub mod config;
 mod error;
 pub mod info;
 mod tls;
@@ -44,6 +45,7 @@ pub struct Db {
     client: Client,
     /// How errors and logs name the server, e.g. `socket "/tmp/.s.PGSQL.5432"`.
     pub server: String,
+    host: HostSpec,
 }
 
 /// A single-threaded runtime: pgtune's concurrency is a handful of connections, not CPU work.
@@ -68,6 +70,7 @@ pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, Conne
                     return Ok(Db {
                         client,
                         server: host.describe(),
+                        host: host.clone(),
                     })
                 }
                 Err((err, sslmode))
@@ -287,6 +290,21 @@ pub struct QueryError {
 }
 
 impl Db {
+    /// Whether the server runs on this machine (Unix socket or loopback), so facts read here about
+    /// memory and CPUs are facts about it.
+    pub fn is_local(&self) -> bool {
+        let loopback = |s: &str| {
+            s == "localhost" || s.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback())
+        };
+        match &self.host.host {
+            HostKind::Socket(_) => true,
+            HostKind::Tcp(name) => self
+                .host
+                .hostaddr
+                .map_or_else(|| loopback(name), |a| a.is_loopback()),
+        }
+    }
+
     pub async fn query(
         &self,
         sql: &Sql,

@@ -1,6 +1,7 @@
 //! The render layer: the only code that knows comfy-table or JSON. Renderers are functions over a
 //! command's plain report that write to any `io::Write`, so tests render into a `Vec<u8>`.
 
+pub mod config;
 pub mod info;
 
 use std::io::{self, IsTerminal, Write};

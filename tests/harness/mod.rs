@@ -266,6 +266,57 @@ impl Cluster {
         }
     }
 
+    /// Restarts the server (for settings that need it) and waits until it accepts connections.
+    pub fn restart(&self) {
+        let log = self.root.join("server.log");
+        let out = pg_command(
+            &self.bindir.join("pg_ctl"),
+            &[
+                "-D",
+                self.data.to_str().unwrap(),
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "-t",
+                "60",
+                "restart",
+                "-m",
+                "fast",
+            ],
+        )
+        .current_dir(&self.root)
+        .stdout(Stdio::null())
+        .output()
+        .expect("run pg_ctl restart");
+        assert!(
+            out.status.success(),
+            "pg_ctl restart failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+
+    /// Runs SQL text through this cluster's psql as postgres, stopping at the first error.
+    pub fn psql(&self, dbname: &str, sql: &str) -> Output {
+        use std::io::Write as _;
+        let mut child = Command::new(self.bindir.join("psql"))
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
+            .arg(&self.socket_dir)
+            .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", dbname])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run psql");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sql.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// A fresh database for one test; `label` makes it recognisable in logs.
     pub fn create_db(&self, label: &str) -> TestDb<'_> {
         let name = format!("t{}_{}", COUNTER.fetch_add(1, Ordering::SeqCst), label);

@@ -1,0 +1,239 @@
+//! PostgreSQL setting values as the server reads them: numbers with memory or time units, and which
+//! settings only take effect after a restart. Pure; used by the tuning engine and to compare proposed
+//! values with a server's `pg_settings`.
+
+/// Bytes per memory unit, as PostgreSQL spells them (case-sensitive, 1024 multiples).
+const MEMORY_UNITS: &[(&str, f64)] = &[
+    ("B", 1.0),
+    ("kB", 1024.0),
+    ("MB", 1048576.0),
+    ("GB", 1073741824.0),
+    ("TB", 1099511627776.0),
+];
+
+/// Milliseconds per time unit.
+const TIME_UNITS: &[(&str, f64)] = &[
+    ("us", 0.001),
+    ("ms", 1.0),
+    ("s", 1000.0),
+    ("min", 60000.0),
+    ("h", 3600000.0),
+    ("d", 86400000.0),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Unit {
+    Bytes(f64),
+    Millis(f64),
+}
+
+fn unit(name: &str) -> Option<Unit> {
+    MEMORY_UNITS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, b)| Unit::Bytes(*b))
+        .or_else(|| {
+            TIME_UNITS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, m)| Unit::Millis(*m))
+        })
+}
+
+/// Splits `"16 GB"` into `(16.0, "GB")`; the unit may be empty.
+fn split_number(s: &str) -> Option<(f64, &str)> {
+    let s = s.trim();
+    let end = s
+        .char_indices()
+        .find(|(i, c)| !(c.is_ascii_digit() || *c == '.' || ((*c == '-' || *c == '+') && *i == 0)))
+        .map(|(i, _)| i)
+        .unwrap_or(s.len());
+    let number: f64 = s[..end].parse().ok()?;
+    Some((number, s[end..].trim()))
+}
+
+/// A pg_settings unit such as `8kB`, `kB`, `ms` or `min` as a multiple of a base unit.
+fn setting_unit(s: &str) -> Option<Unit> {
+    let (count, name) = match split_number(s) {
+        Some((n, name)) => (n, name),
+        None => (1.0, s.trim()),
+    };
+    match unit(name)? {
+        Unit::Bytes(b) => Some(Unit::Bytes(b * count)),
+        Unit::Millis(m) => Some(Unit::Millis(m * count)),
+    }
+}
+
+/// `value` (e.g. `16GB`, `1s`, `200`) in the units of a setting whose pg_settings unit is
+/// `setting_unit` (e.g. `8kB`), as PostgreSQL would read it. None when the value is not a number or
+/// its unit does not fit the setting.
+pub fn in_setting_units(value: &str, setting_unit_name: Option<&str>) -> Option<f64> {
+    let (number, suffix) = split_number(value)?;
+    if suffix.is_empty() {
+        return Some(number);
+    }
+    match (unit(suffix)?, setting_unit(setting_unit_name?)?) {
+        (Unit::Bytes(v), Unit::Bytes(s)) => Some(number * v / s),
+        (Unit::Millis(v), Unit::Millis(s)) => Some(number * v / s),
+        _ => None,
+    }
+}
+
+/// A memory size given on the command line (`512MB`, `16GB`, `1TB`, `2048kB`) in kB.
+pub fn parse_memory_kb(s: &str) -> Result<u64, String> {
+    let accepted = "a number with one of PostgreSQL's units kB, MB, GB or TB, e.g. 16GB";
+    let Some((number, suffix)) = split_number(s) else {
+        return Err(format!("expected {accepted}"));
+    };
+    if suffix.is_empty() {
+        return Err(format!("no unit given: expected {accepted}"));
+    }
+    let Some((_, bytes)) = MEMORY_UNITS.iter().find(|(n, _)| *n == suffix && *n != "B") else {
+        let hint = MEMORY_UNITS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(suffix))
+            .map(|(n, _)| {
+                format!(
+                    " (units are case-sensitive: did you mean {}{n}?)",
+                    s.trim().trim_end_matches(suffix).trim()
+                )
+            })
+            .unwrap_or_default();
+        return Err(format!(
+            "unknown unit \"{suffix}\"{hint}: expected {accepted}"
+        ));
+    };
+    if !(number.is_finite() && number > 0.0) {
+        return Err(format!("must be more than zero: expected {accepted}"));
+    }
+    Ok((number * bytes / 1024.0).floor() as u64)
+}
+
+/// Settings that take effect only after a server restart (context `postmaster`), for servers we
+/// cannot ask. Connected, the server's own `pg_settings.context` is used instead.
+pub fn needs_restart(name: &str, version: u32) -> bool {
+    match name {
+        "autovacuum_max_workers" => version < 18,
+        _ => RESTART_SETTINGS.contains(&name),
+    }
+}
+
+const RESTART_SETTINGS: &[&str] = &[
+    "archive_mode",
+    "autovacuum_worker_slots",
+    "cluster_name",
+    "dynamic_shared_memory_type",
+    "huge_page_size",
+    "huge_pages",
+    "io_max_concurrency",
+    "io_method",
+    "listen_addresses",
+    "max_connections",
+    "max_files_per_process",
+    "max_locks_per_transaction",
+    "max_pred_locks_per_transaction",
+    "max_prepared_transactions",
+    "max_replication_slots",
+    "max_wal_senders",
+    "max_worker_processes",
+    "min_dynamic_shared_memory",
+    "port",
+    "shared_buffers",
+    "shared_memory_type",
+    "shared_preload_libraries",
+    "superuser_reserved_connections",
+    "track_commit_timestamp",
+    "wal_buffers",
+    "wal_level",
+    "wal_log_hints",
+];
+
+/// Settings whose value is a list of library names, where each item is quoted on its own in SQL and
+/// replacing the list unloads whatever it held.
+pub const LIBRARY_LISTS: &[&str] = &[
+    "shared_preload_libraries",
+    "session_preload_libraries",
+    "local_preload_libraries",
+];
+
+pub fn is_list(name: &str) -> bool {
+    LIBRARY_LISTS.contains(&name)
+}
+
+/// A plausible setting name: lower-case letters, digits and underscores, with at most one dot for an
+/// extension's own settings (`pg_stat_statements.track`).
+pub fn is_valid_name(name: &str) -> bool {
+    let mut parts = name.split('.');
+    let valid_part = |p: &str| {
+        p.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    };
+    let first = parts.next().is_some_and(valid_part);
+    let rest: Vec<&str> = parts.collect();
+    first && rest.len() <= 1 && rest.iter().all(|p| valid_part(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_in_setting_units() {
+        let cases: &[(&str, Option<&str>, Option<f64>)] = &[
+            ("16GB", Some("8kB"), Some(2097152.0)),
+            ("20164kB", Some("kB"), Some(20164.0)),
+            ("1GB", Some("MB"), Some(1024.0)),
+            ("1s", Some("ms"), Some(1000.0)),
+            ("15s", Some("s"), Some(15.0)),
+            ("2min", Some("s"), Some(120.0)),
+            ("200", None, Some(200.0)),
+            ("1.1", None, Some(1.1)),
+            ("-1", Some("kB"), Some(-1.0)),
+            ("16GB", Some("ms"), None),
+            ("lz4", None, None),
+        ];
+        for (value, unit, expected) in cases {
+            assert_eq!(
+                in_setting_units(value, *unit),
+                *expected,
+                "{value} in {unit:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn memory_sizes() {
+        assert_eq!(parse_memory_kb("512MB"), Ok(524288));
+        assert_eq!(parse_memory_kb("16GB"), Ok(16777216));
+        assert_eq!(parse_memory_kb("1TB"), Ok(1073741824));
+        assert_eq!(parse_memory_kb("2048kB"), Ok(2048));
+        assert_eq!(parse_memory_kb("1.5GB"), Ok(1572864));
+        assert_eq!(parse_memory_kb(" 16 GB "), Ok(16777216));
+        assert!(parse_memory_kb("16gb")
+            .unwrap_err()
+            .contains("did you mean 16GB?"));
+        assert!(parse_memory_kb("16").unwrap_err().contains("no unit"));
+        assert!(parse_memory_kb("lots").is_err());
+        assert!(parse_memory_kb("0GB").is_err());
+        assert!(parse_memory_kb("16PB")
+            .unwrap_err()
+            .contains("unknown unit \"PB\""));
+    }
+
+    #[test]
+    fn names() {
+        for ok in [
+            "work_mem",
+            "pg_stat_statements.track",
+            "auto_explain.log_min_duration",
+        ] {
+            assert!(is_valid_name(ok), "{ok}");
+        }
+        for bad in ["", "Work_mem", "a.b.c", "1x", "work mem", "x;y"] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Profiles: TOML files in `profiles/` (built in at compile time) or anywhere on disk, naming a base
+//! workload, defaults for the tuning inputs, pinned and extra settings, and the extensions a workload
+//! expects. Parsing is strict: an unknown key, a wrong type or a bad value is an error with
+//! file:line:col, and a misspelt key gets a suggestion.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::guc;
+use crate::tune::beyond::ProfileSetting;
+use crate::tune::{DataSize, Os, Storage, Workload};
+
+/// The profiles shipped in `profiles/`, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("web", include_str!("../profiles/web.toml")),
+    ("oltp", include_str!("../profiles/oltp.toml")),
+    ("dw", include_str!("../profiles/dw.toml")),
+    ("desktop", include_str!("../profiles/desktop.toml")),
+    ("mixed", include_str!("../profiles/mixed.toml")),
+    ("lunch-rush", include_str!("../profiles/lunch-rush.toml")),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    pub description: Option<String>,
+    pub workload: Workload,
+    pub inputs: Inputs,
+    /// Pinned and extra settings in file order, values in PostgreSQL's spelling.
+    pub settings: Vec<ProfileSetting>,
+    pub extensions: Vec<String>,
+}
+
+/// Defaults for the tuning inputs; command-line flags win over them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs {
+    pub memory_kb: Option<u64>,
+    pub cpus: Option<u64>,
+    pub connections: Option<u64>,
+    pub storage: Option<Storage>,
+    pub data_size: Option<DataSize>,
+    pub os: Option<Os>,
+    pub pg_version: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    description: Option<String>,
+    workload: Workload,
+    #[serde(default)]
+    extensions: Vec<String>,
+    #[serde(default)]
+    inputs: RawInputs,
+    #[serde(default)]
+    settings: IndexMap<String, Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInputs {
+    memory: Option<Spanned<String>>,
+    cpus: Option<Spanned<i64>>,
+    connections: Option<Spanned<i64>>,
+    storage: Option<Storage>,
+    data_size: Option<DataSize>,
+    os: Option<Os>,
+    pg_version: Option<Spanned<i64>>,
+}
+
+/// A profile error: `file:line:col: message`, one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ProfileError(String);
+
+/// Loads `--profile`: a built-in name, or a path (anything with a `/` or ending in `.toml`).
+pub fn load(spec: &str) -> Result<Profile, ProfileError> {
+    if spec.contains('/') || spec.ends_with(".toml") {
+        let path = Path::new(spec);
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ProfileError(format!("cannot read profile {}: {e}", path.display())))?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return parse(&name, &path.display().to_string(), &text);
+    }
+    builtin(spec)
+}
+
+pub fn builtin(name: &str) -> Result<Profile, ProfileError> {
+    match BUILTIN.iter().find(|(n, _)| *n == name) {
+        Some((n, text)) => parse(n, &format!("profiles/{n}.toml"), text),
+        None => {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            let hint = closest(name, &names)
+                .map(|n| format!("did you mean {n}? "))
+                .unwrap_or_default();
+            Err(ProfileError(format!(
+                "unknown profile \"{name}\": {hint}built-in profiles are {}; or give the path of a .toml file",
+                names.join(", ")
+            )))
+        }
+    }
+}
+
+/// Parses a profile's text; `file` is how errors name it.
+pub fn parse(name: &str, file: &str, text: &str) -> Result<Profile, ProfileError> {
+    let at = |span: Option<std::ops::Range<usize>>, msg: &str| {
+        let (line, col) = line_col(text, span.map(|s| s.start).unwrap_or(0));
+        ProfileError(format!("{file}:{line}:{col}: {msg}"))
+    };
+    let raw: RawProfile = toml::from_str(text).map_err(|e| {
+        let msg = e.message().trim().replace('\n', " ");
+        let hint = suggestion(&msg)
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        at(e.span(), &format!("{msg}{hint}"))
+    })?;
+
+    let mut inputs = Inputs {
+        storage: raw.inputs.storage,
+        data_size: raw.inputs.data_size,
+        os: raw.inputs.os,
+        ..Inputs::default()
+    };
+    if let Some(m) = &raw.inputs.memory {
+        inputs.memory_kb = Some(
+            guc::parse_memory_kb(m.get_ref())
+                .map_err(|e| at(Some(m.span()), &format!("invalid memory: {e}")))?,
+        );
+    }
+    let count = |v: &Option<Spanned<i64>>,
+                 what: &str,
+                 min: i64,
+                 max: i64|
+     -> Result<Option<u64>, ProfileError> {
+        match v {
+            None => Ok(None),
+            Some(s) if (min..=max).contains(s.get_ref()) => Ok(Some(*s.get_ref() as u64)),
+            Some(s) => Err(at(
+                Some(s.span()),
+                &format!("invalid {what} {}: expected {min} to {max}", s.get_ref()),
+            )),
+        }
+    };
+    inputs.cpus = count(&raw.inputs.cpus, "cpus", 1, 999_999)?;
+    inputs.connections = count(&raw.inputs.connections, "connections", 1, 999_999)?;
+    inputs.pg_version = count(
+        &raw.inputs.pg_version,
+        "pg_version",
+        crate::tune::MIN_VERSION.into(),
+        crate::tune::MAX_VERSION.into(),
+    )?
+    .map(|v| v as u32);
+
+    let mut settings = Vec::new();
+    for (key, value) in &raw.settings {
+        if !guc::is_valid_name(key) {
+            return Err(at(
+                Some(value.span()),
+                &format!("invalid setting name \"{key}\""),
+            ));
+        }
+        let text = match value.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
+            other => {
+                return Err(at(
+                    Some(value.span()),
+                    &format!(
+                        "setting {key} must be a string, number or boolean, not {}",
+                        other.type_str()
+                    ),
+                ))
+            }
+        };
+        settings.push(ProfileSetting {
+            name: key.clone(),
+            value: text,
+        });
+    }
+    Ok(Profile {
+        name: name.to_string(),
+        description: raw.description,
+        workload: raw.workload,
+        inputs,
+        settings,
+        extensions: raw.extensions,
+    })
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (and "unknown variant"), the closest
+/// expected name.
+fn suggestion(msg: &str) -> Option<String> {
+    let rest = msg
+        .strip_prefix("unknown field `")
+        .or_else(|| msg.strip_prefix("unknown variant `"))?;
+    let (given, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    closest(given, &candidates).map(str::to_string)
+}
+
+/// The candidate within a small edit distance of `given`, if any.
+pub fn closest<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (given.chars().count() / 3).max(2);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(given, c), *c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_parses() {
+        for (name, _) in BUILTIN {
+            let p = builtin(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(p.name, *name);
+        }
+    }
+
+    #[test]
+    fn lunch_rush_is_what_the_school_platform_needs() {
+        let p = builtin("lunch-rush").unwrap();
+        let get = |n: &str| {
+            p.settings
+                .iter()
+                .find(|s| s.name == n)
+                .map(|s| s.value.as_str())
+        };
+        for (name, value) in [
+            ("max_connections", "200"),
+            ("log_min_duration_statement", "1s"),
+            ("log_checkpoints", "on"),
+            ("log_connections", "on"),
+            ("log_lock_waits", "on"),
+            ("autovacuum_max_workers", "6"),
+            ("autovacuum_naptime", "15s"),
+            ("autovacuum_vacuum_threshold", "25"),
+            ("autovacuum_analyze_threshold", "10"),
+            ("random_page_cost", "1.1"),
+            ("effective_io_concurrency", "200"),
+        ] {
+            assert_eq!(get(name), Some(value), "{name}");
+        }
+        assert_eq!(p.extensions, ["uuid-ossp", "pg_trgm", "btree_gin"]);
+    }
+
+    #[test]
+    fn errors_carry_file_line_col_and_suggestions() {
+        let cases = [
+            (
+                "workload = \"web\"\nworkloud = \"x\"\n",
+                "f.toml:2:1: unknown field `workloud`",
+                Some("did you mean `workload`?"),
+            ),
+            (
+                "workload = \"olpt\"\n",
+                "f.toml:1:12: unknown variant `olpt`",
+                Some("did you mean `oltp`?"),
+            ),
+            (
+                "workload = \"web\"\n[inputs]\ncpu = 4\n",
+                "f.toml:3:1: unknown field `cpu`",
+                Some("did you mean `cpus`?"),
+            ),
+            (
+                "workload = \"web\"\n[inputs]\nmemory = \"16gb\"\n",
+                "f.toml:3:10: invalid memory",
+                Some("did you mean 16GB?"),
+            ),
+            (
+                "workload = \"web\"\n[inputs]\ncpus = 0\n",
+                "f.toml:3:8: invalid cpus 0: expected 1 to 999999",
+                None,
+            ),
+            (
+                "workload = \"web\"\n[inputs]\npg_version = 9\n",
+                "f.toml:3:14: invalid pg_version 9: expected 10 to 18",
+                None,
+            ),
+            (
+                "workload = \"web\"\n[settings]\nwork_mem = [1]\n",
+                "f.toml:3:12: setting work_mem must be a string",
+                None,
+            ),
+            (
+                "workload = \"web\"\n[settings]\n\"Bad Name\" = 1\n",
+                "f.toml:3:14: invalid setting name \"Bad Name\"",
+                None,
+            ),
+            (
+                "workload = \"web\"\n[inputs]\ncpus = \"four\"\n",
+                "f.toml:3:8: invalid type",
+                None,
+            ),
+            (
+                "description = \"x\"\n",
+                "f.toml:1:1: missing field `workload`",
+                None,
+            ),
+            (
+                "workload = \"web\"\nx = [\n",
+                "f.toml:3:1: invalid array",
+                None,
+            ),
+        ];
+        for (text, prefix, hint) in cases {
+            let err = parse("f", "f.toml", text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(prefix),
+                "{err}\n  expected prefix: {prefix}"
+            );
+            if let Some(h) = hint {
+                assert!(err.contains(h), "{err}\n  expected: {h}");
+            }
+            assert!(!err.contains('\n'), "{err}");
+        }
+    }
+
+    #[test]
+    fn settings_keep_file_order_and_postgres_spelling() {
+        let p = parse(
+            "t",
+            "t.toml",
+            "workload = \"dw\"\n[settings]\nzz_last = 1\njit = true\nrandom_page_cost = 1.5\nlog_min_duration_statement = \"250ms\"\n",
+        )
+        .unwrap();
+        let got: Vec<(&str, &str)> = p
+            .settings
+            .iter()
+            .map(|s| (s.name.as_str(), s.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("zz_last", "1"),
+                ("jit", "on"),
+                ("random_page_cost", "1.5"),
+                ("log_min_duration_statement", "250ms")
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_builtin_suggests() {
+        let err = builtin("lunchrush").unwrap_err().to_string();
+        assert!(err.contains("did you mean lunch-rush?"), "{err}");
+    }
+}
