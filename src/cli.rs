@@ -40,6 +40,9 @@ pub enum Command {
     /// Generate postgresql.conf settings for a machine and workload (PGTune's values, and more);
     /// needs no database, and checks the values against one when given a connection
     Config(ConfigArgs),
+    /// Audit a live server: its settings against recommendations for its hardware and workload, and
+    /// its health; offers to apply what differs
+    Check(CheckArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -54,8 +57,10 @@ pub enum Command {
     },
 }
 
+/// What the tuning engine needs to know about the machine and workload; shared by `config` and `check`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct ConfigArgs {
+#[command(next_help_heading = "Tuning inputs")]
+pub struct TuneArgs {
     /// Total RAM, in PostgreSQL's units: 512MB, 16GB, 1TB, 2048kB [default: detected, container-aware]
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,
@@ -92,6 +97,12 @@ pub struct ConfigArgs {
     /// [default: the workload's profile]
     #[arg(long, value_name = "NAME|PATH")]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub tune: TuneArgs,
 
     /// Write to FILE atomically (a temporary file renamed into place) instead of stdout
     #[arg(long, value_name = "FILE")]
@@ -104,6 +115,46 @@ pub struct ConfigArgs {
     /// Read the server named by the connection options or environment (implied by -h, -p, -U or -d)
     #[arg(long)]
     pub connect: bool,
+}
+
+/// Which half of `check` to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckPart {
+    /// Only compare settings with the recommendation
+    Settings,
+    /// Only run the health checks
+    Health,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub tune: TuneArgs,
+
+    /// Run only the settings audit or only the health checks
+    #[arg(long, value_enum)]
+    pub only: Option<CheckPart>,
+
+    /// Override a health threshold: NAME=WARNING[,CRITICAL], e.g. idle_in_transaction=1min,10min
+    /// (repeatable; see the README for the names)
+    #[arg(long = "threshold", value_name = "NAME=WARN[,CRIT]")]
+    pub thresholds: Vec<String>,
+
+    /// Apply the differing settings (with --yes, without asking)
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Answer yes to every question; with --apply, apply every differing setting
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Print the SQL that applying would run, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply by writing a conf.d snippet to PATH instead of ALTER SYSTEM
+    #[arg(long, value_name = "PATH")]
+    pub write_conf: Option<std::path::PathBuf>,
 }
 
 /// Connection options, spelt as psql spells them.
@@ -181,6 +232,8 @@ pub enum Format {
     Conf,
     /// ALTER SYSTEM statements (pgtune config)
     Sql,
+    /// One Nagios / check_postgres status line with perfdata (pgtune check)
+    Nagios,
 }
 
 impl Format {
@@ -190,6 +243,7 @@ impl Format {
             Format::Json => "json",
             Format::Conf => "conf",
             Format::Sql => "sql",
+            Format::Nagios => "nagios",
         }
     }
 }

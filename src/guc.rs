@@ -160,6 +160,38 @@ pub fn is_list(name: &str) -> bool {
     LIBRARY_LISTS.contains(&name)
 }
 
+/// `ALTER SYSTEM SET name = 'value'`: the name's parts quoted as identifiers, the value as a literal.
+/// A library list becomes a list of literals: one quoted `'a,b'` would name a single library "a,b" and
+/// the server would not start.
+pub fn alter_system(name: &str, value: &str) -> String {
+    let quoted = name
+        .split('.')
+        .map(crate::sql::quote_ident)
+        .collect::<Vec<_>>()
+        .join(".");
+    format!(
+        "ALTER SYSTEM SET {quoted} = {};",
+        literal_value(name, value)
+    )
+}
+
+/// A setting's value as SQL literal(s).
+pub fn literal_value(name: &str, value: &str) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    if is_list(name) {
+        let items: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(quote)
+            .collect();
+        if !items.is_empty() {
+            return items.join(", ");
+        }
+    }
+    quote(value)
+}
+
 /// A plausible setting name: lower-case letters, digits and underscores, with at most one dot for an
 /// extension's own settings (`pg_stat_statements.track`).
 pub fn is_valid_name(name: &str) -> bool {
@@ -221,6 +253,26 @@ mod tests {
         assert!(parse_memory_kb("16PB")
             .unwrap_err()
             .contains("unknown unit \"PB\""));
+    }
+
+    #[test]
+    fn alter_system_statements() {
+        assert_eq!(
+            alter_system("work_mem", "4MB"),
+            "ALTER SYSTEM SET work_mem = '4MB';"
+        );
+        assert_eq!(
+            alter_system("log_line_prefix", "it's"),
+            "ALTER SYSTEM SET log_line_prefix = 'it''s';"
+        );
+        assert_eq!(
+            alter_system("shared_preload_libraries", "timescaledb,pg_stat_statements"),
+            "ALTER SYSTEM SET shared_preload_libraries = 'timescaledb', 'pg_stat_statements';"
+        );
+        assert_eq!(
+            alter_system("pg_stat_statements.max", "10000"),
+            "ALTER SYSTEM SET pg_stat_statements.max = '10000';"
+        );
     }
 
     #[test]

@@ -23,11 +23,15 @@ struct Cgroups {
 }
 
 fn cgroups(root: &Path) -> Cgroups {
+    parse_cgroups(&read(root, "proc/self/cgroup").unwrap_or_default())
+}
+
+fn parse_cgroups(text: &str) -> Cgroups {
     let mut c = Cgroups {
         v2: None,
         v1: Vec::new(),
     };
-    for line in read(root, "proc/self/cgroup").unwrap_or_default().lines() {
+    for line in text.lines() {
         let mut parts = line.splitn(3, ':');
         let (Some(_id), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -214,6 +218,53 @@ pub fn cpus(root: &Path) -> Option<Detected> {
     Some(best)
 }
 
+/// Every file `memory_kb` and `cpus` may read, for a process whose `/proc/self/cgroup` says
+/// `cgroup`: so another process (the database server, through pg_read_file) can read them and they
+/// can be laid out under a local root for the same detection code.
+pub fn files_to_read(cgroup: &str) -> Vec<String> {
+    let mut files: Vec<String> = [
+        "/proc/meminfo",
+        "/proc/cpuinfo",
+        "/proc/self/status",
+        "/sys/devices/system/cpu/online",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let ancestors = |path: &str| {
+        let mut out = vec![String::new()];
+        let mut acc = String::new();
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            acc.push('/');
+            acc.push_str(part);
+            out.push(acc.clone());
+        }
+        out
+    };
+    let c = parse_cgroups(cgroup);
+    if let Some(path) = &c.v2 {
+        for dir in ancestors(path) {
+            files.push(format!("/sys/fs/cgroup{dir}/memory.max"));
+            files.push(format!("/sys/fs/cgroup{dir}/cpu.max"));
+        }
+    }
+    for (controller, names) in [
+        ("memory", &["memory.limit_in_bytes"][..]),
+        ("cpu", &["cpu.cfs_quota_us", "cpu.cfs_period_us"][..]),
+    ] {
+        for (mount, path) in v1_mounts(&c, controller) {
+            for dir in ancestors(&path) {
+                for name in names {
+                    files.push(format!("/{mount}{dir}/{name}"));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    files
+}
+
 /// The major version of the PostgreSQL that `pg_config` on PATH belongs to.
 pub fn pg_config_version() -> Option<u32> {
     let out = std::process::Command::new("pg_config")
@@ -331,6 +382,26 @@ mod tests {
     fn this_machine_detects_something() {
         assert!(memory_kb(Path::new("/")).unwrap().value > 0);
         assert!(cpus(Path::new("/")).unwrap().value > 0);
+    }
+
+    #[test]
+    fn files_another_process_should_read() {
+        let files = files_to_read("0::/system.slice/postgresql.service\n");
+        for f in [
+            "/proc/meminfo",
+            "/sys/fs/cgroup/memory.max",
+            "/sys/fs/cgroup/system.slice/memory.max",
+            "/sys/fs/cgroup/system.slice/postgresql.service/cpu.max",
+        ] {
+            assert!(files.contains(&f.to_string()), "{f} in {files:?}");
+        }
+        let files = files_to_read("4:cpu,cpuacct:/docker/x\n3:memory:/docker/x\n");
+        for f in [
+            "/sys/fs/cgroup/cpu,cpuacct/docker/x/cpu.cfs_quota_us",
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        ] {
+            assert!(files.contains(&f.to_string()), "{f} in {files:?}");
+        }
     }
 
     #[test]

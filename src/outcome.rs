@@ -10,7 +10,6 @@ pub const EXIT_COULD_NOT_RUN: u8 = 3;
 /// How bad the worst finding of a completed run is. Ordered, so `max` gives the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // Warning and Critical are the contract; `info` only ever reports Ok.
 pub enum Status {
     #[default]
     Ok,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::guc;
+use crate::health::thresholds::Thresholds;
 use crate::tune::beyond::ProfileSetting;
 use crate::tune::{DataSize, Os, Storage, Workload};
 
@@ -23,7 +24,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("lunch-rush", include_str!("../profiles/lunch-rush.toml")),
 ];
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
     pub description: Option<String>,
@@ -32,6 +33,8 @@ pub struct Profile {
     /// Pinned and extra settings in file order, values in PostgreSQL's spelling.
     pub settings: Vec<ProfileSetting>,
     pub extensions: Vec<String>,
+    /// Health-check thresholds: the defaults with the profile's `[check]` section applied.
+    pub thresholds: Thresholds,
 }
 
 /// Defaults for the tuning inputs; command-line flags win over them.
@@ -57,6 +60,15 @@ struct RawProfile {
     inputs: RawInputs,
     #[serde(default)]
     settings: IndexMap<String, Spanned<toml::Value>>,
+    #[serde(default)]
+    check: IndexMap<String, Spanned<RawThreshold>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThreshold {
+    warning: Option<Spanned<toml::Value>>,
+    critical: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -185,6 +197,38 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Profile, ProfileError
             value: text,
         });
     }
+    let mut thresholds = Thresholds::default();
+    for (name, t) in &raw.check {
+        let text = |v: &Option<Spanned<toml::Value>>| {
+            v.as_ref().map(|v| match v.get_ref() {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        };
+        let span = t
+            .get_ref()
+            .warning
+            .as_ref()
+            .or(t.get_ref().critical.as_ref())
+            .map(|v| v.span())
+            .unwrap_or(t.span());
+        thresholds
+            .set(
+                name,
+                text(&t.get_ref().warning).as_deref(),
+                text(&t.get_ref().critical).as_deref(),
+            )
+            .map_err(|e| {
+                at(
+                    Some(if e.starts_with("unknown threshold") {
+                        t.span()
+                    } else {
+                        span
+                    }),
+                    &e,
+                )
+            })?;
+    }
     Ok(Profile {
         name: name.to_string(),
         description: raw.description,
@@ -192,6 +236,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Profile, ProfileError
         inputs,
         settings,
         extensions: raw.extensions,
+        thresholds,
     })
 }
 
@@ -376,6 +421,27 @@ mod tests {
                 ("random_page_cost", "1.5"),
                 ("log_min_duration_statement", "250ms")
             ]
+        );
+    }
+
+    #[test]
+    fn check_thresholds_apply_over_defaults() {
+        let p = parse(
+            "t",
+            "t.toml",
+            "workload = \"web\"\n[check.idle_in_transaction]\nwarning = \"1min\"\ncritical = \"10min\"\n[check.cache_hit_ratio]\nwarning = 0.9\n",
+        )
+        .unwrap();
+        assert_eq!(p.thresholds.get("idle_in_transaction").warning, 60.0);
+        assert_eq!(
+            p.thresholds.get("idle_in_transaction").critical,
+            Some(600.0)
+        );
+        assert_eq!(p.thresholds.get("cache_hit_ratio").warning, 0.9);
+        assert_eq!(
+            p.thresholds.get("lock_wait").warning,
+            30.0,
+            "untouched default"
         );
     }
 

@@ -22,3 +22,159 @@ pub const INFO_EXTENSIONS: Sql = sql_file!("info/extensions.sql");
 pub const INFO_PENDING_RESTART: Sql = sql_file!("info/pending_restart.sql");
 pub const CONFIG_SERVER: Sql = sql_file!("config/server.sql");
 pub const CONFIG_SETTINGS: Sql = sql_file!("config/settings.sql");
+pub const CHECK_SERVER: Sql = sql_file!("check/server.sql");
+pub const CHECK_SETTINGS: Sql = sql_file!("check/settings.sql");
+pub const CHECK_FILE_SETTINGS: Sql = sql_file!("check/file_settings.sql");
+pub const CHECK_READ_FILES: Sql = sql_file!("check/read_files.sql");
+pub const HEALTH_CACHE_HIT: Sql = sql_file!("check/health/cache_hit.sql");
+pub const HEALTH_CONNECTIONS: Sql = sql_file!("check/health/connections.sql");
+pub const HEALTH_IDLE_IN_TRANSACTION: Sql = sql_file!("check/health/idle_in_transaction.sql");
+pub const HEALTH_LONG_QUERIES: Sql = sql_file!("check/health/long_queries.sql");
+pub const HEALTH_LOCK_WAITS: Sql = sql_file!("check/health/lock_waits.sql");
+pub const HEALTH_DATABASE_STATS: Sql = sql_file!("check/health/database_stats.sql");
+pub const HEALTH_CHECKPOINTS_BGWRITER: Sql = sql_file!("check/health/checkpoints_bgwriter.sql");
+pub const HEALTH_CHECKPOINTS_CHECKPOINTER: Sql =
+    sql_file!("check/health/checkpoints_checkpointer.sql");
+pub const HEALTH_WRAPAROUND: Sql = sql_file!("check/health/wraparound.sql");
+pub const HEALTH_DEAD_TUPLES: Sql = sql_file!("check/health/dead_tuples.sql");
+pub const HEALTH_STALE_STATS: Sql = sql_file!("check/health/stale_stats.sql");
+pub const HEALTH_INVALID_INDEXES: Sql = sql_file!("check/health/invalid_indexes.sql");
+pub const HEALTH_SEQUENCES: Sql = sql_file!("check/health/sequences.sql");
+pub const HEALTH_UNREADABLE_SEQUENCES: Sql = sql_file!("check/health/unreadable_sequences.sql");
+pub const HEALTH_REPLICATION: Sql = sql_file!("check/health/replication.sql");
+pub const HEALTH_SLOTS: Sql = sql_file!("check/health/slots.sql");
+pub const HEALTH_SLOW_STATEMENTS: Sql = sql_file!("check/health/slow_statements.sql");
+pub const HEALTH_PENDING_RESTART: Sql = sql_file!("check/health/pending_restart.sql");
+
+/// An identifier quoted as PostgreSQL's quote_ident() would: left bare only when it is a plain
+/// lower-case name, otherwise in double quotes with inner quotes doubled.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain && !is_reserved(name) {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// PostgreSQL's reserved key words that could be mistaken for plain names.
+fn is_reserved(name: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "current_catalog",
+        "current_date",
+        "current_role",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "default",
+        "deferrable",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "initially",
+        "intersect",
+        "into",
+        "lateral",
+        "leading",
+        "limit",
+        "localtime",
+        "localtimestamp",
+        "not",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "placing",
+        "primary",
+        "references",
+        "returning",
+        "select",
+        "session_user",
+        "some",
+        "symmetric",
+        "system_user",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "variadic",
+        "when",
+        "where",
+        "window",
+        "with",
+    ];
+    RESERVED.contains(&name)
+}
+
+impl Sql {
+    /// The text with `{placeholder}` replaced by a schema-qualified relation name, each part quoted
+    /// as an identifier: the one way a name enters SQL text.
+    pub fn with_relation(&self, placeholder: &str, schema: &str, relation: &str) -> String {
+        self.text.replace(
+            &format!("{{{placeholder}}}"),
+            &format!("{}.{}", quote_ident(schema), quote_ident(relation)),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_like_quote_ident() {
+        for (name, quoted) in [
+            ("public", "public"),
+            ("Mixed", "\"Mixed\""),
+            ("with space", "\"with space\""),
+            ("a\"b", "\"a\"\"b\""),
+            ("select", "\"select\""),
+            ("ünï", "\"ünï\""),
+            ("x;drop", "\"x;drop\""),
+        ] {
+            assert_eq!(quote_ident(name), quoted);
+        }
+    }
+}

@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod check;
 mod cli;
 mod config;
 mod connect;

@@ -1,9 +1,11 @@
 //! One module per command. Each turns raw flags into its inputs, does its work, hands a plain report to
 //! the renderers and returns the worst status it found; it never decides exit codes itself.
 
+pub mod check;
 mod completions;
 pub mod config;
 pub mod info;
+mod tuning;
 
 use std::io::Write;
 
@@ -18,6 +20,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
     let status = match &cli.command {
         Command::Info => info::run(cli, &mut out)?,
         Command::Config(args) => config::run(cli, args, &mut out)?,
+        Command::Check(args) => check::run(cli, args, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };

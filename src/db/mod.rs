@@ -3,6 +3,7 @@
 //! a password prompt only on a terminal), and runs the SQL files embedded from `sql/`, turning rows
 //! into the plain structs the commands work with.
 
+pub mod check;
 pub mod config;
 mod error;
 pub mod info;
@@ -286,7 +287,26 @@ where
 pub struct QueryError {
     sql: &'static str,
     server: String,
-    message: String,
+    pub message: String,
+    /// The SQLSTATE, when the server sent one.
+    pub code: Option<String>,
+}
+
+impl QueryError {
+    /// statement_timeout (or a cancel) stopped it.
+    pub fn is_timeout(&self) -> bool {
+        self.code.as_deref() == Some("57014")
+    }
+
+    /// lock_timeout stopped it.
+    pub fn is_lock_timeout(&self) -> bool {
+        self.code.as_deref() == Some("55P03")
+    }
+
+    /// This role may not do it.
+    pub fn is_privilege(&self) -> bool {
+        self.code.as_deref() == Some("42501")
+    }
 }
 
 impl Db {
@@ -310,11 +330,21 @@ impl Db {
         sql: &Sql,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, QueryError> {
+        self.query_text(sql, sql.text, params).await
+    }
+
+    /// Runs `text`, a form of `sql` with quoted identifiers filled in (see `Sql::with_relation`).
+    pub async fn query_text(
+        &self,
+        sql: &Sql,
+        text: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<tokio_postgres::Row>, QueryError> {
         tracing::debug!("running {}", sql.name);
         let started = std::time::Instant::now();
         let rows = self
             .client
-            .query(sql.text, params)
+            .query(text, params)
             .await
             .map_err(|e| self.query_error(sql, e))?;
         tracing::trace!(
@@ -324,6 +354,23 @@ impl Db {
             started.elapsed()
         );
         Ok(rows)
+    }
+
+    /// Runs one statement that changes something (ALTER SYSTEM, pg_reload_conf()): `statement` is built
+    /// by the caller from quoted identifiers and literals, as utility statements take no parameters.
+    pub async fn execute_statement(
+        &self,
+        what: &'static str,
+        statement: &str,
+    ) -> Result<(), QueryError> {
+        tracing::info!("running {statement}");
+        self.client.batch_execute(statement).await.map_err(|e| {
+            let sql = Sql {
+                name: what,
+                text: "",
+            };
+            self.query_error(&sql, e)
+        })
     }
 
     pub async fn query_one(
@@ -338,6 +385,7 @@ impl Db {
                 sql: sql.name,
                 server: self.server.clone(),
                 message: format!("expected one row, got {n}"),
+                code: None,
             }),
         }
     }
@@ -351,6 +399,7 @@ impl Db {
             sql: sql.name,
             server: self.server.clone(),
             message: message.split_whitespace().collect::<Vec<_>>().join(" "),
+            code: e.code().map(|c| c.code().to_string()),
         }
     }
 }

@@ -66,7 +66,10 @@ fn pgtune_extras(report: &ConfigReport, prefix: &str) -> Vec<String> {
         "{prefix} Total Data Size: {}",
         report.inputs.data_size.name()
     )];
-    lines.push(format!("{prefix} Profile: {}", report.profile));
+    lines.push(match &report.profile_description {
+        Some(d) => format!("{prefix} Profile: {} ({d})", report.profile),
+        None => format!("{prefix} Profile: {}", report.profile),
+    });
     for f in &report.detected {
         let label = match f.input {
             "memory" => "memory",
@@ -106,19 +109,6 @@ fn conf_value(v: &str) -> String {
     } else {
         format!("'{}'", v.replace('\'', "''"))
     }
-}
-
-/// A value as ALTER SYSTEM needs it. Library lists are lists of quoted items: a single quoted
-/// `'a,b'` would name one library called "a,b" and stop the server from starting.
-fn sql_value(name: &str, v: &str) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
-    if guc::is_list(name) {
-        let items: Vec<String> = v.split(',').map(|i| quote(i.trim())).collect();
-        if !items.is_empty() {
-            return items.join(", ");
-        }
-    }
-    quote(v)
 }
 
 /// The two output languages differ only in their comment marker, their title, and how PGTune spells a
@@ -221,12 +211,7 @@ pub fn sql(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
         if s.origin != Origin::Core {
             writeln!(out, "-- {}", s.reason)?;
         }
-        writeln!(
-            out,
-            "ALTER SYSTEM SET {} = {};",
-            s.name,
-            sql_value(&s.name, &s.value.render())
-        )?;
+        writeln!(out, "{}", guc::alter_system(&s.name, &s.value.render()))?;
     }
     for r in &report.rejected {
         writeln!(out, "-- left out {} = {}: {}", r.name, r.value, r.reason)?;
@@ -313,10 +298,5 @@ mod tests {
         assert_eq!(conf_value("1s"), "1s");
         assert_eq!(conf_value("a,b"), "'a,b'");
         assert_eq!(conf_value("it's"), "'it''s'");
-        assert_eq!(
-            sql_value("shared_preload_libraries", "timescaledb,pg_stat_statements"),
-            "'timescaledb', 'pg_stat_statements'"
-        );
-        assert_eq!(sql_value("work_mem", "4MB"), "'4MB'");
     }
 }

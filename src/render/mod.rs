@@ -1,6 +1,7 @@
 //! The render layer: the only code that knows comfy-table or JSON. Renderers are functions over a
 //! command's plain report that write to any `io::Write`, so tests render into a `Vec<u8>`.
 
+pub mod check;
 pub mod config;
 pub mod info;
 
@@ -36,6 +37,7 @@ pub enum Tone {
     Normal,
     Good,
     Warn,
+    Bad,
 }
 
 /// The format to use: the one asked for if this command supports it, else its first.
@@ -103,6 +105,7 @@ pub fn cell(style: &Style, text: impl ToString, tone: Tone) -> Cell {
         Tone::Normal => cell,
         Tone::Good => cell.fg(Color::Green),
         Tone::Warn => cell.fg(Color::Yellow),
+        Tone::Bad => cell.fg(Color::Red),
     }
 }
 

@@ -351,6 +351,14 @@ fn append(path: &Path, text: &str) {
 }
 
 fn write_server_file(path: &Path, contents: &str) {
+    let parent = path.parent().unwrap();
+    if !parent.exists() {
+        std::fs::create_dir_all(parent).unwrap();
+        if is_root() {
+            let (uid, gid) = postgres_ids();
+            std::os::unix::fs::chown(parent, Some(uid), Some(gid)).unwrap();
+        }
+    }
     std::fs::write(path, contents).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
     if is_root() {
@@ -398,6 +406,13 @@ impl Session {
         self.rt
             .block_on(self.client.batch_execute(sql))
             .unwrap_or_else(|e| panic!("test setup SQL failed: {e}\n{sql}"));
+    }
+
+    /// Like `execute`, for statements a test expects to fail.
+    pub fn try_execute(&self, sql: &str) -> Result<(), String> {
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(|e| e.to_string())
     }
 
     pub fn query_strings(&self, sql: &str) -> Vec<Vec<Option<String>>> {

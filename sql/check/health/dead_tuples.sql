@@ -1,0 +1,25 @@
+-- Tables of this database whose dead tuples exceed $1 times their autovacuum threshold
+-- (autovacuum_vacuum_threshold + scale_factor x reltuples, per-table reloptions honoured), worst first.
+WITH t AS (
+    SELECT s.schemaname::text AS schemaname,
+           s.relname::text    AS relname,
+           s.n_dead_tup       AS dead,
+           s.last_autovacuum  AS last_autovacuum,
+           coalesce((SELECT option_value::float8 FROM pg_options_to_table(c.reloptions)
+                      WHERE option_name = 'autovacuum_vacuum_threshold'),
+                    current_setting('autovacuum_vacuum_threshold')::float8)
+         + coalesce((SELECT option_value::float8 FROM pg_options_to_table(c.reloptions)
+                      WHERE option_name = 'autovacuum_vacuum_scale_factor'),
+                    current_setting('autovacuum_vacuum_scale_factor')::float8)
+           * greatest(c.reltuples, 0)                                        AS threshold,
+           coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions)
+                      WHERE option_name = 'autovacuum_enabled'), 'on')      AS autovacuum_enabled
+    FROM pg_stat_user_tables AS s
+    JOIN pg_class AS c ON c.oid = s.relid
+)
+SELECT schemaname, relname, dead, threshold, dead / nullif(threshold, 0) AS ratio,
+       last_autovacuum, autovacuum_enabled, count(*) OVER () AS total
+FROM t
+WHERE dead > threshold * $1::float8
+ORDER BY dead / nullif(threshold, 0) DESC NULLS LAST
+LIMIT 10;

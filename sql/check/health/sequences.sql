@@ -1,0 +1,36 @@
+-- Sequences of this database by how much of their range is used, limited by the sequence's own
+-- maximum and by the type of the column it feeds (a bigint sequence behind an integer column stops
+-- at 2^31-1). Sequences this role may not read are counted by unreadable_sequences.sql.
+WITH s AS (
+    SELECT n.nspname::text AS schemaname,
+           c.relname::text AS sequencename,
+           CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT') END AS readable,
+           seq.seqmax::numeric AS seq_max,
+           seq.seqincrement AS increment,
+           (SELECT CASE a.atttypid WHEN 'int2'::regtype THEN 32767::numeric
+                                   WHEN 'int4'::regtype THEN 2147483647::numeric
+                                   ELSE 9223372036854775807::numeric END
+              FROM pg_depend AS d
+              JOIN pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+             LIMIT 1) AS column_max,
+           c.oid AS oid
+    FROM pg_class AS c
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_sequence AS seq ON seq.seqrelid = c.oid
+    WHERE c.relkind = 'S'
+), v AS (
+    SELECT s.*, least(s.seq_max, coalesce(s.column_max, s.seq_max)) AS limit_value,
+           CASE WHEN s.readable THEN (SELECT ps.last_value FROM pg_sequences AS ps
+                                       WHERE ps.schemaname = s.schemaname AND ps.sequencename = s.sequencename)
+           END AS last_value
+    FROM s
+)
+SELECT schemaname, sequencename, last_value::float8 AS last_value, limit_value::float8 AS limit_value,
+       (last_value::numeric / limit_value)::float8 AS used,
+       count(*) OVER () AS total
+FROM v
+WHERE increment > 0 AND last_value IS NOT NULL AND (last_value::numeric / limit_value)::float8 >= $1::float8
+ORDER BY used DESC
+LIMIT 10;

@@ -1,0 +1,806 @@
+//! `pgtune check`: audits a live server. Its settings against the engine's recommendation for its
+//! hardware and workload, and its health through one catalog query per check, run together on one
+//! connection with a short statement_timeout, so it is safe to run every few minutes on a busy primary.
+//! On a terminal it then offers to apply what differs; `--apply --yes` does so without asking.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use super::tuning::{self, Fact, Hardware, Resolved};
+use crate::cli::{CheckArgs, CheckPart, Cli, Format};
+use crate::db::{self, check::Privileges, ConnectOptions, Db, QueryError};
+use crate::health::audit::{self, SettingAudit, Verdict};
+use crate::health::thresholds::Thresholds;
+use crate::health::{self, CheckStatus, Finding};
+use crate::host::{self, Detected};
+use crate::outcome::Status;
+use crate::render;
+use crate::tune::{self, beyond, Inputs};
+
+/// How long one check's query may run before it is reported as timed out.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Serialize)]
+pub struct ConfigFileError {
+    pub location: String,
+    pub name: Option<String>,
+    pub error: String,
+}
+
+#[derive(Debug, Serialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyMethod {
+    AlterSystem,
+    ConfFile,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Applied {
+    pub name: String,
+    pub value: String,
+    /// in effect | waits for restart | not in effect
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplyReport {
+    pub method: ApplyMethod,
+    pub dry_run: bool,
+    /// Exactly what was (or would be) run or written.
+    pub statements: Vec<String>,
+    pub file: Option<PathBuf>,
+    pub results: Vec<Applied>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub server: String,
+    pub server_version: String,
+    pub inputs: Option<Inputs>,
+    pub profile: String,
+    pub detected: Vec<Fact>,
+    pub notes: Vec<String>,
+    pub settings: Vec<SettingAudit>,
+    pub config_file_errors: Vec<ConfigFileError>,
+    pub health: Vec<Finding>,
+    pub apply: Option<ApplyReport>,
+    pub status: Status,
+}
+
+impl CheckReport {
+    fn worst(&self) -> Status {
+        let settings = self.settings.iter().map(|s| s.status);
+        let health = self.health.iter().map(|f| f.status.severity());
+        let files = (!self.config_file_errors.is_empty()).then_some(Status::Warning);
+        settings
+            .chain(health)
+            .chain(files)
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+}
+
+pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(
+        cli.output.format,
+        &[Format::Table, Format::Json, Format::Nagios],
+        "check",
+    )?;
+    tuning::Flags::parse(&args.tune)?;
+    let profile = tuning::load_profile(&args.tune)?;
+    let mut thresholds = profile.thresholds.clone();
+    for t in &args.thresholds {
+        thresholds.set_from_flag(t).map_err(anyhow::Error::msg)?;
+    }
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if args.apply && !args.yes && !args.dry_run && !terminal {
+        bail!("--apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking");
+    }
+    let settings_wanted = args.only != Some(CheckPart::Health);
+    let health_wanted = args.only != Some(CheckPart::Settings);
+
+    let target = super::connect_target(cli)?;
+    let opts = ConnectOptions {
+        read_only: true,
+        prompt: super::prompt_mode(cli),
+        settings: db::read_only_settings(CHECK_TIMEOUT),
+    };
+    let rt = db::runtime()?;
+    let (db, privileges) = rt.block_on(async {
+        let db = db::connect(&target, &opts).await?;
+        let p = db::check::privileges(&db).await?;
+        anyhow::Ok((db, p))
+    })?;
+
+    let mut report = CheckReport {
+        server: db.server.clone(),
+        server_version: format!(
+            "{}.{}",
+            privileges.version_num / 10000,
+            privileges.version_num % 10000
+        ),
+        inputs: None,
+        profile: profile.name.clone(),
+        detected: Vec::new(),
+        notes: Vec::new(),
+        settings: Vec::new(),
+        config_file_errors: Vec::new(),
+        health: Vec::new(),
+        apply: None,
+        status: Status::Ok,
+    };
+    if settings_wanted {
+        settings_audit(&rt, &db, &privileges, args, terminal, &mut report)?;
+    }
+    if health_wanted {
+        report.health = rt.block_on(health_checks(&db, &privileges, &thresholds));
+        let installed = rt.block_on(db::info::extensions(&db));
+        report
+            .health
+            .extend(outcome("extensions", installed, |found| {
+                let names: Vec<String> = found.into_iter().map(|e| e.name).collect();
+                vec![health::expected_extensions(
+                    &profile.extensions,
+                    &names,
+                    &profile.name,
+                )]
+            }));
+    }
+
+    let interactive = terminal && !args.yes && !args.dry_run && format == Format::Table;
+    if !interactive && (args.apply || args.dry_run) {
+        report.apply = apply(
+            &rt,
+            cli,
+            &target,
+            &report,
+            &ApplyPlan::from_flags(args),
+            args.dry_run,
+        )?;
+    }
+    report.status = report.worst();
+    render_report(&report, format, cli, out)?;
+
+    if interactive && settings_wanted {
+        out.flush()?;
+        if let Some(plan) = ask_what_to_apply(&report, args)? {
+            let applied = apply(&rt, cli, &target, &report, &plan, false)?;
+            if let Some(applied) = &applied {
+                render::check::apply_table(
+                    applied,
+                    &render::Style::detect(cli.output.no_color),
+                    out,
+                )?;
+            }
+            report.apply = applied;
+        }
+    }
+    Ok(after_apply_status(&report))
+}
+
+fn render_report(
+    report: &CheckReport,
+    format: Format,
+    cli: &Cli,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => render::json("check", report, out)?,
+        Format::Nagios => render::check::nagios(report, out)?,
+        _ => render::check::table(report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(())
+}
+
+/// Once applied, a setting in effect no longer counts against the server; one that waits for a
+/// restart still does, as a warning.
+fn after_apply_status(report: &CheckReport) -> Status {
+    let Some(applied) = report.apply.as_ref().filter(|a| !a.dry_run) else {
+        return report.status;
+    };
+    let fixed: HashSet<&str> = applied
+        .results
+        .iter()
+        .filter(|r| r.outcome == "in effect")
+        .map(|r| r.name.as_str())
+        .collect();
+    let settings = report.settings.iter().map(|s| {
+        if fixed.contains(s.name.as_str()) {
+            Status::Ok
+        } else {
+            s.status
+        }
+    });
+    let health = report.health.iter().map(|f| f.status.severity());
+    let waiting = applied
+        .results
+        .iter()
+        .any(|r| r.outcome != "in effect")
+        .then_some(Status::Warning);
+    settings
+        .chain(health)
+        .chain(waiting)
+        .max()
+        .unwrap_or(Status::Ok)
+}
+
+// --- Settings audit ----------------------------------------------------------------------------
+
+fn settings_audit(
+    rt: &tokio::runtime::Runtime,
+    db: &Db,
+    privileges: &Privileges,
+    args: &CheckArgs,
+    terminal: bool,
+    report: &mut CheckReport,
+) -> anyhow::Result<()> {
+    let facts = rt.block_on(db::config::server(db))?;
+    let view = tuning::ServerView {
+        name: &db.server,
+        facts: &facts,
+    };
+    let Resolved {
+        inputs,
+        profile,
+        detected,
+        notes,
+    } = tuning::resolve(&args.tune, Some(view), || {
+        server_hardware(rt, db, privileges, terminal)
+    })?;
+    let core = tune::pgtune::recommend(&inputs);
+    let additions = beyond::additions(&core, &profile.name, &profile.settings);
+    let proposed_names: Vec<String> = beyond::effective(&core.settings, &additions)
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let server_settings = rt.block_on(db::config::settings(db, &proposed_names))?;
+    let (replaced, rejected) = beyond::check_against_server(
+        &beyond::effective(&core.settings, &additions),
+        &server_settings,
+    );
+    let additions: Vec<_> = additions.into_iter().chain(replaced).collect();
+    let recommended: Vec<_> = beyond::effective(&core.settings, &additions)
+        .into_iter()
+        .filter(|s| {
+            !rejected
+                .iter()
+                .any(|r| r.name == s.name && r.value == s.value.render())
+        })
+        .collect();
+
+    let mut names: Vec<String> = recommended.iter().map(|s| s.name.clone()).collect();
+    names.extend(audit::SAFETY_SETTINGS.iter().map(|s| s.to_string()));
+    names.extend(["work_mem".to_string(), "max_connections".to_string()]);
+    let current = rt.block_on(db::check::settings(db, &names))?;
+
+    let mut alter_system = None;
+    if privileges.is_superuser {
+        let files = rt.block_on(db::check::file_settings(db))?;
+        alter_system = Some(
+            files
+                .iter()
+                .filter(|f| {
+                    f.sourcefile
+                        .as_deref()
+                        .is_some_and(|p| p.ends_with("postgresql.auto.conf"))
+                })
+                .filter_map(|f| f.name.clone())
+                .collect::<HashSet<_>>(),
+        );
+        report.config_file_errors = files
+            .into_iter()
+            .filter_map(|f| {
+                Some(ConfigFileError {
+                    location: format!(
+                        "{}:{}",
+                        f.sourcefile.unwrap_or_default(),
+                        f.sourceline.unwrap_or(0)
+                    ),
+                    name: f.name,
+                    error: f.error?,
+                })
+            })
+            .collect();
+    } else {
+        report.notes.push(
+            "configuration file errors not checked: reading pg_file_settings needs superuser"
+                .into(),
+        );
+    }
+    report.settings = audit::audit(
+        &recommended,
+        &current,
+        inputs.memory_kb,
+        alter_system.as_ref(),
+    );
+    report.inputs = Some(inputs);
+    report.profile = profile.name;
+    report.detected = detected;
+    report.notes.extend(notes);
+    Ok(())
+}
+
+/// The server's memory and CPUs: this machine's when the server runs here; else the server reads its
+/// own /proc and cgroup files (superuser or pg_read_server_files); else we ask on a terminal.
+fn server_hardware(
+    rt: &tokio::runtime::Runtime,
+    db: &Db,
+    p: &Privileges,
+    terminal: bool,
+) -> anyhow::Result<Hardware> {
+    if db.is_local() {
+        return Ok(tuning::this_machine());
+    }
+    if p.is_superuser || p.can_read_files {
+        let hw = rt.block_on(read_server_hardware(db))?;
+        if hw.memory_kb.is_some() {
+            return Ok(hw);
+        }
+    }
+    if terminal {
+        return ask_hardware();
+    }
+    bail!(
+        "cannot tell the memory and CPUs of the server at {} (it is not on this machine and this role may not read its files): give --memory and --cpus",
+        db.server
+    )
+}
+
+async fn read_server_hardware(db: &Db) -> anyhow::Result<Hardware> {
+    let cgroup = db::check::read_files(db, &["/proc/self/cgroup".to_string()]).await?;
+    let cgroup_text = cgroup.first().map(|(_, c)| c.clone()).unwrap_or_default();
+    let files = db::check::read_files(db, &host::files_to_read(&cgroup_text)).await?;
+    let root = tempfile::tempdir()?;
+    for (path, contents) in
+        std::iter::once(("/proc/self/cgroup".to_string(), cgroup_text)).chain(files)
+    {
+        let local = root.path().join(path.trim_start_matches('/'));
+        if let Some(parent) = local.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(local, contents)?;
+    }
+    let on_server = |d: Detected| Detected {
+        value: d.value,
+        source: format!("the server's {}, read with pg_read_file", d.source),
+    };
+    Ok(Hardware {
+        memory_kb: host::memory_kb(root.path()).map(on_server),
+        cpus: host::cpus(root.path()).map(on_server),
+    })
+}
+
+fn ask_hardware() -> anyhow::Result<Hardware> {
+    let memory: String = dialoguer::Input::new()
+        .with_prompt("The server's memory (e.g. 16GB)")
+        .validate_with(|s: &String| crate::guc::parse_memory_kb(s).map(|_| ()))
+        .interact_text()?;
+    let cpus: String = dialoguer::Input::new()
+        .with_prompt("The server's CPUs")
+        .validate_with(|s: &String| match s.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(()),
+            _ => Err("a whole number of CPUs"),
+        })
+        .interact_text()?;
+    let answer = |v: u64| Detected {
+        value: v,
+        source: "your answer".into(),
+    };
+    Ok(Hardware {
+        memory_kb: Some(answer(
+            crate::guc::parse_memory_kb(&memory).map_err(anyhow::Error::msg)?,
+        )),
+        cpus: Some(answer(cpus.trim().parse()?)),
+    })
+}
+
+// --- Health checks ----------------------------------------------------------------------------
+
+/// Turns one check's query result into findings: a timeout or a missing privilege is that check's
+/// status, never an error of the whole run.
+fn outcome<T>(
+    check: &'static str,
+    result: Result<T, QueryError>,
+    eval: impl FnOnce(T) -> Vec<Finding>,
+) -> Vec<Finding> {
+    match result {
+        Ok(facts) => eval(facts),
+        Err(e) => vec![Finding {
+            check,
+            status: if e.is_timeout() || e.is_lock_timeout() {
+                CheckStatus::Timeout
+            } else if e.is_privilege() {
+                CheckStatus::Skipped
+            } else {
+                CheckStatus::Error
+            },
+            evidence: if e.is_timeout() {
+                format!(
+                    "timed out after {}s (statement_timeout); the other checks ran",
+                    CHECK_TIMEOUT.as_secs()
+                )
+            } else if e.is_lock_timeout() {
+                "a catalog it reads is locked; not waited for".into()
+            } else if e.is_privilege() {
+                format!("needs more privileges: {}", e.message)
+            } else {
+                e.message.clone()
+            },
+            remedy: None,
+            perfdata: Vec::new(),
+        }],
+    }
+}
+
+async fn health_checks(db: &Db, p: &Privileges, t: &Thresholds) -> Vec<Finding> {
+    use db::check as q;
+    use health::*;
+    let sees_all_sessions = p.is_superuser || p.has_pg_monitor;
+    let min = |name: &str| t.get(name).warning;
+    // tokio-postgres pipelines concurrent queries on one connection: these cost about one round trip.
+    let (
+        cache,
+        conns,
+        idle,
+        long,
+        locks,
+        dbstats,
+        ckpt,
+        wrap,
+        dead,
+        stale,
+        invalid,
+        seqs,
+        repl,
+        slots_r,
+        slow,
+        pending,
+    ) = tokio::join!(
+        q::cache_hit(db),
+        q::connections(db),
+        q::sessions(
+            db,
+            &crate::sql::HEALTH_IDLE_IN_TRANSACTION,
+            min("idle_in_transaction")
+        ),
+        q::sessions(db, &crate::sql::HEALTH_LONG_QUERIES, min("long_query")),
+        q::sessions(db, &crate::sql::HEALTH_LOCK_WAITS, min("lock_wait")),
+        q::database_stats(db),
+        q::checkpoints(db, p.version_num),
+        q::wraparound(db),
+        q::dead_tuples(db, min("dead_tuples")),
+        q::stale_stats(db, min("stale_stats")),
+        q::invalid_indexes(db),
+        q::sequences(db, min("sequence_used")),
+        q::replication(db),
+        q::slots(db),
+        async {
+            match (&p.pg_stat_statements_schema, p.pg_stat_statements_loaded) {
+                (Some(schema), true) => Some(q::slow_statements(db, schema).await),
+                _ => None,
+            }
+        },
+        q::pending_restart(db),
+    );
+    let needs_monitor = |check: &'static str| {
+        Finding::skipped(
+            check,
+            "needs pg_monitor (or pg_read_all_stats) to see other roles' sessions".into(),
+        )
+    };
+    // Without pg_monitor, other roles' sessions are invisible: a count would be wrong, so skip.
+    let gated = |check: &'static str, found: Vec<Finding>| {
+        if sees_all_sessions {
+            found
+        } else {
+            vec![needs_monitor(check)]
+        }
+    };
+    let mut findings = Vec::new();
+    findings.extend(outcome("cache_hit_ratio", cache, |r| {
+        vec![cache_hit(&r, t)]
+    }));
+    findings.extend(gated(
+        "connections",
+        outcome("connections", conns, |c| vec![connections(&c, t)]),
+    ));
+    findings.extend(gated(
+        "idle_in_transaction",
+        outcome("idle_in_transaction", idle, |s| {
+            vec![idle_in_transaction(&s, t)]
+        }),
+    ));
+    findings.extend(gated(
+        "long_queries",
+        outcome("long_queries", long, |s| vec![long_queries(&s, t)]),
+    ));
+    findings.extend(gated(
+        "lock_waits",
+        outcome("lock_waits", locks, |s| vec![lock_waits(&s, t)]),
+    ));
+    findings.extend(outcome("deadlocks", dbstats, |r| {
+        deadlocks_and_temp_files(&r, t)
+    }));
+    findings.extend(outcome("checkpoints", ckpt, |r| vec![checkpoints(&r, t)]));
+    findings.extend(outcome("wraparound", wrap, |r| vec![wraparound(&r, t)]));
+    findings.extend(outcome("dead_tuples", dead, |r| vec![dead_tuples(&r, t)]));
+    findings.extend(outcome("stale_stats", stale, |r| vec![stale_stats(&r, t)]));
+    findings.extend(outcome("invalid_indexes", invalid, |r| {
+        vec![invalid_indexes(&r, t)]
+    }));
+    findings.extend(outcome("sequences", seqs, |(r, unreadable)| {
+        vec![sequences(&r, unreadable, t)]
+    }));
+    if sees_all_sessions {
+        findings.extend(outcome("replication_lag", repl, |r| {
+            vec![replication(&r, t)]
+        }));
+    } else {
+        findings.push(Finding::skipped(
+            "replication_lag",
+            "needs pg_monitor to read replication positions".into(),
+        ));
+    }
+    findings.extend(outcome("replication_slots", slots_r, |r| {
+        vec![slots(&r, t)]
+    }));
+    findings.push(match slow {
+        Some(result) => outcome("slow_statements", result, |r| vec![slow_statements(&r, t)]).remove(0),
+        None => Finding::skipped(
+            "slow_statements",
+            match &p.pg_stat_statements_schema {
+                None => "pg_stat_statements is not installed in this database: add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements".into(),
+                Some(_) => "pg_stat_statements is installed but not loaded: add it to shared_preload_libraries and restart".into(),
+            },
+        ),
+    });
+    findings.extend(outcome("pending_restart", pending, |r| {
+        vec![pending_restart(&r)]
+    }));
+    findings
+}
+
+// --- Applying ------------------------------------------------------------------------------------
+
+/// The settings the audit would change, with their recommended values.
+fn applicable(report: &CheckReport) -> Vec<(&str, &str)> {
+    report
+        .settings
+        .iter()
+        .filter(|s| s.verdict != Verdict::Ok)
+        .filter_map(|s| Some((s.name.as_str(), s.recommended.as_deref()?)))
+        .collect()
+}
+
+/// What to apply and how.
+struct ApplyPlan {
+    /// None: every applicable setting.
+    names: Option<Vec<String>>,
+    method: ApplyMethod,
+    file: Option<PathBuf>,
+}
+
+impl ApplyPlan {
+    fn from_flags(args: &CheckArgs) -> ApplyPlan {
+        ApplyPlan {
+            names: None,
+            method: if args.write_conf.is_some() {
+                ApplyMethod::ConfFile
+            } else {
+                ApplyMethod::AlterSystem
+            },
+            file: args.write_conf.clone(),
+        }
+    }
+}
+
+/// On a terminal: which of the differing settings, then how (ALTER SYSTEM unless --write-conf).
+fn ask_what_to_apply(report: &CheckReport, args: &CheckArgs) -> anyhow::Result<Option<ApplyPlan>> {
+    let items = applicable(report);
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let labels: Vec<String> = items
+        .iter()
+        .filter_map(|(name, value)| {
+            let s = report.settings.iter().find(|s| s.name == *name)?;
+            let when = match s.apply {
+                audit::Apply::Reload => "on reload",
+                audit::Apply::Restart => "after a restart",
+            };
+            Some(format!(
+                "{name} = {value}  (now {}; takes effect {when})",
+                s.current
+            ))
+        })
+        .collect();
+    let chosen = dialoguer::MultiSelect::new()
+        .with_prompt("Apply which settings? (space toggles, enter confirms, esc cancels)")
+        .items(&labels)
+        .defaults(&vec![true; labels.len()])
+        .interact_opt()?;
+    let Some(chosen) = chosen.filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let names = Some(chosen.into_iter().map(|i| items[i].0.to_string()).collect());
+    let (method, file) = match &args.write_conf {
+        Some(path) => (ApplyMethod::ConfFile, Some(path.clone())),
+        None => {
+            let how = dialoguer::Select::new()
+                .with_prompt("How?")
+                .items(&["ALTER SYSTEM (postgresql.auto.conf)", "a conf.d file"])
+                .default(0)
+                .interact_opt()?;
+            match how {
+                None => return Ok(None),
+                Some(0) => (ApplyMethod::AlterSystem, None),
+                Some(_) => {
+                    let path: String = dialoguer::Input::new()
+                        .with_prompt("Path of the conf.d file (on this machine)")
+                        .interact_text()?;
+                    (ApplyMethod::ConfFile, Some(PathBuf::from(path)))
+                }
+            }
+        }
+    };
+    Ok(Some(ApplyPlan {
+        names,
+        method,
+        file,
+    }))
+}
+
+/// Applies (or, dry, only lists) the chosen settings: ALTER SYSTEM, or a conf.d file with
+/// --write-conf; then pg_reload_conf(), and reads back what took effect. Never restarts the server.
+fn apply(
+    rt: &tokio::runtime::Runtime,
+    cli: &Cli,
+    target: &crate::conninfo::Target,
+    report: &CheckReport,
+    plan: &ApplyPlan,
+    dry_run: bool,
+) -> anyhow::Result<Option<ApplyReport>> {
+    let items: Vec<(String, String)> = applicable(report)
+        .into_iter()
+        .filter(|(n, _)| plan.names.as_ref().is_none_or(|c| c.iter().any(|x| x == n)))
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let method = plan.method;
+    let statements: Vec<String> = match method {
+        ApplyMethod::AlterSystem => items
+            .iter()
+            .map(|(n, v)| crate::guc::alter_system(n, v))
+            .chain(std::iter::once("SELECT pg_reload_conf();".to_string()))
+            .collect(),
+        ApplyMethod::ConfFile => conf_snippet(&items)
+            .lines()
+            .map(str::to_string)
+            .chain(std::iter::once("SELECT pg_reload_conf();".to_string()))
+            .collect(),
+    };
+    let mut applied = ApplyReport {
+        method,
+        dry_run,
+        statements,
+        file: plan.file.clone(),
+        results: Vec::new(),
+    };
+    if dry_run {
+        return Ok(Some(applied));
+    }
+    let opts = ConnectOptions {
+        read_only: false,
+        prompt: super::prompt_mode(cli),
+        settings: vec![
+            ("lock_timeout", "5s".into()),
+            ("statement_timeout", "30s".into()),
+        ],
+    };
+    applied.results = rt.block_on(async {
+        let db = db::connect(target, &opts).await?;
+        match method {
+            ApplyMethod::AlterSystem => {
+                for (n, v) in &items {
+                    db.execute_statement("ALTER SYSTEM", &crate::guc::alter_system(n, v))
+                        .await?;
+                }
+            }
+            ApplyMethod::ConfFile => {
+                let path = plan
+                    .file
+                    .as_deref()
+                    .expect("the conf-file method has a path");
+                crate::fsutil::write_atomically(path, conf_snippet(&items).as_bytes())?;
+            }
+        }
+        db.execute_statement("pg_reload_conf()", "SELECT pg_reload_conf()")
+            .await?;
+        read_back(&db, &items, method, plan.file.as_deref()).await
+    })?;
+    Ok(Some(applied))
+}
+
+fn conf_snippet(items: &[(String, String)]) -> String {
+    let mut text = format!(
+        "# Written by pgtune {} check --apply\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for (n, v) in items {
+        let bare = v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if bare {
+            text.push_str(&format!("{n} = {v}\n"));
+        } else {
+            text.push_str(&format!("{n} = '{}'\n", v.replace('\'', "''")));
+        }
+    }
+    text
+}
+
+/// After the reload, what the server runs: polled briefly, as the postmaster re-reads its files
+/// asynchronously after pg_reload_conf().
+async fn read_back(
+    db: &Db,
+    items: &[(String, String)],
+    method: ApplyMethod,
+    file: Option<&Path>,
+) -> anyhow::Result<Vec<Applied>> {
+    let names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
+    let mut current: HashMap<String, audit::Current> = HashMap::new();
+    for _ in 0..20 {
+        current = db::check::settings(db, &names)
+            .await
+            .context("reading back the settings")?;
+        let settled = items.iter().all(|(n, v)| {
+            current
+                .get(n)
+                .is_some_and(|c| audit::same(n, c, v) || c.pending_restart)
+        });
+        if settled {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(items
+        .iter()
+        .map(|(n, v)| {
+            let c = current.get(n);
+            let (outcome, detail) = match c {
+                Some(c) if audit::same(n, c, v) => ("in effect", None),
+                Some(c) if c.pending_restart => ("waits for restart", Some("restart the server for it to take effect".to_string())),
+                Some(c) => (
+                    "not in effect",
+                    Some(match (method, c.sourcefile.as_deref()) {
+                        (ApplyMethod::ConfFile, Some(f)) if f.ends_with("postgresql.auto.conf") => format!(
+                            "postgresql.auto.conf (ALTER SYSTEM) sets it and is read after {}: ALTER SYSTEM RESET {n}",
+                            file.map(|p| p.display().to_string()).unwrap_or_default()
+                        ),
+                        (ApplyMethod::ConfFile, _) => format!(
+                            "the server did not read {}: is it in an include_dir of postgresql.conf?",
+                            file.map(|p| p.display().to_string()).unwrap_or_default()
+                        ),
+                        (_, Some(f)) => format!("still set by {f}"),
+                        _ => format!("still {}", c.display),
+                    }),
+                ),
+                None => ("not in effect", Some("the server has no such setting".into())),
+            };
+            Applied {
+                name: n.clone(),
+                value: v.clone(),
+                outcome: outcome.into(),
+                detail,
+            }
+        })
+        .collect())
+}

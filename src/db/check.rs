@@ -1,0 +1,330 @@
+//! Reads what `pgtune check` judges: one query per check, rows turned into the plain facts of
+//! `health`. Thresholds that bound a query's rows are passed as parameters, never spliced in.
+
+use std::collections::HashMap;
+
+use tokio_postgres::Row;
+
+use super::{Db, QueryError};
+use crate::health::audit::Current;
+use crate::health::*;
+use crate::sql::{self, Sql};
+
+/// Who we are on this server and what it has.
+#[derive(Debug, Clone)]
+pub struct Privileges {
+    pub version_num: i32,
+    pub is_superuser: bool,
+    pub has_pg_monitor: bool,
+    pub can_read_files: bool,
+    pub pg_stat_statements_schema: Option<String>,
+    pub pg_stat_statements_loaded: bool,
+}
+
+pub async fn privileges(db: &Db) -> Result<Privileges, QueryError> {
+    let r = db.query_one(&sql::CHECK_SERVER, &[]).await?;
+    Ok(Privileges {
+        version_num: r.get("version_num"),
+        is_superuser: r.get("is_superuser"),
+        has_pg_monitor: r.get("has_pg_monitor"),
+        can_read_files: r.get("can_read_files"),
+        pg_stat_statements_schema: r.get("pg_stat_statements_schema"),
+        pg_stat_statements_loaded: r.get("pg_stat_statements_loaded"),
+    })
+}
+
+pub async fn settings(db: &Db, names: &[String]) -> Result<HashMap<String, Current>, QueryError> {
+    let rows = db.query(&sql::CHECK_SETTINGS, &[&names]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let setting: String = r.get("setting");
+            let unit: Option<String> = r.get("unit");
+            (
+                r.get::<_, String>("name"),
+                Current {
+                    display: display(&setting, unit.as_deref()),
+                    setting,
+                    unit,
+                    vartype: r.get("vartype"),
+                    context: r.get("context"),
+                    source: r.get("source"),
+                    sourcefile: r.get("sourcefile"),
+                    sourceline: r.get("sourceline"),
+                    pending_restart: r.get("pending_restart"),
+                },
+            )
+        })
+        .collect())
+}
+
+/// A value as a DBA reads it: memory as PGTune prints it (`128MB`, `20164kB`), others with their unit.
+fn display(setting: &str, unit: Option<&str>) -> String {
+    let Some(unit) = unit else {
+        return setting.to_string();
+    };
+    let kb_per_unit = if unit.starts_with(|c: char| c.is_ascii_digit()) {
+        crate::guc::in_setting_units(unit, Some("kB"))
+    } else {
+        crate::guc::in_setting_units(&format!("1{unit}"), Some("kB"))
+    };
+    match (kb_per_unit, setting.parse::<f64>()) {
+        (Some(per), Ok(n)) if n >= 0.0 && (n * per).fract() == 0.0 => {
+            crate::tune::Value::Kb((n * per) as u64).render()
+        }
+        _ => format!("{setting}{unit}"),
+    }
+}
+
+/// One file per configuration entry the server read, when this role may see them.
+#[derive(Debug, Clone)]
+pub struct FileSetting {
+    pub sourcefile: Option<String>,
+    pub sourceline: Option<i32>,
+    pub name: Option<String>,
+    pub error: Option<String>,
+}
+
+pub async fn file_settings(db: &Db) -> Result<Vec<FileSetting>, QueryError> {
+    let rows = db.query(&sql::CHECK_FILE_SETTINGS, &[]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| FileSetting {
+            sourcefile: r.get("sourcefile"),
+            sourceline: r.get("sourceline"),
+            name: r.get("name"),
+            error: r.get("error"),
+        })
+        .collect())
+}
+
+/// Files of the server's machine, read by the server (missing ones are left out).
+pub async fn read_files(db: &Db, paths: &[String]) -> Result<Vec<(String, String)>, QueryError> {
+    let rows = db.query(&sql::CHECK_READ_FILES, &[&paths]).await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.get::<_, String>("path"),
+                r.get::<_, Option<String>>("contents")?,
+            ))
+        })
+        .collect())
+}
+
+async fn rows(
+    db: &Db,
+    q: &Sql,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Row>, QueryError> {
+    db.query(q, params).await
+}
+
+pub async fn cache_hit(db: &Db) -> Result<Vec<CacheHit>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_CACHE_HIT, &[])
+        .await?
+        .iter()
+        .map(|r| CacheHit {
+            datname: r.get("datname"),
+            hits: r.get("hits"),
+            reads: r.get("reads"),
+            ratio: r.get("ratio"),
+        })
+        .collect())
+}
+
+pub async fn connections(db: &Db) -> Result<Connections, QueryError> {
+    let r = db.query_one(&sql::HEALTH_CONNECTIONS, &[]).await?;
+    Ok(Connections {
+        used: r.get("used"),
+        max_connections: r.get::<_, i32>("max_connections").into(),
+        superuser_reserved: r.get::<_, i32>("superuser_reserved").into(),
+        reserved: r.get::<_, i32>("reserved").into(),
+    })
+}
+
+fn session(r: &Row) -> Session {
+    Session {
+        pid: r.get("pid"),
+        datname: r.get("datname"),
+        usename: r.get("usename"),
+        seconds: r.get("seconds"),
+        query: r.try_get("query").ok().flatten(),
+        blocked_by: r.try_get("blocked_by").unwrap_or_default(),
+        total: r.get("total"),
+    }
+}
+
+/// Sessions of one kind at least `min_seconds` old.
+pub async fn sessions(db: &Db, q: &Sql, min_seconds: f64) -> Result<Vec<Session>, QueryError> {
+    Ok(rows(db, q, &[&min_seconds])
+        .await?
+        .iter()
+        .map(session)
+        .collect())
+}
+
+pub async fn database_stats(db: &Db) -> Result<Vec<DatabaseStats>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_DATABASE_STATS, &[])
+        .await?
+        .iter()
+        .map(|r| DatabaseStats {
+            datname: r.get("datname"),
+            deadlocks: r.get("deadlocks"),
+            temp_files: r.get("temp_files"),
+            temp_bytes: r.get("temp_bytes"),
+            stats_reset: r.get("stats_reset"),
+        })
+        .collect())
+}
+
+/// pg_stat_checkpointer from PostgreSQL 17, pg_stat_bgwriter before.
+pub async fn checkpoints(db: &Db, version_num: i32) -> Result<Checkpoints, QueryError> {
+    let q = if version_num >= 170000 {
+        &sql::HEALTH_CHECKPOINTS_CHECKPOINTER
+    } else {
+        &sql::HEALTH_CHECKPOINTS_BGWRITER
+    };
+    let r = db.query_one(q, &[]).await?;
+    Ok(Checkpoints {
+        timed: r.get("timed"),
+        requested: r.get("requested"),
+        stats_reset: r.get("stats_reset"),
+    })
+}
+
+pub async fn wraparound(db: &Db) -> Result<Vec<Wraparound>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_WRAPAROUND, &[])
+        .await?
+        .iter()
+        .map(|r| Wraparound {
+            datname: r.get("datname"),
+            xid_age: r.get("xid_age"),
+            mxid_age: r.get("mxid_age"),
+            freeze_max_age: r.get("freeze_max_age"),
+            multixact_freeze_max_age: r.get("multixact_freeze_max_age"),
+        })
+        .collect())
+}
+
+pub async fn dead_tuples(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_DEAD_TUPLES, &[&factor])
+        .await?
+        .iter()
+        .map(|r| TableCount {
+            schema: r.get("schemaname"),
+            table: r.get("relname"),
+            count: r.get("dead"),
+            threshold: r.get("threshold"),
+            never_analyzed: false,
+            autovacuum_enabled: !matches!(
+                r.get::<_, String>("autovacuum_enabled").as_str(),
+                "off" | "false"
+            ),
+            total: r.get("total"),
+        })
+        .collect())
+}
+
+pub async fn stale_stats(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_STALE_STATS, &[&factor])
+        .await?
+        .iter()
+        .map(|r| TableCount {
+            schema: r.get("schemaname"),
+            table: r.get("relname"),
+            count: r.get("modified"),
+            threshold: r.get("threshold"),
+            never_analyzed: r.get("never_analyzed"),
+            autovacuum_enabled: true,
+            total: r.get("total"),
+        })
+        .collect())
+}
+
+pub async fn invalid_indexes(db: &Db) -> Result<Vec<InvalidIndex>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_INVALID_INDEXES, &[])
+        .await?
+        .iter()
+        .map(|r| InvalidIndex {
+            schema: r.get("schemaname"),
+            table: r.get("tablename"),
+            index: r.get("indexname"),
+            bytes: r.get("bytes"),
+            total: r.get("total"),
+        })
+        .collect())
+}
+
+pub async fn sequences(db: &Db, min_used: f64) -> Result<(Vec<SequenceUse>, i64), QueryError> {
+    let found = rows(db, &sql::HEALTH_SEQUENCES, &[&min_used])
+        .await?
+        .iter()
+        .map(|r| SequenceUse {
+            schema: r.get("schemaname"),
+            name: r.get("sequencename"),
+            last_value: r.get("last_value"),
+            limit: r.get("limit_value"),
+            used: r.get("used"),
+            total: r.get("total"),
+        })
+        .collect();
+    let unreadable: i64 = db
+        .query_one(&sql::HEALTH_UNREADABLE_SEQUENCES, &[])
+        .await?
+        .get("unreadable");
+    Ok((found, unreadable))
+}
+
+pub async fn replication(db: &Db) -> Result<Vec<Replication>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_REPLICATION, &[])
+        .await?
+        .iter()
+        .map(|r| Replication {
+            role: r.get("role"),
+            name: r.get("name"),
+            lag_seconds: r.get("lag_seconds"),
+            lag_bytes: r.get("lag_bytes"),
+        })
+        .collect())
+}
+
+pub async fn slots(db: &Db) -> Result<Vec<Slot>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_SLOTS, &[])
+        .await?
+        .iter()
+        .map(|r| Slot {
+            name: r.get("slot_name"),
+            slot_type: r.get("slot_type"),
+            active: r.get("active"),
+            retained_bytes: r.get("retained_bytes"),
+        })
+        .collect())
+}
+
+pub async fn slow_statements(db: &Db, schema: &str) -> Result<Vec<SlowStatement>, QueryError> {
+    let text = sql::HEALTH_SLOW_STATEMENTS.with_relation(
+        "pg_stat_statements",
+        schema,
+        "pg_stat_statements",
+    );
+    Ok(db
+        .query_text(&sql::HEALTH_SLOW_STATEMENTS, &text, &[])
+        .await?
+        .iter()
+        .map(|r| SlowStatement {
+            queryid: r.get::<_, Option<String>>("queryid").unwrap_or_default(),
+            calls: r.get("calls"),
+            mean_seconds: r.get("mean_seconds"),
+            query: r.get::<_, Option<String>>("query").unwrap_or_default(),
+        })
+        .collect())
+}
+
+pub async fn pending_restart(db: &Db) -> Result<Vec<String>, QueryError> {
+    Ok(rows(db, &sql::HEALTH_PENDING_RESTART, &[])
+        .await?
+        .iter()
+        .map(|r| r.get("name"))
+        .collect())
+}

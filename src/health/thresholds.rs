@@ -1,0 +1,316 @@
+//! Health-check thresholds: one table of names, units and defaults that feeds the defaults, the
+//! `--threshold NAME=WARN[,CRIT]` flag, the profile's `[check]` section and the README.
+
+use std::collections::HashMap;
+
+use crate::guc;
+use crate::outcome::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A duration: `30s`, `5min`, `1h` (PostgreSQL's time units; a bare number is seconds).
+    Seconds,
+    /// A size: `1GB`, `100MB` (PostgreSQL's memory units; a bare number is bytes).
+    Bytes,
+    /// A fraction from 0 to 1, or a percentage: `0.95` or `95%`.
+    Ratio,
+    /// A plain number.
+    Count,
+}
+
+pub struct Def {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub warning: f64,
+    pub critical: Option<f64>,
+    /// A value below the threshold is the bad side (cache hit ratio).
+    pub lower_is_worse: bool,
+}
+
+const MINUTE: f64 = 60.0;
+const GB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+pub const DEFS: &[Def] = &[
+    Def {
+        name: "cache_hit_ratio",
+        kind: Kind::Ratio,
+        warning: 0.95,
+        critical: Some(0.90),
+        lower_is_worse: true,
+    },
+    Def {
+        name: "connections",
+        kind: Kind::Ratio,
+        warning: 0.80,
+        critical: Some(0.95),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "idle_in_transaction",
+        kind: Kind::Seconds,
+        warning: 5.0 * MINUTE,
+        critical: Some(60.0 * MINUTE),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "long_query",
+        kind: Kind::Seconds,
+        warning: 5.0 * MINUTE,
+        critical: Some(60.0 * MINUTE),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "lock_wait",
+        kind: Kind::Seconds,
+        warning: 30.0,
+        critical: Some(5.0 * MINUTE),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "deadlocks",
+        kind: Kind::Count,
+        warning: 1.0,
+        critical: Some(100.0),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "temp_bytes",
+        kind: Kind::Bytes,
+        warning: 100.0 * GB,
+        critical: None,
+        lower_is_worse: false,
+    },
+    Def {
+        name: "requested_checkpoints",
+        kind: Kind::Ratio,
+        warning: 0.20,
+        critical: Some(0.50),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "wraparound",
+        kind: Kind::Ratio,
+        warning: 0.50,
+        critical: Some(0.75),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "dead_tuples",
+        kind: Kind::Count,
+        warning: 2.0,
+        critical: Some(10.0),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "stale_stats",
+        kind: Kind::Count,
+        warning: 2.0,
+        critical: None,
+        lower_is_worse: false,
+    },
+    Def {
+        name: "invalid_indexes",
+        kind: Kind::Count,
+        warning: 1.0,
+        critical: None,
+        lower_is_worse: false,
+    },
+    Def {
+        name: "sequence_used",
+        kind: Kind::Ratio,
+        warning: 0.75,
+        critical: Some(0.90),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "replication_lag",
+        kind: Kind::Bytes,
+        warning: GB / 10.0,
+        critical: Some(GB),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "standby_delay",
+        kind: Kind::Seconds,
+        warning: MINUTE,
+        critical: Some(10.0 * MINUTE),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "slot_retained_wal",
+        kind: Kind::Bytes,
+        warning: GB,
+        critical: Some(10.0 * GB),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "slow_statement",
+        kind: Kind::Seconds,
+        warning: 5.0,
+        critical: Some(30.0),
+        lower_is_worse: false,
+    },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Level {
+    pub warning: f64,
+    pub critical: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Thresholds(HashMap<&'static str, Level>);
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds(
+            DEFS.iter()
+                .map(|d| {
+                    (
+                        d.name,
+                        Level {
+                            warning: d.warning,
+                            critical: d.critical,
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+fn def(name: &str) -> Result<&'static Def, String> {
+    DEFS.iter().find(|d| d.name == name).ok_or_else(|| {
+        let names: Vec<&str> = DEFS.iter().map(|d| d.name).collect();
+        let hint = crate::profile::closest(name, &names)
+            .map(|n| format!("did you mean {n}? "))
+            .unwrap_or_default();
+        format!(
+            "unknown threshold \"{name}\": {hint}known thresholds are {}",
+            names.join(", ")
+        )
+    })
+}
+
+/// A threshold value in the kind's base unit (seconds, bytes, fraction, count).
+pub fn parse_value(kind: Kind, s: &str) -> Result<f64, String> {
+    let s = s.trim();
+    let parsed = match kind {
+        Kind::Seconds => guc::in_setting_units(s, Some("s")),
+        Kind::Bytes => guc::in_setting_units(s, Some("B")),
+        Kind::Ratio => match s.strip_suffix('%') {
+            Some(p) => p.trim().parse::<f64>().ok().map(|p| p / 100.0),
+            None => s.parse::<f64>().ok(),
+        },
+        Kind::Count => s.parse::<f64>().ok(),
+    };
+    let expected = match kind {
+        Kind::Seconds => "a duration such as 30s, 5min or 1h",
+        Kind::Bytes => "a size such as 100MB or 1GB",
+        Kind::Ratio => "a fraction such as 0.9 or a percentage such as 90%",
+        Kind::Count => "a number",
+    };
+    match parsed {
+        Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("\"{s}\" is not {expected}")),
+    }
+}
+
+impl Thresholds {
+    pub fn get(&self, name: &str) -> Level {
+        self.0[name]
+    }
+
+    /// Sets one threshold from text; `critical` None keeps the current critical level.
+    pub fn set(
+        &mut self,
+        name: &str,
+        warning: Option<&str>,
+        critical: Option<&str>,
+    ) -> Result<(), String> {
+        let d = def(name)?;
+        let level = self
+            .0
+            .get_mut(d.name)
+            .expect("every defined threshold has a level");
+        if let Some(w) = warning {
+            level.warning = parse_value(d.kind, w).map_err(|e| format!("threshold {name}: {e}"))?;
+        }
+        if let Some(c) = critical {
+            level.critical =
+                Some(parse_value(d.kind, c).map_err(|e| format!("threshold {name}: {e}"))?);
+        }
+        Ok(())
+    }
+
+    /// `--threshold NAME=WARN[,CRIT]`.
+    pub fn set_from_flag(&mut self, flag: &str) -> Result<(), String> {
+        let Some((name, values)) = flag.split_once('=') else {
+            return Err(format!(
+                "invalid --threshold \"{flag}\": expected NAME=WARNING[,CRITICAL]"
+            ));
+        };
+        let (w, c) = match values.split_once(',') {
+            Some((w, c)) => (w, Some(c)),
+            None => (values, None),
+        };
+        self.set(name.trim(), Some(w), c)
+            .map_err(|e| format!("invalid --threshold \"{flag}\": {e}"))
+    }
+
+    /// How bad `value` is for threshold `name`.
+    pub fn status(&self, name: &str, value: f64) -> Status {
+        let d = def(name).expect("checks use defined thresholds");
+        let l = self.get(name);
+        let beyond = |limit: f64| {
+            if d.lower_is_worse {
+                value < limit
+            } else {
+                value >= limit
+            }
+        };
+        match l.critical {
+            Some(c) if beyond(c) => Status::Critical,
+            _ if beyond(l.warning) => Status::Warning,
+            _ => Status::Ok,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_flags_and_units() {
+        let mut t = Thresholds::default();
+        assert_eq!(t.status("idle_in_transaction", 10.0), Status::Ok);
+        assert_eq!(t.status("idle_in_transaction", 301.0), Status::Warning);
+        assert_eq!(t.status("idle_in_transaction", 3600.0), Status::Critical);
+        assert_eq!(t.status("cache_hit_ratio", 0.99), Status::Ok);
+        assert_eq!(t.status("cache_hit_ratio", 0.93), Status::Warning);
+        assert_eq!(t.status("cache_hit_ratio", 0.5), Status::Critical);
+        t.set_from_flag("idle_in_transaction=1s,2min").unwrap();
+        assert_eq!(
+            t.get("idle_in_transaction"),
+            Level {
+                warning: 1.0,
+                critical: Some(120.0)
+            }
+        );
+        t.set_from_flag("sequence_used=50%").unwrap();
+        assert_eq!(t.get("sequence_used").warning, 0.5);
+        t.set_from_flag("slot_retained_wal=512MB").unwrap();
+        assert_eq!(t.get("slot_retained_wal").warning, 512.0 * 1024.0 * 1024.0);
+        let err = t.set_from_flag("idle_in_transation=1s").unwrap_err();
+        assert!(err.contains("did you mean idle_in_transaction?"), "{err}");
+        assert!(t
+            .set_from_flag("lock_wait=soon")
+            .unwrap_err()
+            .contains("not a duration"));
+        assert!(t
+            .set_from_flag("lock_wait")
+            .unwrap_err()
+            .contains("NAME=WARNING[,CRITICAL]"));
+    }
+}

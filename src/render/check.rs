@@ -1,0 +1,265 @@
+//! `pgtune check` as tables for people and as one check_postgres-style status line for monitoring.
+
+use std::io::{self, Write};
+
+use super::{cell, heading, Style, Tone};
+use crate::commands::check::{ApplyMethod, ApplyReport, CheckReport};
+use crate::health::audit::{Apply, Verdict};
+use crate::health::CheckStatus;
+use crate::outcome::Status;
+
+fn status_tone(s: CheckStatus) -> Tone {
+    match s {
+        CheckStatus::Ok => Tone::Good,
+        CheckStatus::Skipped => Tone::Normal,
+        CheckStatus::Warning | CheckStatus::Timeout | CheckStatus::Error => Tone::Warn,
+        CheckStatus::Critical => Tone::Bad,
+    }
+}
+
+fn status_word(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Ok => "ok",
+        CheckStatus::Warning => "WARNING",
+        CheckStatus::Critical => "CRITICAL",
+        CheckStatus::Skipped => "skipped",
+        CheckStatus::Timeout => "TIMEOUT",
+        CheckStatus::Error => "ERROR",
+    }
+}
+
+pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "pgtune check of {} (PostgreSQL {})",
+        report.server, report.server_version
+    )?;
+    if let Some(i) = &report.inputs {
+        writeln!(
+            out,
+            "Recommendations for {} RAM, {} CPUs, {} workload on {} storage (profile {})",
+            super::config::memory_label(i.memory_kb),
+            i.cpus
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "unknown".into()),
+            i.workload.name(),
+            i.storage.name(),
+            report.profile
+        )?;
+    }
+    for f in &report.detected {
+        writeln!(out, "  {} {} from {}", f.input, f.value, f.source)?;
+    }
+    for n in &report.notes {
+        writeln!(out, "  note: {n}")?;
+    }
+
+    if !report.settings.is_empty() {
+        heading(out, "Settings")?;
+        let mut t = super::table(
+            style,
+            &[
+                "Setting",
+                "Current",
+                "Recommended",
+                "Verdict",
+                "Takes effect",
+                "Set in",
+            ],
+        );
+        for s in &report.settings {
+            let tone = match (s.verdict, s.status) {
+                (Verdict::Ok, _) => Tone::Good,
+                (_, Status::Critical) => Tone::Bad,
+                _ => Tone::Warn,
+            };
+            let verdict = match s.verdict {
+                Verdict::Ok => "ok".to_string(),
+                Verdict::Differs => "differs".to_string(),
+                Verdict::Risky => format!("RISKY: {}", s.reason),
+            };
+            let mut set_in = s.location.clone().unwrap_or_else(|| s.source.clone());
+            if s.set_by_alter_system {
+                set_in.push_str(" (ALTER SYSTEM: overrides conf files)");
+            }
+            if s.pending_restart {
+                set_in.push_str(" (pending restart)");
+            }
+            t.add_row(vec![
+                cell(style, &s.name, Tone::Normal),
+                cell(style, &s.current, Tone::Normal),
+                cell(style, s.recommended.as_deref().unwrap_or(""), Tone::Normal),
+                cell(style, verdict, tone),
+                cell(
+                    style,
+                    match s.apply {
+                        Apply::Reload => "reload",
+                        Apply::Restart => "restart",
+                    },
+                    Tone::Normal,
+                ),
+                cell(style, set_in, Tone::Normal),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if !report.config_file_errors.is_empty() {
+        heading(
+            out,
+            "Configuration file errors (the server keeps its old values)",
+        )?;
+        for e in &report.config_file_errors {
+            writeln!(
+                out,
+                "  {}: {}{}",
+                e.location,
+                e.name
+                    .as_deref()
+                    .map(|n| format!("{n}: "))
+                    .unwrap_or_default(),
+                e.error
+            )?;
+        }
+    }
+
+    if !report.health.is_empty() {
+        heading(out, "Health")?;
+        let mut t = super::table(style, &["Check", "Status", "Evidence and remedy"]);
+        for f in &report.health {
+            let text = match &f.remedy {
+                Some(r) => format!("{}\n-> {r}", f.evidence),
+                None => f.evidence.clone(),
+            };
+            t.add_row(vec![
+                cell(style, f.check, Tone::Normal),
+                cell(style, status_word(f.status), status_tone(f.status)),
+                cell(style, text, Tone::Normal),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if let Some(a) = &report.apply {
+        apply_table(a, style, out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", summary(report))
+}
+
+pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    let how = match (a.method, &a.file) {
+        (ApplyMethod::AlterSystem, _) => "ALTER SYSTEM".to_string(),
+        (ApplyMethod::ConfFile, Some(f)) => format!("the conf.d file {}", f.display()),
+        (ApplyMethod::ConfFile, None) => "a conf.d file".to_string(),
+    };
+    if a.dry_run {
+        heading(
+            out,
+            &format!("Would apply with {how} (dry run: nothing changed)"),
+        )?;
+        for s in &a.statements {
+            writeln!(out, "{s}")?;
+        }
+        return Ok(());
+    }
+    heading(
+        out,
+        &format!("Applied with {how}, then pg_reload_conf() (the server was not restarted)"),
+    )?;
+    let mut t = super::table(style, &["Setting", "Value", "Outcome"]);
+    for r in &a.results {
+        let tone = match r.outcome.as_str() {
+            "in effect" => Tone::Good,
+            _ => Tone::Warn,
+        };
+        let text = match &r.detail {
+            Some(d) => format!("{}: {d}", r.outcome),
+            None => r.outcome.clone(),
+        };
+        t.add_row(vec![
+            cell(style, &r.name, Tone::Normal),
+            cell(style, &r.value, Tone::Normal),
+            cell(style, text, tone),
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+fn summary(report: &CheckReport) -> String {
+    let count = |pred: &dyn Fn(Status) -> bool| {
+        report.settings.iter().filter(|s| pred(s.status)).count()
+            + report
+                .health
+                .iter()
+                .filter(|f| pred(f.status.severity()))
+                .count()
+    };
+    let (crit, warn) = (
+        count(&|s| s == Status::Critical),
+        count(&|s| s == Status::Warning),
+    );
+    match report.status {
+        Status::Ok => "OK: nothing to report".into(),
+        _ => format!("{}: {crit} critical, {warn} warning", word(report.status)),
+    }
+}
+
+fn word(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "OK",
+        Status::Warning => "WARNING",
+        Status::Critical => "CRITICAL",
+    }
+}
+
+/// One line in check_postgres's style: `POSTGRES_PGTUNE_CHECK WARNING: ... | perfdata`.
+pub fn nagios(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
+    let mut bad: Vec<String> = report
+        .settings
+        .iter()
+        .filter(|s| s.status != Status::Ok)
+        .map(|s| {
+            format!(
+                "{} ({})",
+                s.name,
+                if s.verdict == Verdict::Risky {
+                    "risky"
+                } else {
+                    "differs"
+                }
+            )
+        })
+        .collect();
+    bad.extend(
+        report
+            .health
+            .iter()
+            .filter(|f| f.status.severity() != Status::Ok)
+            .map(|f| format!("{}: {}", f.check, f.evidence)),
+    );
+    let text = if bad.is_empty() {
+        format!("{} checks ok", report.health.len() + report.settings.len())
+    } else {
+        bad.join("; ")
+    };
+    let perf: Vec<String> = report
+        .health
+        .iter()
+        .flat_map(|f| f.perfdata.iter())
+        .map(|p| {
+            let label = p.label.replace(['\'', '='], "_");
+            let mut datum = format!("'{label}'={}{}", p.value, p.uom);
+            if p.warning.is_some() || p.critical.is_some() {
+                let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+                datum.push_str(&format!(";{};{}", num(p.warning), num(p.critical)));
+            }
+            datum
+        })
+        .collect();
+    writeln!(
+        out,
+        "POSTGRES_PGTUNE_CHECK {}: {} | {}",
+        word(report.status),
+        text.replace(['|', '\n'], " "),
+        perf.join(" ")
+    )
+}

@@ -1,0 +1,558 @@
+//! `pgtune check` against real servers: each condition is created for real (a session idle in
+//! transaction, a blocked lock wait, a failed concurrent unique build, a sequence near its end, stale
+//! and missing statistics, an inactive replication slot, a setting pending restart, roles with and
+//! without pg_monitor) and must be reported at the right level; applying settings is exercised through
+//! `--apply --yes`, the same code path as the interactive flow.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{
+    quote_ident, quote_literal, run, shared, Cluster, ClusterOptions, Session, TestDb,
+};
+
+/// Hardware given, so the recommendation does not depend on the machine running the tests.
+const HW: &[&str] = &["--memory", "4GB", "--cpus", "4"];
+
+fn check_json(db: &TestDb, args: &[&str]) -> (i32, Value) {
+    let out = run(db
+        .pgtune()
+        .arg("check")
+        .args(HW)
+        .args(["--format", "json"])
+        .args(args));
+    assert!(out.code != 3, "check could not run:\n{}", out.stderr);
+    (out.code, out.json())
+}
+
+fn finding<'a>(json: &'a Value, check: &str) -> &'a Value {
+    json["health"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == check)
+        .unwrap_or_else(|| panic!("no {check} finding in {json:#}"))
+}
+
+fn setting<'a>(json: &'a Value, name: &str) -> &'a Value {
+    json["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in the audit: {json:#}"))
+}
+
+/// Polls `check` until `pred` holds: statistics reach the views asynchronously.
+fn check_until(db: &TestDb, args: &[&str], pred: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let (_, json) = check_json(db, args);
+        if pred(&json) || started.elapsed() > Duration::from_secs(10) {
+            return json;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Polls a one-value query until it returns `want`.
+fn wait_for(s: &Session, sql: &str, want: &str) {
+    let started = Instant::now();
+    while s.query_strings(sql)[0][0].as_deref() != Some(want) {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "timed out waiting for {sql} = {want}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn backend_pid(s: &Session) -> String {
+    s.query_strings("SELECT pg_backend_pid()")[0][0]
+        .clone()
+        .unwrap()
+}
+
+#[test]
+fn settings_audit_flags_risky_settings_and_differences() {
+    // The test clusters run with fsync = off and full_page_writes = off, for speed.
+    let db = shared().create_db("check_audit");
+    let (code, json) = check_json(&db, &["--only", "settings"]);
+    assert_eq!(code, 2, "fsync = off is critical");
+    let fsync = setting(&json, "fsync");
+    assert_eq!(
+        (fsync["verdict"].as_str(), fsync["status"].as_str()),
+        (Some("risky"), Some("critical"))
+    );
+    assert_eq!(fsync["recommended"], "on");
+    assert_eq!(setting(&json, "full_page_writes")["verdict"], "risky");
+    let sb = setting(&json, "shared_buffers");
+    assert_eq!(
+        (sb["current"].as_str(), sb["recommended"].as_str()),
+        (Some("128MB"), Some("1GB"))
+    );
+    assert_eq!(
+        (sb["verdict"].as_str(), sb["apply"].as_str()),
+        (Some("differs"), Some("restart"))
+    );
+    assert_eq!(
+        setting(&json, "checkpoint_completion_target")["verdict"],
+        "ok"
+    );
+    assert_eq!(setting(&json, "work_mem")["apply"], "reload");
+    assert_eq!(json["inputs"]["memory_kb"], 4 * 1024 * 1024);
+    assert!(
+        json["health"].as_array().unwrap().is_empty(),
+        "--only settings"
+    );
+    // The superuser sees where each setting comes from.
+    assert!(setting(&json, "fsync")["location"]
+        .as_str()
+        .unwrap()
+        .contains("postgresql.conf:"));
+}
+
+#[test]
+fn idle_in_transaction_session() {
+    let db = shared().create_db("check_idle");
+    let idle = db.admin();
+    let pid = backend_pid(&idle);
+    idle.execute("BEGIN; SELECT 1;");
+    let json = check_until(
+        &db,
+        &[
+            "--only",
+            "health",
+            "--threshold",
+            "idle_in_transaction=0s,1h",
+        ],
+        |j| {
+            finding(j, "idle_in_transaction")["evidence"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("pid {pid} "))
+        },
+    );
+    let f = finding(&json, "idle_in_transaction");
+    assert_eq!(f["status"], "warning", "{f:#}");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("pid {pid} (postgres@{}", db.name)),
+        "{f:#}"
+    );
+    assert!(f["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("idle_in_transaction_session_timeout"));
+    idle.execute("ROLLBACK");
+}
+
+#[test]
+fn blocked_lock_wait_names_the_blocker() {
+    let db = shared().create_db("check_locks");
+    let holder = db.admin();
+    holder.execute("CREATE TABLE \"Locked Table\" (i int)");
+    holder.execute("BEGIN; LOCK TABLE \"Locked Table\" IN ACCESS EXCLUSIVE MODE;");
+    let holder_pid = backend_pid(&holder);
+    let cluster = db.cluster;
+    let name = db.name.clone();
+    let waiter = std::thread::spawn(move || {
+        cluster
+            .admin(&name)
+            .execute("SELECT count(*) FROM \"Locked Table\"")
+    });
+    let json = check_until(
+        &db,
+        &["--only", "health", "--threshold", "lock_wait=0s,1h"],
+        |j| {
+            finding(j, "lock_waits")["evidence"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("blocked by pid {holder_pid}"))
+        },
+    );
+    let f = finding(&json, "lock_waits");
+    assert_eq!(f["status"], "warning", "{f:#}");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("blocked by pid {holder_pid}")),
+        "{f:#}"
+    );
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("SELECT count(*) FROM \"Locked Table\""),
+        "{f:#}"
+    );
+    holder.execute("ROLLBACK");
+    waiter.join().unwrap();
+}
+
+#[test]
+fn invalid_index_from_a_failed_concurrent_unique_build() {
+    let db = shared().create_db("check_invalid");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE SCHEMA \"Wéird Schema\"; CREATE TABLE \"Wéird Schema\".\"t; x\" (v int); \
+         INSERT INTO \"Wéird Schema\".\"t; x\" SELECT 1 FROM generate_series(1, 3);",
+    );
+    let failed = admin.try_execute(
+        "CREATE UNIQUE INDEX CONCURRENTLY \"idx \"\"q\"\"\" ON \"Wéird Schema\".\"t; x\" (v)",
+    );
+    assert!(failed.is_err(), "duplicates make the unique build fail");
+    let (code, json) = check_json(&db, &["--only", "health"]);
+    assert!(code >= 1);
+    let f = finding(&json, "invalid_indexes");
+    assert_eq!(f["status"], "warning");
+    let evidence = f["evidence"].as_str().unwrap();
+    assert!(
+        evidence.contains("\"Wéird Schema\".\"idx \"\"q\"\"\""),
+        "{evidence}"
+    );
+    assert!(f["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("DROP INDEX CONCURRENTLY \"Wéird Schema\".\"idx \"\"q\"\"\""));
+}
+
+#[test]
+fn sequences_near_their_end() {
+    let db = shared().create_db("check_sequences");
+    let admin = db.admin();
+    admin.execute("CREATE SEQUENCE \"Seq ü\" AS integer; SELECT setval('\"Seq ü\"', 2000000000);");
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    let f = finding(&json, "sequences");
+    assert_eq!(f["status"], "critical", "{f:#}");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("\"Seq ü\": 2000000000 of 2147483647 (93.1%)"),
+        "{f:#}"
+    );
+
+    // A bigint sequence feeding an integer column ends where the column does.
+    admin.execute(
+        "DROP SEQUENCE \"Seq ü\"; CREATE TABLE owned (id int); CREATE SEQUENCE big_seq OWNED BY owned.id; \
+         SELECT setval('big_seq', 1800000000);",
+    );
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    let f = finding(&json, "sequences");
+    assert_eq!(f["status"], "warning", "{f:#}");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("big_seq: 1800000000 of 2147483647"),
+        "{f:#}"
+    );
+}
+
+#[test]
+fn stale_and_missing_statistics() {
+    let db = shared().create_db("check_stale");
+    let admin = db.admin();
+    // The insert's counts must reach the statistics (a backend flushes them on exit) before ANALYZE
+    // resets them.
+    admin.execute("CREATE TABLE fresh (i int) WITH (autovacuum_enabled = false)");
+    db.admin()
+        .execute("INSERT INTO fresh SELECT generate_series(1, 1000)");
+    wait_for(
+        &admin,
+        "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'fresh'",
+        "1000",
+    );
+    admin.execute("ANALYZE fresh");
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    assert_eq!(finding(&json, "stale_stats")["status"], "ok", "{json:#}");
+
+    admin.execute("UPDATE fresh SET i = i + 1;");
+    let json = check_until(&db, &["--only", "health"], |j| {
+        finding(j, "stale_stats")["status"] == "warning"
+    });
+    let f = finding(&json, "stale_stats");
+    assert_eq!(f["status"], "warning", "{f:#}");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("public.fresh: 1000 changes since ANALYZE"),
+        "{f:#}"
+    );
+
+    admin.execute("CREATE TABLE never (i int) WITH (autovacuum_enabled = false); INSERT INTO never SELECT generate_series(1, 100);");
+    let json = check_until(&db, &["--only", "health"], |j| {
+        finding(j, "stale_stats")["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("never analyzed")
+    });
+    let evidence = finding(&json, "stale_stats")["evidence"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        evidence.contains("(1 never analyzed)")
+            && evidence.contains("public.never has rows but was never analyzed"),
+        "{evidence}"
+    );
+}
+
+#[test]
+fn roles_with_and_without_pg_monitor() {
+    let db = shared().create_db("check_roles");
+    let admin = db.admin();
+    for (role, grant) in [
+        ("check_monitor", "GRANT pg_monitor TO check_monitor"),
+        ("check_plain", ""),
+    ] {
+        admin.execute(&format!(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {lit}) THEN CREATE ROLE {id} LOGIN; END IF; END $$; {grant}",
+            lit = quote_literal(role),
+            id = quote_ident(role),
+        ));
+    }
+    let (_, json) = check_json(&db, &["-U", "check_monitor"]);
+    for check in [
+        "connections",
+        "idle_in_transaction",
+        "lock_waits",
+        "replication_lag",
+        "wraparound",
+        "sequences",
+    ] {
+        let status = finding(&json, check)["status"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            status != "skipped" && status != "error",
+            "{check}: {status} for a pg_monitor role"
+        );
+    }
+    assert!(
+        !json["settings"].as_array().unwrap().is_empty(),
+        "the settings audit runs"
+    );
+    assert!(json["notes"].as_array().unwrap().iter().any(|n| n
+        .as_str()
+        .unwrap()
+        .contains("pg_file_settings needs superuser")));
+
+    let (_, json) = check_json(&db, &["-U", "check_plain"]);
+    for check in [
+        "connections",
+        "idle_in_transaction",
+        "long_queries",
+        "lock_waits",
+        "replication_lag",
+    ] {
+        let f = finding(&json, check);
+        assert_eq!(f["status"], "skipped", "{f:#}");
+        assert!(
+            f["evidence"].as_str().unwrap().contains("needs pg_monitor"),
+            "{f:#}"
+        );
+    }
+    assert_eq!(finding(&json, "cache_hit_ratio")["status"], "ok");
+}
+
+#[test]
+fn expected_extensions_from_the_profile() {
+    let db = shared().create_db("check_extensions");
+    let (_, json) = check_json(&db, &["--only", "health", "--profile", "lunch-rush"]);
+    let f = finding(&json, "extensions");
+    assert_eq!(f["status"], "warning");
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("CREATE EXTENSION IF NOT EXISTS \"uuid-ossp\";"),
+        "{f:#}"
+    );
+    db.admin().execute(
+        "CREATE EXTENSION \"uuid-ossp\"; CREATE EXTENSION pg_trgm; CREATE EXTENSION btree_gin;",
+    );
+    let (_, json) = check_json(&db, &["--only", "health", "--profile", "lunch-rush"]);
+    assert_eq!(finding(&json, "extensions")["status"], "ok");
+}
+
+#[test]
+fn output_formats_and_bad_input() {
+    let db = shared().create_db("check_formats");
+    let out = run(db
+        .pgtune()
+        .args(["check", "--only", "health", "--format", "nagios"])
+        .args(HW));
+    assert!(out.code <= 2, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with("POSTGRES_PGTUNE_CHECK "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains(" | 'cache_hit_"), "{}", lines[0]);
+
+    let out = run(db.pgtune().args(["check", "--only", "health"]).args(HW));
+    assert!(
+        out.stdout.contains("Health") && out.stdout.contains("idle_in_transaction"),
+        "{}",
+        out.stdout
+    );
+
+    for (args, needle) in [
+        (vec!["--threshold", "idle=1s"], "unknown threshold \"idle\""),
+        (vec!["--threshold", "lock_wait=soon"], "is not a duration"),
+        (
+            vec!["--format", "sql"],
+            "pgtune check does not support --format sql",
+        ),
+        (vec!["--apply"], "add --yes to apply without asking"),
+        (vec!["--memory", "lots"], "invalid --memory \"lots\""),
+    ] {
+        run(db.pgtune().arg("check").args(args)).expect_one_line_error(needle);
+    }
+}
+
+/// Cluster-wide conditions and changes get a server of their own.
+#[test]
+fn inactive_slot_and_setting_pending_restart() {
+    let cluster = Cluster::start(ClusterOptions::default());
+    let db = cluster.create_db("check_cluster");
+    let admin = db.admin();
+    admin.execute("SELECT pg_create_physical_replication_slot('pgtune_idle_slot', true)");
+    admin.execute("ALTER SYSTEM SET shared_buffers = '256MB'");
+    admin.execute("SELECT pg_reload_conf()");
+    let json = check_until(&db, &[], |j| {
+        finding(j, "pending_restart")["status"] == "warning"
+    });
+    let slot = finding(&json, "replication_slots");
+    assert_eq!(slot["status"], "warning", "{slot:#}");
+    assert!(
+        slot["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("pgtune_idle_slot (physical, inactive"),
+        "{slot:#}"
+    );
+    let pending = finding(&json, "pending_restart");
+    assert!(
+        pending["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("shared_buffers"),
+        "{pending:#}"
+    );
+    let sb = setting(&json, "shared_buffers");
+    assert_eq!(sb["pending_restart"], true);
+    assert_eq!(sb["set_by_alter_system"], true, "{sb:#}");
+}
+
+#[test]
+fn apply_with_yes_then_read_back() {
+    let cluster = Cluster::start(ClusterOptions {
+        conf: vec!["include_dir = 'conf.d'".into()],
+        files: vec![("conf.d/README".into(), "# drop-in settings\n".into())],
+        ..ClusterOptions::default()
+    });
+    let db = cluster.create_db("check_apply");
+
+    // --dry-run prints the exact SQL and changes nothing.
+    let out = run(db
+        .pgtune()
+        .args(["check", "--only", "settings", "--dry-run"])
+        .args(HW));
+    assert!(
+        out.stdout.contains("ALTER SYSTEM SET work_mem = '"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("SELECT pg_reload_conf();"),
+        "{}",
+        out.stdout
+    );
+    let show = |name: &str| {
+        db.admin().query_strings(&format!("SHOW {name}"))[0][0]
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(show("random_page_cost"), "4", "a dry run changes nothing");
+
+    let out = run(db
+        .pgtune()
+        .args([
+            "check", "--only", "settings", "--apply", "--yes", "--format", "json",
+        ])
+        .args(HW));
+    let json = out.json();
+    let results = json["apply"]["results"].as_array().unwrap();
+    let outcome = |name: &str| {
+        results
+            .iter()
+            .find(|r| r["name"] == name)
+            .map(|r| r["outcome"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    assert_eq!(json["apply"]["method"], "alter-system");
+    assert_eq!(outcome("random_page_cost"), "in effect");
+    assert_eq!(
+        outcome("fsync"),
+        "in effect",
+        "the risky setting is fixed too"
+    );
+    assert_eq!(outcome("shared_buffers"), "waits for restart");
+    assert_eq!(
+        out.code, 1,
+        "settings waiting for a restart leave a warning:\n{}",
+        out.stderr
+    );
+    assert_eq!(show("random_page_cost"), "1.1");
+
+    // pending_restart is reported after the reload.
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    let pending = finding(&json, "pending_restart")["evidence"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        pending.contains("shared_buffers") && pending.contains("max_connections"),
+        "{pending}"
+    );
+
+    // A conf.d file cannot win over ALTER SYSTEM: said, not hidden.
+    let conf = cluster.data.join("conf.d/pgtune.conf");
+    let out = run(db
+        .pgtune()
+        .args([
+            "check", "--only", "settings", "--apply", "--yes", "--format", "json", "--cpus", "8",
+            "--memory", "8GB",
+        ])
+        .arg("--write-conf")
+        .arg(&conf));
+    let json = out.json();
+    assert_eq!(json["apply"]["method"], "conf-file");
+    let results = json["apply"]["results"].as_array().unwrap();
+    let rpc = results
+        .iter()
+        .find(|r| r["name"] == "effective_cache_size")
+        .unwrap();
+    assert_eq!(rpc["outcome"], "not in effect", "{rpc:#}");
+    assert!(
+        rpc["detail"]
+            .as_str()
+            .unwrap()
+            .contains("postgresql.auto.conf (ALTER SYSTEM) sets it"),
+        "{rpc:#}"
+    );
+    assert!(std::fs::read_to_string(&conf)
+        .unwrap()
+        .contains("effective_cache_size = 6GB"));
+}
