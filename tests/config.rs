@@ -284,6 +284,43 @@ fn connected_reads_version_and_data_size_and_checks_values() {
         );
     }
 
+    // A value above the server's maximum is replaced by the maximum, with the reason.
+    let json = run(db.pgtune().args([
+        "config",
+        "--connect",
+        "--memory",
+        "8GB",
+        "--connections",
+        "999999",
+        "--format",
+        "json",
+    ]))
+    .expect_code(0)
+    .json();
+    let mc = json["settings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "max_connections")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            mc["value"].as_str(),
+            mc["origin"].as_str(),
+            mc["pgtune_value"].as_str()
+        ),
+        (Some("262143"), Some("server"), Some("999999")),
+        "{mc:#}"
+    );
+    assert!(
+        mc["reason"]
+            .as_str()
+            .unwrap()
+            .contains("above this server's maximum"),
+        "{mc:#}"
+    );
+
     // Told to tune for a newer version than the server runs: what it does not know is left out.
     if server_version < 18 {
         let json = run(db.pgtune().args([
