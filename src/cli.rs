@@ -43,6 +43,9 @@ pub enum Command {
     /// Audit a live server: its settings against recommendations for its hardware and workload, and
     /// its health; offers to apply what differs
     Check(CheckArgs),
+    /// Index and bloat reports: unused, duplicate, invalid indexes, foreign keys without an index,
+    /// table and index bloat; each finding with the SQL that would fix it
+    Report(ReportArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -115,6 +118,74 @@ pub struct ConfigArgs {
     /// Read the server named by the connection options or environment (implied by -h, -p, -U or -d)
     #[arg(long)]
     pub connect: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportKind {
+    /// Indexes never scanned since the statistics began
+    UnusedIndexes,
+    /// Exact duplicates and indexes made redundant by a longer one
+    DuplicateIndexes,
+    /// Indexes left invalid by a failed concurrent build
+    InvalidIndexes,
+    /// Foreign keys whose columns lead no index
+    FkWithoutIndex,
+    /// Wasted space in tables and B-tree indexes
+    Bloat,
+    /// Every report above
+    All,
+}
+
+/// Which findings fail a CI run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Warnings exit 1 and critical findings 2 (the default)
+    Warning,
+    /// Only critical findings fail (exit 2); warnings exit 0
+    Critical,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The report to run
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+
+    /// Only schemas matching this glob (repeatable)
+    #[arg(long = "schema", value_name = "PATTERN")]
+    pub schemas: Vec<String>,
+
+    /// Leave out schemas matching this glob (repeatable)
+    #[arg(long = "exclude-schema", value_name = "PATTERN")]
+    pub exclude_schemas: Vec<String>,
+
+    /// Only tables matching this glob (repeatable)
+    #[arg(long = "table", value_name = "PATTERN")]
+    pub tables: Vec<String>,
+
+    /// Leave out relations smaller than this (PostgreSQL units: 8kB, 10MB, 1GB)
+    #[arg(long, value_name = "SIZE")]
+    pub min_size: Option<String>,
+
+    /// unused-indexes: statistics younger than this make the verdict premature
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub min_window: String,
+
+    /// unused-indexes: also count index scans on this standby (a conninfo string or URI; repeatable)
+    #[arg(long = "replica", value_name = "CONNINFO")]
+    pub replicas: Vec<String>,
+
+    /// bloat: measure with pgstattuple instead of estimating (reads every relation it reports on)
+    #[arg(long)]
+    pub exact: bool,
+
+    /// Which findings make the exit code non-zero
+    #[arg(long, value_enum, default_value = "warning")]
+    pub fail_on: FailOn,
+
+    /// A profile whose [report.*] thresholds to use (a built-in name or a .toml path)
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 }
 
 /// Which half of `check` to run.

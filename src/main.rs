@@ -14,6 +14,7 @@ mod logging;
 mod outcome;
 mod profile;
 mod render;
+mod report;
 mod sql;
 mod sys;
 mod tune;

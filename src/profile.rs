@@ -62,6 +62,8 @@ struct RawProfile {
     settings: IndexMap<String, Spanned<toml::Value>>,
     #[serde(default)]
     check: IndexMap<String, Spanned<RawThreshold>>,
+    #[serde(default)]
+    report: IndexMap<String, Spanned<RawThreshold>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -198,7 +200,7 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Profile, ProfileError
         });
     }
     let mut thresholds = Thresholds::default();
-    for (name, t) in &raw.check {
+    for (name, t) in raw.check.iter().chain(raw.report.iter()) {
         let text = |v: &Option<Spanned<toml::Value>>| {
             v.as_ref().map(|v| match v.get_ref() {
                 toml::Value::String(s) => s.clone(),

@@ -149,15 +149,51 @@ fn is_reserved(name: &str) -> bool {
 }
 
 impl Sql {
-    /// The text with `{placeholder}` replaced by a schema-qualified relation name, each part quoted
-    /// as an identifier: the one way a name enters SQL text.
+    /// The text with `{placeholder}` replaced by a schema-qualified name (a relation or a function),
+    /// each part quoted as an identifier: the one way a name enters SQL text.
     pub fn with_relation(&self, placeholder: &str, schema: &str, relation: &str) -> String {
-        self.text.replace(
-            &format!("{{{placeholder}}}"),
-            &format!("{}.{}", quote_ident(schema), quote_ident(relation)),
+        self.with_names(&[(placeholder, schema, relation)])
+    }
+
+    /// The text with each `{placeholder}` replaced by a fragment from `sql/`: how one query text
+    /// serves several server versions (a fragment is fixed SQL, never a name or a value).
+    pub fn with_fragments(&self, fragments: &[(&str, &Sql)]) -> String {
+        fragments
+            .iter()
+            .fold(self.text.to_string(), |text, (placeholder, fragment)| {
+                let body: String = fragment
+                    .text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                text.replace(&format!("{{{placeholder}}}"), body.trim())
+            })
+    }
+
+    /// `with_relation` for several placeholders.
+    pub fn with_names(&self, names: &[(&str, &str, &str)]) -> String {
+        names.iter().fold(
+            self.text.to_string(),
+            |text, (placeholder, schema, name)| {
+                text.replace(
+                    &format!("{{{placeholder}}}"),
+                    &format!("{}.{}", quote_ident(schema), quote_ident(name)),
+                )
+            },
         )
     }
 }
+
+pub const REPORT_INDEXES: Sql = sql_file!("report/indexes.sql");
+pub const REPORT_LAST_IDX_SCAN_16: Sql = sql_file!("report/last_idx_scan_16.sql");
+pub const REPORT_LAST_IDX_SCAN_NONE: Sql = sql_file!("report/last_idx_scan_none.sql");
+pub const REPORT_USAGE_WINDOW: Sql = sql_file!("report/usage_window.sql");
+pub const REPORT_REPLICA_USAGE: Sql = sql_file!("report/replica_usage.sql");
+pub const REPORT_FK_WITHOUT_INDEX: Sql = sql_file!("report/fk_without_index.sql");
+pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");
+pub const REPORT_BLOAT_EXACT: Sql = sql_file!("report/bloat_exact.sql");
+pub const REPORT_PGSTATTUPLE: Sql = sql_file!("report/pgstattuple.sql");
 
 #[cfg(test)]
 mod tests {

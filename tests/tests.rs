@@ -7,3 +7,4 @@ mod cli;
 mod config;
 mod connect;
 mod info;
+mod report;

@@ -5,6 +5,7 @@ pub mod check;
 mod completions;
 pub mod config;
 pub mod info;
+pub mod report;
 mod tuning;
 
 use std::io::Write;
@@ -21,6 +22,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Info => info::run(cli, &mut out)?,
         Command::Config(args) => config::run(cli, args, &mut out)?,
         Command::Check(args) => check::run(cli, args, &mut out)?,
+        Command::Report(args) => report::run(cli, args, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };

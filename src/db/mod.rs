@@ -7,6 +7,7 @@ pub mod check;
 pub mod config;
 mod error;
 pub mod info;
+pub mod report;
 mod tls;
 
 use std::io::IsTerminal;

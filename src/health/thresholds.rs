@@ -144,6 +144,20 @@ pub const DEFS: &[Def] = &[
         lower_is_worse: false,
     },
     Def {
+        name: "bloat_percent",
+        kind: Kind::Ratio,
+        warning: 0.30,
+        critical: Some(0.50),
+        lower_is_worse: false,
+    },
+    Def {
+        name: "bloat_bytes",
+        kind: Kind::Bytes,
+        warning: 10.0 * 1024.0 * 1024.0,
+        critical: Some(GB),
+        lower_is_worse: false,
+    },
+    Def {
         name: "slow_statement",
         kind: Kind::Seconds,
         warning: 5.0,

@@ -1,0 +1,94 @@
+-- pgtune report bloat: estimated wasted space of tables and B-tree indexes, without reading them.
+-- Expected size: live rows (reltuples) packed at the relation's fillfactor into pages, each row a
+-- MAXALIGNed header (23 bytes, plus a null bitmap when columns have nulls) and data (pg_stats average
+-- widths weighted by non-null fraction), plus a 4-byte line pointer; B-tree entries are an 8-byte
+-- header and the key, 16 bytes of special space per page and a metapage. What the estimate cannot judge
+-- comes back with a reason instead of a number. Same filter parameters as indexes.sql.
+-- Scale: every per-relation figure is one GROUP BY over all columns, joined by hash, never a subquery
+-- per relation.
+WITH rel AS (
+    SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name,
+           c.reltuples, c.relpages::int8 AS relpages, c.reloptions
+    FROM pg_class AS c
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'm')
+      AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+      AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
+      AND NOT (n.nspname ~ ANY ($2::text[]))
+      AND (cardinality($3::text[]) = 0 OR c.relname ~ ANY ($3::text[]))
+), col AS MATERIALIZED (
+    SELECT r.oid AS relid, a.attnum, a.atttypid = 'name'::regtype AS is_name,
+           s.avg_width, coalesce(s.null_frac, 0) AS null_frac, s.attname IS NOT NULL AS has_stats
+    FROM rel AS r
+    JOIN pg_attribute AS a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+    LEFT JOIN pg_stats AS s ON s.schemaname = r.schema AND s.tablename = r.name AND s.attname = a.attname
+                           AND NOT s.inherited
+), tbl_cols AS (
+    SELECT relid,
+           count(*) AS natts,
+           count(*) FILTER (WHERE NOT has_stats) AS without_stats,
+           bool_or(is_name) AS has_name,
+           bool_or(null_frac > 0) AS has_nulls,
+           sum((1 - null_frac) * avg_width) AS data_width
+    FROM col GROUP BY relid
+), idx_keys AS (
+    SELECT x.indexrelid, x.indrelid, k.attnum
+    FROM rel AS r
+    JOIN pg_index AS x ON x.indrelid = r.oid AND x.indisvalid,
+         unnest(string_to_array(x.indkey::text, ' ')::int[]) AS k(attnum)
+), idx_cols AS (
+    SELECT k.indexrelid,
+           count(*) FILTER (WHERE k.attnum > 0 AND NOT coalesce(c.has_stats, false)) AS without_stats,
+           bool_or(c.is_name) AS has_name,
+           sum((1 - c.null_frac) * c.avg_width) AS key_width
+    FROM idx_keys AS k
+    LEFT JOIN col AS c ON c.relid = k.indrelid AND c.attnum = k.attnum
+    GROUP BY k.indexrelid
+), est AS (
+    SELECT 'table'::text AS kind, r.schema, r.name AS table_name, NULL::text AS index_name,
+           r.relpages, r.reltuples,
+           CASE WHEN r.relpages < 10 THEN 'too small to judge (under 10 pages)'
+                WHEN r.reltuples < 0 THEN 'never analyzed: no statistics'
+                WHEN t.without_stats > 0 THEN format('no statistics for %s column(s): run ANALYZE', t.without_stats)
+                WHEN t.has_name THEN 'has columns of type name, whose statistics do not reflect their 64-byte storage'
+           END AS not_estimated,
+           -- MAXALIGN(header + null bitmap) + MAXALIGN(data) + line pointer
+           ceil((23 + CASE WHEN t.has_nulls THEN ceil(t.natts / 8.0) ELSE 0 END) / 8.0) * 8
+             + ceil(coalesce(t.data_width, 0) / 8.0) * 8 + 4 AS entry_bytes,
+           (current_setting('block_size')::int8 - 24)
+             * coalesce((SELECT option_value::int FROM pg_options_to_table(r.reloptions) WHERE option_name = 'fillfactor'), 100)
+             / 100.0 AS usable_bytes,
+           0 AS extra_pages
+    FROM rel AS r
+    LEFT JOIN tbl_cols AS t ON t.relid = r.oid
+    UNION ALL
+    SELECT 'index', r.schema, r.name, i.relname::text,
+           i.relpages::int8, i.reltuples,
+           CASE WHEN am.amname <> 'btree' THEN format('a %s index: only B-tree indexes are estimated', am.amname)
+                WHEN i.relpages < 10 THEN 'too small to judge (under 10 pages)'
+                WHEN i.reltuples < 0 THEN 'never analyzed: no statistics'
+                WHEN x.indexprs IS NOT NULL THEN 'an expression index: no width statistics for its key'
+                WHEN x.indpred IS NOT NULL THEN 'a partial index: estimates of partial indexes are unreliable'
+                WHEN ic.without_stats > 0 THEN 'no statistics for its columns: run ANALYZE'
+                WHEN ic.has_name THEN 'has a key of type name'
+           END,
+           ceil((8 + coalesce(ic.key_width, 0)) / 8.0) * 8 + 4,
+           (current_setting('block_size')::int8 - 24 - 16)
+             * coalesce((SELECT option_value::int FROM pg_options_to_table(i.reloptions) WHERE option_name = 'fillfactor'), 90)
+             / 100.0,
+           1
+    FROM rel AS r
+    JOIN pg_index AS x ON x.indrelid = r.oid AND x.indisvalid
+    JOIN pg_class AS i ON i.oid = x.indexrelid
+    JOIN pg_am AS am ON am.oid = i.relam
+    LEFT JOIN idx_cols AS ic ON ic.indexrelid = x.indexrelid
+)
+SELECT kind, schema, table_name, index_name,
+       relpages * current_setting('block_size')::int8 AS actual_bytes,
+       not_estimated,
+       CASE WHEN not_estimated IS NULL THEN
+           ((ceil(greatest(reltuples, 0) / greatest(floor(usable_bytes / entry_bytes), 1)) + extra_pages)
+             * current_setting('block_size')::int8)::int8
+       END AS expected_bytes
+FROM est
+ORDER BY schema, table_name, kind DESC, index_name;

@@ -1,0 +1,36 @@
+-- pgtune report bloat --exact: wasted space measured with pgstattuple ({pgstattuple_approx} and
+-- {pgstatindex}, schema-qualified). Tables: free space plus dead tuples from pgstattuple_approx,
+-- which skips all-visible pages using the visibility map. B-tree indexes: the share of leaf pages
+-- left empty beyond their fillfactor, from pgstatindex. $4: only relations of at least this many bytes.
+-- Same filter parameters as indexes.sql.
+WITH rel AS (
+    SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name
+    FROM pg_class AS c
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'm')
+      AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+      AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
+      AND NOT (n.nspname ~ ANY ($2::text[]))
+      AND (cardinality($3::text[]) = 0 OR c.relname ~ ANY ($3::text[]))
+      AND c.relpages::int8 * current_setting('block_size')::int8 >= $4::int8
+), idx AS (
+    SELECT i.oid, r.schema, r.name AS table_name, i.relname::text AS index_name,
+           coalesce((SELECT option_value::int FROM pg_options_to_table(i.reloptions) WHERE option_name = 'fillfactor'), 90) AS fillfactor
+    FROM rel AS r
+    JOIN pg_index AS x ON x.indrelid = r.oid AND x.indisvalid
+    JOIN pg_class AS i ON i.oid = x.indexrelid
+    JOIN pg_am AS am ON am.oid = i.relam AND am.amname = 'btree'
+    WHERE i.relpages::int8 * current_setting('block_size')::int8 >= $4::int8
+)
+SELECT 'table'::text AS kind, r.schema, r.name AS table_name, NULL::text AS index_name,
+       a.table_len::int8 AS actual_bytes,
+       (a.approx_free_space + a.dead_tuple_len)::int8 AS wasted_bytes
+FROM rel AS r, LATERAL {pgstattuple_approx}(r.oid) AS a
+UNION ALL
+SELECT 'index', i.schema, i.table_name, i.index_name,
+       s.index_size::int8,
+       CASE WHEN s.leaf_pages = 0 THEN 0
+            ELSE greatest(0, s.leaf_pages * current_setting('block_size')::int8
+                             * (1 - s.avg_leaf_density / i.fillfactor))::int8 END
+FROM idx AS i, LATERAL {pgstatindex}(i.oid::regclass) AS s
+ORDER BY 2, 3, 1 DESC, 4;

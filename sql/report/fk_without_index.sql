@@ -1,0 +1,31 @@
+-- pgtune report: foreign keys whose referencing columns are not the leading columns (in any order) of
+-- a valid, non-partial index on the referencing table: every delete or key update on the referenced
+-- table then scans the referencing one. Same parameters as indexes.sql.
+SELECT
+    n.nspname::text                                           AS schema,
+    t.relname::text                                           AS table_name,
+    c.conname::text                                           AS constraint_name,
+    (SELECT array_agg(a.attname::text ORDER BY k.ord)
+       FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS column_names,
+    rn.nspname::text                                          AS referenced_schema,
+    r.relname::text                                           AS referenced_table,
+    t.relpages::int8 * current_setting('block_size')::int8    AS table_bytes,
+    greatest(t.reltuples, 0)::int8                            AS table_rows
+FROM pg_constraint AS c
+JOIN pg_class AS t ON t.oid = c.conrelid
+JOIN pg_namespace AS n ON n.oid = t.relnamespace
+JOIN pg_class AS r ON r.oid = c.confrelid
+JOIN pg_namespace AS rn ON rn.oid = r.relnamespace
+WHERE c.contype = 'f'
+  AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
+  AND NOT (n.nspname ~ ANY ($2::text[]))
+  AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))
+  AND NOT EXISTS (
+      SELECT FROM pg_index AS x
+      WHERE x.indrelid = c.conrelid AND x.indisvalid AND x.indpred IS NULL
+        AND (SELECT array_agg(k ORDER BY k)
+               FROM unnest((string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)]) AS k)
+          = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) AS k))
+ORDER BY t.relpages DESC, n.nspname, t.relname, c.conname;

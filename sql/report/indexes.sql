@@ -1,0 +1,70 @@
+-- pgtune report: every index in scope with the structured catalog data the index reports compare
+-- (method, key columns, operator classes, collations, options, expressions, predicate, INCLUDE
+-- columns), its constraints, usage and size.
+-- $1 schema patterns to include (empty: all), $2 schema patterns to exclude, $3 table patterns (empty:
+-- all): anchored regular expressions. $4: whether to spell out column names (only the duplicates
+-- report shows them, and they cost a third of the query on a large catalog).
+-- {last_idx_scan}: a fragment chosen by server version (last_idx_scan_16.sql or _none.sql).
+-- Sizes come from pg_class.relpages (as of the last VACUUM or ANALYZE), not pg_relation_size(): that
+-- takes a lock per relation, and a catalog of 40,000 indexes would exhaust the lock table.
+-- Scale: pg_constraint has no index on conindid, so constraints are joined once, not looked up per
+-- index; the progress view is read once; pg_get_indexdef() runs only for invalid indexes.
+WITH constraint_index AS (
+    SELECT conindid, min(conname)::text AS conname
+    FROM pg_constraint
+    WHERE contype IN ('p', 'u', 'x') AND conindid <> 0
+    GROUP BY conindid
+), building AS (
+    SELECT DISTINCT index_relid FROM pg_stat_progress_create_index
+)
+SELECT
+    i.oid::bigint                                         AS index_oid,
+    n.nspname::text                                       AS schema,
+    t.relname::text                                       AS table_name,
+    i.relname::text                                       AS index_name,
+    am.amname::text                                       AS method,
+    x.indisunique                                         AS is_unique,
+    x.indisprimary                                        AS is_primary,
+    x.indisexclusion                                      AS is_exclusion,
+    x.indisreplident                                      AS is_replica_identity,
+    x.indisvalid                                          AS is_valid,
+    x.indisready                                          AS is_ready,
+    ci.conname                                            AS constraint_name,
+    (SELECT c.conname::text FROM pg_constraint AS c
+      WHERE c.contype = 'f' AND c.conrelid = x.indrelid
+        AND (SELECT array_agg(k ORDER BY k)
+               FROM unnest((string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)]) AS k)
+          = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) AS k)
+      LIMIT 1)                                            AS supports_fk,
+    x.indnkeyatts::int                                    AS key_count,
+    string_to_array(x.indkey::text, ' ')::int[]           AS columns,
+    string_to_array(x.indclass::text, ' ')::oid[]::int8[] AS opclasses,
+    string_to_array(x.indcollation::text, ' ')::oid[]::int8[] AS collations,
+    string_to_array(x.indoption::text, ' ')::int[]        AS options,
+    coalesce(pg_get_expr(x.indexprs, x.indrelid), '')     AS expressions,
+    coalesce(pg_get_expr(x.indpred, x.indrelid), '')      AS predicate,
+    CASE WHEN $4::bool THEN
+        (SELECT array_agg(coalesce(a.attname::text, '(expression)') ORDER BY k.ord)
+           FROM unnest(string_to_array(x.indkey::text, ' ')::int[]) WITH ORDINALITY AS k(attnum, ord)
+           LEFT JOIN pg_attribute AS a ON a.attrelid = x.indrelid AND a.attnum = k.attnum)
+    END                                                   AS column_names,
+    i.relpages::int8 * current_setting('block_size')::int8 AS index_bytes,
+    t.relpages::int8 * current_setting('block_size')::int8 AS table_bytes,
+    pg_stat_get_numscans(i.oid)                           AS idx_scan,
+    pg_stat_get_tuples_returned(i.oid)                    AS idx_tup_read,
+    {last_idx_scan}                                       AS last_idx_scan,
+    b.index_relid IS NOT NULL                             AS build_in_progress,
+    CASE WHEN NOT x.indisvalid THEN pg_get_indexdef(i.oid) ELSE '' END AS definition
+FROM pg_index AS x
+JOIN pg_class AS i ON i.oid = x.indexrelid
+JOIN pg_class AS t ON t.oid = x.indrelid
+JOIN pg_namespace AS n ON n.oid = t.relnamespace
+JOIN pg_am AS am ON am.oid = i.relam
+LEFT JOIN constraint_index AS ci ON ci.conindid = i.oid
+LEFT JOIN building AS b ON b.index_relid = i.oid
+WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  AND t.relkind IN ('r', 'm', 'p')
+  AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
+  AND NOT (n.nspname ~ ANY ($2::text[]))
+  AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))
+ORDER BY n.nspname, t.relname, i.relname;

@@ -1,0 +1,216 @@
+//! `pgtune report`: index and bloat reports. Read-only, one catalog query per report, a short
+//! lock_timeout so a locked catalog never hangs it; findings carry the SQL that would fix them.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use crate::cli::{Cli, FailOn, Format, ReportArgs, ReportKind};
+use crate::db::{self, report::Filter, ConnectOptions, Db};
+use crate::health::thresholds::Thresholds;
+use crate::outcome::Status;
+use crate::report::{self, bloat, duplicates, fk, unused, Section};
+use crate::{guc, render};
+
+#[derive(Debug, Serialize)]
+pub struct ReportOutput {
+    pub server: String,
+    pub database: String,
+    pub sections: Vec<Section>,
+    pub status: Status,
+}
+
+pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format =
+        render::choose_format(cli.output.format, &[Format::Table, Format::Json], "report")?;
+    let min_bytes = match &args.min_size {
+        Some(s) => guc::in_setting_units(s, Some("B"))
+            .filter(|b| *b >= 0.0)
+            .with_context(|| {
+                format!("invalid --min-size \"{s}\": expected a size such as 8kB, 10MB or 1GB")
+            })? as i64,
+        None => 0,
+    };
+    let min_window = guc::in_setting_units(&args.min_window, Some("s"))
+        .filter(|s| *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .with_context(|| {
+            format!(
+                "invalid --min-window \"{}\": expected a duration such as 12h, 7d or 30d",
+                args.min_window
+            )
+        })?;
+    let thresholds = match &args.profile {
+        Some(p) => crate::profile::load(p)?.thresholds,
+        None => Thresholds::default(),
+    };
+    let filter = Filter {
+        schemas: args
+            .schemas
+            .iter()
+            .map(|g| report::glob_to_regex(g))
+            .collect(),
+        exclude_schemas: args
+            .exclude_schemas
+            .iter()
+            .map(|g| report::glob_to_regex(g))
+            .collect(),
+        tables: args
+            .tables
+            .iter()
+            .map(|g| report::glob_to_regex(g))
+            .collect(),
+    };
+    let env = crate::conninfo::Env::from_process();
+    let replica_targets = args
+        .replicas
+        .iter()
+        .map(|r| {
+            let conn = crate::cli::ConnArgs {
+                dbname: Some(r.clone()),
+                ..cli.conn.clone()
+            };
+            crate::conninfo::resolve(&conn, &env).map_err(|e| anyhow::anyhow!("--replica: {e}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+
+    let target = super::connect_target(cli)?;
+    let opts = ConnectOptions {
+        read_only: true,
+        prompt: super::prompt_mode(cli),
+        settings: vec![
+            ("lock_timeout", "1s".into()),
+            ("statement_timeout", "5min".into()),
+        ],
+    };
+    let kinds: Vec<ReportKind> = match args.kind {
+        ReportKind::All => vec![
+            ReportKind::UnusedIndexes,
+            ReportKind::DuplicateIndexes,
+            ReportKind::InvalidIndexes,
+            ReportKind::FkWithoutIndex,
+            ReportKind::Bloat,
+        ],
+        k => vec![k],
+    };
+    let output = db::runtime()?.block_on(async {
+        let db = db::connect(&target, &opts).await?;
+        let window = db::report::usage_window(&db).await?;
+        let needs_indexes = kinds.iter().any(|k| {
+            matches!(
+                k,
+                ReportKind::UnusedIndexes
+                    | ReportKind::DuplicateIndexes
+                    | ReportKind::InvalidIndexes
+            )
+        });
+        let with_names = kinds.contains(&ReportKind::DuplicateIndexes);
+        let indexes = if needs_indexes {
+            db::report::indexes(&db, &filter, window.version_num, with_names).await?
+        } else {
+            Vec::new()
+        };
+        let mut sections = Vec::new();
+        for kind in &kinds {
+            sections.push(match kind {
+                ReportKind::UnusedIndexes => {
+                    let mut rows = indexes.clone();
+                    add_replica_usage(&mut rows, &replica_targets, &opts).await?;
+                    let w = unused::Window::new(
+                        window.stats_reset,
+                        window.started_at,
+                        window.version_num,
+                        chrono::Utc::now(),
+                    );
+                    unused::evaluate(&rows, &w, min_window, min_bytes, replica_targets.len())
+                }
+                ReportKind::DuplicateIndexes => duplicates::evaluate(&indexes, min_bytes),
+                ReportKind::InvalidIndexes => report::invalid(&indexes),
+                ReportKind::FkWithoutIndex => fk::evaluate(
+                    &db::report::fk_without_index(&db, &filter).await?,
+                    min_bytes,
+                ),
+                ReportKind::Bloat => {
+                    bloat_section(
+                        &db,
+                        &filter,
+                        args.exact,
+                        window.version_num,
+                        &thresholds,
+                        min_bytes,
+                    )
+                    .await?
+                }
+                ReportKind::All => unreachable!("expanded above"),
+            });
+        }
+        let database = target.dbname.clone();
+        anyhow::Ok(ReportOutput {
+            server: db.server.clone(),
+            database,
+            status: sections
+                .iter()
+                .map(Section::worst)
+                .max()
+                .unwrap_or(Status::Ok),
+            sections,
+        })
+    })?;
+
+    match format {
+        Format::Json => render::json("report", &output, out)?,
+        _ => render::report::table(&output, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(match (args.fail_on, output.status) {
+        (FailOn::Critical, Status::Warning) => Status::Ok,
+        (_, s) => s,
+    })
+}
+
+async fn bloat_section(
+    db: &Db,
+    f: &Filter,
+    exact: bool,
+    version_num: i32,
+    t: &Thresholds,
+    min_bytes: i64,
+) -> anyhow::Result<Section> {
+    let rows = if exact {
+        let Some(schema) = db::report::pgstattuple_schema(db).await? else {
+            bail!("pgtune report bloat --exact needs the pgstattuple extension in this database: CREATE EXTENSION pgstattuple");
+        };
+        db::report::bloat_exact(db, f, &schema, min_bytes).await.map_err(|e| {
+            if e.is_privilege() {
+                anyhow::anyhow!("pgtune report bloat --exact needs superuser or the pg_stat_scan_tables role: {}", e.message)
+            } else {
+                e.into()
+            }
+        })?
+    } else {
+        db::report::bloat_estimate(db, f).await?
+    };
+    Ok(bloat::evaluate(&rows, exact, version_num, t, min_bytes))
+}
+
+/// Adds each standby's index scans to the primary's, matched by schema and index name.
+async fn add_replica_usage(
+    rows: &mut [report::IndexRow],
+    replicas: &[crate::conninfo::Target],
+    opts: &ConnectOptions,
+) -> anyhow::Result<()> {
+    for target in replicas {
+        let db = db::connect(target, opts)
+            .await
+            .map_err(|e| anyhow::anyhow!("--replica: {e}"))?;
+        let usage: HashMap<(String, String), i64> = db::report::replica_usage(&db).await?;
+        for ix in rows.iter_mut() {
+            if let Some(scans) = usage.get(&(ix.schema.clone(), ix.name.clone())) {
+                ix.idx_scan += scans;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Reads what `pgtune report` judges: one catalog query per report, rows into the plain structs of
+//! `report`. Filters are bound as parameters (anchored regular expressions).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, QueryError};
+use crate::report::bloat::BloatRow;
+use crate::report::fk::ForeignKey;
+use crate::report::IndexRow;
+use crate::sql;
+
+/// Schema and table patterns as regular expressions.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub schemas: Vec<String>,
+    pub exclude_schemas: Vec<String>,
+    pub tables: Vec<String>,
+}
+
+/// Every index in scope; `with_names` spells out column names (for the duplicates report).
+pub async fn indexes(
+    db: &Db,
+    f: &Filter,
+    version_num: i32,
+    with_names: bool,
+) -> Result<Vec<IndexRow>, QueryError> {
+    let last_scan = if version_num >= 160000 {
+        &sql::REPORT_LAST_IDX_SCAN_16
+    } else {
+        &sql::REPORT_LAST_IDX_SCAN_NONE
+    };
+    let text = sql::REPORT_INDEXES.with_fragments(&[("last_idx_scan", last_scan)]);
+    let rows = db
+        .query_text(
+            &sql::REPORT_INDEXES,
+            &text,
+            &[&f.schemas, &f.exclude_schemas, &f.tables, &with_names],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| IndexRow {
+            oid: r.get("index_oid"),
+            schema: r.get("schema"),
+            table: r.get("table_name"),
+            name: r.get("index_name"),
+            method: r.get("method"),
+            is_unique: r.get("is_unique"),
+            is_primary: r.get("is_primary"),
+            is_exclusion: r.get("is_exclusion"),
+            is_replica_identity: r.get("is_replica_identity"),
+            is_valid: r.get("is_valid"),
+            constraint: r.get("constraint_name"),
+            supports_fk: r.get("supports_fk"),
+            key_count: r.get::<_, i32>("key_count") as usize,
+            columns: r.get("columns"),
+            opclasses: r.get("opclasses"),
+            collations: r.get("collations"),
+            options: r.get("options"),
+            expressions: r.get("expressions"),
+            predicate: r.get("predicate"),
+            column_names: r
+                .get::<_, Option<Vec<String>>>("column_names")
+                .unwrap_or_default(),
+            bytes: r.get("index_bytes"),
+            table_bytes: r.get("table_bytes"),
+            idx_scan: r.get("idx_scan"),
+            idx_tup_read: r.get("idx_tup_read"),
+            last_idx_scan: r.get("last_idx_scan"),
+            build_in_progress: r.get("build_in_progress"),
+            definition: r.get("definition"),
+        })
+        .collect())
+}
+
+pub struct UsageWindow {
+    pub stats_reset: Option<DateTime<Utc>>,
+    pub started_at: DateTime<Utc>,
+    pub version_num: i32,
+}
+
+pub async fn usage_window(db: &Db) -> Result<UsageWindow, QueryError> {
+    let r = db.query_one(&sql::REPORT_USAGE_WINDOW, &[]).await?;
+    Ok(UsageWindow {
+        stats_reset: r.get("stats_reset"),
+        started_at: r.get("started_at"),
+        version_num: r.get("version_num"),
+    })
+}
+
+/// Index scans on a standby, by (schema, index).
+pub async fn replica_usage(db: &Db) -> Result<HashMap<(String, String), i64>, QueryError> {
+    Ok(db
+        .query(&sql::REPORT_REPLICA_USAGE, &[])
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                (r.get("schema"), r.get("index_name")),
+                r.get::<_, Option<i64>>("idx_scan").unwrap_or(0),
+            )
+        })
+        .collect())
+}
+
+pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, QueryError> {
+    let rows = db
+        .query(
+            &sql::REPORT_FK_WITHOUT_INDEX,
+            &[&f.schemas, &f.exclude_schemas, &f.tables],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ForeignKey {
+            schema: r.get("schema"),
+            table: r.get("table_name"),
+            constraint: r.get("constraint_name"),
+            columns: r
+                .get::<_, Option<Vec<String>>>("column_names")
+                .unwrap_or_default(),
+            referenced_schema: r.get("referenced_schema"),
+            referenced_table: r.get("referenced_table"),
+            table_bytes: r.get("table_bytes"),
+            table_rows: r.get("table_rows"),
+        })
+        .collect())
+}
+
+pub async fn bloat_estimate(db: &Db, f: &Filter) -> Result<Vec<BloatRow>, QueryError> {
+    let rows = db
+        .query(
+            &sql::REPORT_BLOAT_ESTIMATE,
+            &[&f.schemas, &f.exclude_schemas, &f.tables],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| BloatRow {
+            kind: r.get("kind"),
+            schema: r.get("schema"),
+            table: r.get("table_name"),
+            index: r.get("index_name"),
+            actual_bytes: r.get("actual_bytes"),
+            expected_bytes: r.get("expected_bytes"),
+            measured_waste: None,
+            not_estimated: r.get("not_estimated"),
+        })
+        .collect())
+}
+
+/// The schema pgstattuple is installed in, if it is.
+pub async fn pgstattuple_schema(db: &Db) -> Result<Option<String>, QueryError> {
+    Ok(db
+        .query(&sql::REPORT_PGSTATTUPLE, &[])
+        .await?
+        .first()
+        .map(|r| r.get("schema")))
+}
+
+pub async fn bloat_exact(
+    db: &Db,
+    f: &Filter,
+    schema: &str,
+    min_bytes: i64,
+) -> Result<Vec<BloatRow>, QueryError> {
+    let text = sql::REPORT_BLOAT_EXACT.with_names(&[
+        ("pgstattuple_approx", schema, "pgstattuple_approx"),
+        ("pgstatindex", schema, "pgstatindex"),
+    ]);
+    let rows = db
+        .query_text(
+            &sql::REPORT_BLOAT_EXACT,
+            &text,
+            &[&f.schemas, &f.exclude_schemas, &f.tables, &min_bytes],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| BloatRow {
+            kind: r.get("kind"),
+            schema: r.get("schema"),
+            table: r.get("table_name"),
+            index: r.get("index_name"),
+            actual_bytes: r.get("actual_bytes"),
+            expected_bytes: None,
+            measured_waste: Some(r.get("wasted_bytes")),
+            not_estimated: None,
+        })
+        .collect())
+}

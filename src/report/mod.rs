@@ -1,0 +1,310 @@
+//! Index and bloat reports as pure functions: catalog rows in, findings out, each with its evidence
+//! and the exact SQL that would fix it. Built to be acted on without second-guessing: nothing that
+//! backs a constraint or a foreign key is proposed for dropping, a short statistics window says so,
+//! and what an estimate cannot judge is listed with the reason instead of a made-up number.
+
+pub mod bloat;
+pub mod duplicates;
+pub mod fk;
+pub mod unused;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::outcome::Status;
+use crate::sql::quote_ident;
+
+/// One index as indexes.sql returns it.
+#[derive(Debug, Clone)]
+pub struct IndexRow {
+    pub oid: i64,
+    pub schema: String,
+    pub table: String,
+    pub name: String,
+    pub method: String,
+    pub is_unique: bool,
+    pub is_primary: bool,
+    pub is_exclusion: bool,
+    pub is_replica_identity: bool,
+    pub is_valid: bool,
+    pub constraint: Option<String>,
+    /// The foreign key whose columns lead this index, if any.
+    pub supports_fk: Option<String>,
+    pub key_count: usize,
+    /// Table column numbers, key columns then INCLUDE columns; 0 for an expression.
+    pub columns: Vec<i32>,
+    pub opclasses: Vec<i64>,
+    pub collations: Vec<i64>,
+    pub options: Vec<i32>,
+    pub expressions: String,
+    pub predicate: String,
+    pub column_names: Vec<String>,
+    pub bytes: i64,
+    pub table_bytes: i64,
+    pub idx_scan: i64,
+    pub idx_tup_read: i64,
+    pub last_idx_scan: Option<DateTime<Utc>>,
+    pub build_in_progress: bool,
+    pub definition: String,
+}
+
+impl IndexRow {
+    pub fn qualified(&self) -> String {
+        qualified(&self.schema, &self.name)
+    }
+
+    pub fn table_qualified(&self) -> String {
+        qualified(&self.schema, &self.table)
+    }
+
+    /// Key column names, then `INCLUDE (...)` (column names are fetched for the duplicates report).
+    pub fn columns_label(&self) -> String {
+        let keys = self.column_names[..self.key_count.min(self.column_names.len())].join(", ");
+        let include = &self.column_names[self.key_count.min(self.column_names.len())..];
+        if include.is_empty() {
+            format!("({keys})")
+        } else {
+            format!("({keys}) INCLUDE ({})", include.join(", "))
+        }
+    }
+}
+
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub category: String,
+    pub level: Status,
+    pub schema: String,
+    pub table: String,
+    pub index: Option<String>,
+    pub bytes: i64,
+    pub size: String,
+    pub evidence: String,
+    /// The exact SQL that would fix it; None when nothing should be run (review only).
+    pub fix: Option<String>,
+    /// Bloat only: wasted bytes and their share of the relation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wasted_bytes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wasted_percent: Option<f64>,
+}
+
+/// A relation the bloat estimate cannot judge, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotEstimated {
+    pub schema: String,
+    pub table: String,
+    pub index: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Section {
+    pub report: &'static str,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+    pub not_estimated: Vec<NotEstimated>,
+}
+
+impl Section {
+    pub fn new(report: &'static str) -> Section {
+        Section {
+            report,
+            findings: Vec::new(),
+            notes: Vec::new(),
+            not_estimated: Vec::new(),
+        }
+    }
+
+    pub fn worst(&self) -> Status {
+        self.findings
+            .iter()
+            .map(|f| f.level)
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+}
+
+/// A finding about one index.
+pub fn index_finding(
+    ix: &IndexRow,
+    category: &str,
+    level: Status,
+    evidence: String,
+    fix: Option<String>,
+) -> Finding {
+    Finding {
+        category: category.to_string(),
+        level,
+        schema: ix.schema.clone(),
+        table: ix.table.clone(),
+        index: Some(ix.name.clone()),
+        bytes: ix.bytes,
+        size: crate::units::format_bytes(ix.bytes),
+        evidence,
+        fix,
+        wasted_bytes: None,
+        wasted_percent: None,
+    }
+}
+
+pub fn drop_index(ix: &IndexRow) -> String {
+    format!("DROP INDEX CONCURRENTLY {};", ix.qualified())
+}
+
+/// Invalid indexes: a failed concurrent build (maintained on every write, never used; an invalid
+/// unique index enforces nothing), told apart from a build still running.
+pub fn invalid(rows: &[IndexRow]) -> Section {
+    let mut s = Section::new("invalid-indexes");
+    for ix in rows.iter().filter(|ix| !ix.is_valid) {
+        if ix.build_in_progress {
+            s.findings.push(index_finding(
+                ix,
+                "build in progress",
+                Status::Ok,
+                "being built right now (pg_stat_progress_create_index): not a failure".into(),
+                None,
+            ));
+            continue;
+        }
+        let leftover = ix.name.ends_with("_ccnew")
+            || ix.name.contains("_ccnew")
+            || ix.name.ends_with("_ccold");
+        let (category, evidence, fix) = if leftover {
+            (
+                "leftover of REINDEX CONCURRENTLY",
+                format!(
+                    "{} is what a failed REINDEX CONCURRENTLY leaves behind",
+                    ix.qualified()
+                ),
+                drop_index(ix),
+            )
+        } else {
+            (
+                "invalid",
+                format!(
+                    "a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used{}; {}",
+                    if ix.is_unique { "; as a unique index it enforces nothing (remove the duplicates before rebuilding)" } else { "" },
+                    ix.definition
+                ),
+                format!("REINDEX INDEX CONCURRENTLY {};", ix.qualified()),
+            )
+        };
+        let level = if ix.is_unique {
+            Status::Critical
+        } else {
+            Status::Warning
+        };
+        s.findings
+            .push(index_finding(ix, category, level, evidence, Some(fix)));
+    }
+    s
+}
+
+/// Converts `--schema`/`--table` globs (`*`, `?`) into anchored regular expressions.
+pub fn glob_to_regex(glob: &str) -> String {
+    let mut re = String::from("^");
+    for c in glob.chars() {
+        match c {
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
+            c if "\\.+()[]{}|^$".contains(c) => {
+                re.push('\\');
+                re.push(c);
+            }
+            c => re.push(c),
+        }
+    }
+    re.push('$');
+    re
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::IndexRow;
+
+    /// An index row with plain defaults, for tests to adjust.
+    pub fn index(name: &str, columns: &[i32]) -> IndexRow {
+        IndexRow {
+            // Distinct per name, as real oids are.
+            oid: name
+                .bytes()
+                .fold(7i64, |h, b| h.wrapping_mul(31).wrapping_add(b as i64)),
+            schema: "public".into(),
+            table: "t".into(),
+            name: name.into(),
+            method: "btree".into(),
+            is_unique: false,
+            is_primary: false,
+            is_exclusion: false,
+            is_replica_identity: false,
+            is_valid: true,
+            constraint: None,
+            supports_fk: None,
+            key_count: columns.len(),
+            columns: columns.to_vec(),
+            opclasses: columns.iter().map(|_| 1978).collect(),
+            collations: columns.iter().map(|_| 0).collect(),
+            options: columns.iter().map(|_| 0).collect(),
+            expressions: String::new(),
+            predicate: String::new(),
+            column_names: columns.iter().map(|c| format!("c{c}")).collect(),
+            bytes: 8192,
+            table_bytes: 81920,
+            idx_scan: 0,
+            idx_tup_read: 0,
+            last_idx_scan: None,
+            build_in_progress: false,
+            definition: String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert_eq!(glob_to_regex("app*"), "^app.*$");
+        assert_eq!(glob_to_regex("t?.x"), "^t.\\.x$");
+        assert_eq!(glob_to_regex("a(b)"), "^a\\(b\\)$");
+    }
+
+    #[test]
+    fn invalid_unique_is_critical_and_in_progress_is_not_a_failure() {
+        let mut bad = testing::index("Bad Idx", &[1]);
+        bad.is_valid = false;
+        bad.is_unique = true;
+        let mut building = testing::index("new_idx", &[2]);
+        building.is_valid = false;
+        building.build_in_progress = true;
+        let mut leftover = testing::index("t_a_idx_ccnew", &[1]);
+        leftover.is_valid = false;
+        let s = invalid(&[bad, building, leftover]);
+        let got: Vec<(&str, Status, Option<&str>)> = s
+            .findings
+            .iter()
+            .map(|f| (f.category.as_str(), f.level, f.fix.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "invalid",
+                    Status::Critical,
+                    Some("REINDEX INDEX CONCURRENTLY public.\"Bad Idx\";")
+                ),
+                ("build in progress", Status::Ok, None),
+                (
+                    "leftover of REINDEX CONCURRENTLY",
+                    Status::Warning,
+                    Some("DROP INDEX CONCURRENTLY public.t_a_idx_ccnew;")
+                ),
+            ]
+        );
+    }
+}
