@@ -340,3 +340,58 @@ fn bloat_estimate_is_within_ten_points_of_pgstattuple() {
         "REINDEX INDEX CONCURRENTLY \"Wéird Schema\".\"Bloated t_pkey\";"
     );
 }
+
+#[test]
+fn usage_on_a_replica_counts() {
+    // Standby counters are matched by schema and index name; a second database on the same server,
+    // where the index is used, stands in for the read replica.
+    let primary = shared().create_db("report_primary");
+    let replica = shared().create_db("report_replica");
+    for db in [&primary, &replica] {
+        db.admin().execute(
+            "CREATE TABLE orders (id int, customer int); INSERT INTO orders SELECT g, g FROM generate_series(1, 1000) g; \
+             CREATE INDEX orders_customer ON orders (customer); ANALYZE orders;",
+        );
+    }
+    replica
+        .admin()
+        .execute("SET enable_seqscan = off; SELECT * FROM orders WHERE customer = 7;");
+    let admin = replica.admin();
+    wait_for(
+        &admin,
+        "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'orders_customer'",
+        "1",
+    );
+
+    let (_, json) = report(&primary, &["unused-indexes", "--min-window", "0s"]);
+    assert_eq!(
+        summary(&findings(&json, "unused-indexes")).len(),
+        1,
+        "unused on the primary alone"
+    );
+    let conninfo = format!(
+        "host={} port={} user=postgres dbname={}",
+        replica.cluster.socket_dir.display(),
+        replica.cluster.port,
+        replica.name
+    );
+    let (code, json) = report(
+        &primary,
+        &[
+            "unused-indexes",
+            "--min-window",
+            "0s",
+            "--replica",
+            &conninfo,
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        findings(&json, "unused-indexes").is_empty(),
+        "used on the replica: {json:#}"
+    );
+    assert!(json["sections"][0]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("summed over the primary and 1 standby(s)"));
+}
