@@ -299,7 +299,14 @@ impl Cluster {
     /// Runs SQL text through this cluster's psql as postgres, stopping at the first error.
     pub fn psql(&self, dbname: &str, sql: &str) -> Output {
         use std::io::Write as _;
-        let mut child = Command::new(self.bindir.join("psql"))
+        // Packaged server builds may come without psql; any recent psql talks to any server.
+        let own = self.bindir.join("psql");
+        let psql = if own.exists() {
+            own
+        } else {
+            PathBuf::from("psql")
+        };
+        let mut child = Command::new(psql)
             .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h"])
             .arg(&self.socket_dir)
             .args(["-p", &self.port.to_string(), "-U", "postgres", "-d", dbname])
