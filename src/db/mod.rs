@@ -334,6 +334,34 @@ impl Db {
         self.query_text(sql, sql.text, params).await
     }
 
+    /// Runs `text` and turns each row into a `T` as it arrives, so a result of 40,000 rows is never
+    /// held twice (raw and converted) in memory.
+    pub async fn query_map<T>(
+        &self,
+        sql: &Sql,
+        text: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        mut convert: impl FnMut(&tokio_postgres::Row) -> T,
+    ) -> Result<Vec<T>, QueryError> {
+        use futures_util::TryStreamExt;
+        tracing::debug!("running {}", sql.name);
+        let stream = self
+            .client
+            .query_raw(text, params.iter().copied())
+            .await
+            .map_err(|e| self.query_error(sql, e))?;
+        let mut stream = std::pin::pin!(stream);
+        let mut out = Vec::new();
+        while let Some(row) = stream
+            .try_next()
+            .await
+            .map_err(|e| self.query_error(sql, e))?
+        {
+            out.push(convert(&row));
+        }
+        Ok(out)
+    }
+
     /// Runs `text`, a form of `sql` with quoted identifiers filled in (see `Sql::with_relation`).
     pub async fn query_text(
         &self,

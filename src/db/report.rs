@@ -32,47 +32,40 @@ pub async fn indexes(
         &sql::REPORT_LAST_IDX_SCAN_NONE
     };
     let text = sql::REPORT_INDEXES.with_fragments(&[("last_idx_scan", last_scan)]);
-    let rows = db
-        .query_text(
-            &sql::REPORT_INDEXES,
-            &text,
-            &[&f.schemas, &f.exclude_schemas, &f.tables, &with_names],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| IndexRow {
-            oid: r.get("index_oid"),
-            schema: r.get("schema"),
-            table: r.get("table_name"),
-            name: r.get("index_name"),
-            method: r.get("method"),
-            is_unique: r.get("is_unique"),
-            is_primary: r.get("is_primary"),
-            is_exclusion: r.get("is_exclusion"),
-            is_replica_identity: r.get("is_replica_identity"),
-            is_valid: r.get("is_valid"),
-            constraint: r.get("constraint_name"),
-            supports_fk: r.get("supports_fk"),
-            key_count: r.get::<_, i32>("key_count") as usize,
-            columns: r.get("columns"),
-            opclasses: r.get("opclasses"),
-            collations: r.get("collations"),
-            options: r.get("options"),
-            expressions: r.get("expressions"),
-            predicate: r.get("predicate"),
-            column_names: r
-                .get::<_, Option<Vec<String>>>("column_names")
-                .unwrap_or_default(),
-            bytes: r.get("index_bytes"),
-            table_bytes: r.get("table_bytes"),
-            idx_scan: r.get("idx_scan"),
-            idx_tup_read: r.get("idx_tup_read"),
-            last_idx_scan: r.get("last_idx_scan"),
-            build_in_progress: r.get("build_in_progress"),
-            definition: r.get("definition"),
-        })
-        .collect())
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&f.schemas, &f.exclude_schemas, &f.tables, &with_names];
+    db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
+        oid: r.get("index_oid"),
+        schema: r.get("schema"),
+        table: r.get("table_name"),
+        name: r.get("index_name"),
+        method: r.get("method"),
+        is_unique: r.get("is_unique"),
+        is_primary: r.get("is_primary"),
+        is_exclusion: r.get("is_exclusion"),
+        is_replica_identity: r.get("is_replica_identity"),
+        is_valid: r.get("is_valid"),
+        constraint: r.get("constraint_name"),
+        supports_fk: r.get("supports_fk"),
+        key_count: r.get::<_, i32>("key_count") as usize,
+        columns: r.get("columns"),
+        opclasses: r.get("opclasses"),
+        collations: r.get("collations"),
+        options: r.get("options"),
+        expressions: r.get("expressions"),
+        predicate: r.get("predicate"),
+        column_names: r
+            .get::<_, Option<Vec<String>>>("column_names")
+            .unwrap_or_default(),
+        bytes: r.get("index_bytes"),
+        table_bytes: r.get("table_bytes"),
+        idx_scan: r.get("idx_scan"),
+        idx_tup_read: r.get("idx_tup_read"),
+        last_idx_scan: r.get("last_idx_scan"),
+        build_in_progress: r.get("build_in_progress"),
+        definition: r.get("definition"),
+    })
+    .await
 }
 
 pub struct UsageWindow {
