@@ -46,6 +46,10 @@ pub enum Command {
     /// Index and bloat reports: unused, duplicate, invalid indexes, foreign keys without an index,
     /// table and index bloat; each finding with the SQL that would fix it
     Report(ReportArgs),
+    /// ANALYZE the tables whose statistics are stale or missing (or all), in parallel, skipping locked ones
+    Analyze(AnalyzeArgs),
+    /// Refresh materialized views in dependency order, concurrently where possible, in parallel
+    Refresh(RefreshArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -145,12 +149,10 @@ pub enum FailOn {
     Critical,
 }
 
-#[derive(Debug, Args, Clone)]
-pub struct ReportArgs {
-    /// The report to run
-    #[arg(value_enum)]
-    pub kind: ReportKind,
-
+/// Which relations a command works on: globs (`*`, `?`), each flag repeatable.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Scope")]
+pub struct ScopeArgs {
     /// Only schemas matching this glob (repeatable)
     #[arg(long = "schema", value_name = "PATTERN")]
     pub schemas: Vec<String>,
@@ -159,9 +161,19 @@ pub struct ReportArgs {
     #[arg(long = "exclude-schema", value_name = "PATTERN")]
     pub exclude_schemas: Vec<String>,
 
-    /// Only tables matching this glob (repeatable)
+    /// Only tables (or materialized views) matching this glob (repeatable)
     #[arg(long = "table", value_name = "PATTERN")]
     pub tables: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// The report to run
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     /// Leave out relations smaller than this (PostgreSQL units: 8kB, 10MB, 1GB)
     #[arg(long, value_name = "SIZE")]
@@ -186,6 +198,65 @@ pub struct ReportArgs {
     /// A profile whose [report.*] thresholds to use (a built-in name or a .toml path)
     #[arg(long, value_name = "NAME|PATH")]
     pub profile: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// Analyze every relation in scope, not only the stale ones
+    #[arg(long)]
+    pub all: bool,
+
+    /// Parallel connections; the largest tables go first
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+
+    /// How long to wait for a lock before skipping a table (PostgreSQL units: 500ms, 5s)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// List the tables and why each was picked, with the exact SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// When to refresh CONCURRENTLY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Concurrently {
+    /// When the view is populated and has a unique index usable for it; plainly otherwise
+    Auto,
+    /// Always; a view that cannot be refreshed concurrently fails
+    Always,
+    /// Never (a plain refresh blocks readers of the view while it runs)
+    Never,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RefreshArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// Parallel connections for views that do not depend on each other
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+
+    /// REFRESH ... CONCURRENTLY: auto, always or never
+    #[arg(long, value_enum, default_value = "auto")]
+    pub concurrently: Concurrently,
+
+    /// How long each attempt waits for the view's lock (PostgreSQL units: 500ms, 5s)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// Further attempts, with backoff, when the lock was not granted in time
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Print the order (dependency levels) and the exact SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Which half of `check` to run.

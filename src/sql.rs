@@ -185,6 +185,8 @@ impl Sql {
     }
 }
 
+pub const ANALYZE_CANDIDATES: Sql = sql_file!("maintain/analyze_candidates.sql");
+pub const REFRESH_CANDIDATES: Sql = sql_file!("maintain/refresh_candidates.sql");
 pub const REPORT_INDEXES: Sql = sql_file!("report/indexes.sql");
 pub const REPORT_LAST_IDX_SCAN_16: Sql = sql_file!("report/last_idx_scan_16.sql");
 pub const REPORT_LAST_IDX_SCAN_NONE: Sql = sql_file!("report/last_idx_scan_none.sql");

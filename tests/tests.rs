@@ -7,4 +7,5 @@ mod cli;
 mod config;
 mod connect;
 mod info;
+mod maintain;
 mod report;

@@ -1,10 +1,13 @@
 //! One module per command. Each turns raw flags into its inputs, does its work, hands a plain report to
 //! the renderers and returns the worst status it found; it never decides exit codes itself.
 
+mod analyze;
 pub mod check;
 mod completions;
 pub mod config;
 pub mod info;
+pub mod maintenance;
+mod refresh;
 pub mod report;
 mod tuning;
 
@@ -23,6 +26,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Config(args) => config::run(cli, args, &mut out)?,
         Command::Check(args) => check::run(cli, args, &mut out)?,
         Command::Report(args) => report::run(cli, args, &mut out)?,
+        Command::Analyze(args) => analyze::run(cli, args, &mut out)?,
+        Command::Refresh(args) => refresh::run(cli, args, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };
@@ -36,6 +41,15 @@ fn connect_target(cli: &Cli) -> anyhow::Result<Target> {
         &cli.conn,
         &conninfo::Env::from_process(),
     )?)
+}
+
+/// A read-only session for selecting what to work on.
+fn read_only(cli: &Cli) -> crate::db::ConnectOptions {
+    crate::db::ConnectOptions {
+        read_only: true,
+        prompt: prompt_mode(cli),
+        settings: crate::db::read_only_settings(std::time::Duration::from_secs(60)),
+    }
 }
 
 /// psql's -w / -W.

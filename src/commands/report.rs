@@ -9,10 +9,11 @@ use anyhow::{bail, Context};
 use serde::Serialize;
 
 use crate::cli::{Cli, FailOn, Format, ReportArgs, ReportKind};
-use crate::db::{self, report::Filter, ConnectOptions, Db};
+use crate::db::{self, ConnectOptions, Db};
 use crate::health::thresholds::Thresholds;
 use crate::outcome::Status;
 use crate::report::{self, bloat, duplicates, fk, unused, Section};
+use crate::scope::Filter;
 use crate::{guc, render};
 
 #[derive(Debug, Serialize)]
@@ -47,23 +48,7 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
         Some(p) => crate::profile::load(p)?.thresholds,
         None => Thresholds::default(),
     };
-    let filter = Filter {
-        schemas: args
-            .schemas
-            .iter()
-            .map(|g| report::glob_to_regex(g))
-            .collect(),
-        exclude_schemas: args
-            .exclude_schemas
-            .iter()
-            .map(|g| report::glob_to_regex(g))
-            .collect(),
-        tables: args
-            .tables
-            .iter()
-            .map(|g| report::glob_to_regex(g))
-            .collect(),
-    };
+    let filter = Filter::new(&args.scope);
     let env = crate::conninfo::Env::from_process();
     let replica_targets = args
         .replicas

@@ -7,6 +7,7 @@ pub mod check;
 pub mod config;
 mod error;
 pub mod info;
+pub mod maintain;
 pub mod report;
 mod tls;
 
@@ -48,6 +49,7 @@ pub struct Db {
     /// How errors and logs name the server, e.g. `socket "/tmp/.s.PGSQL.5432"`.
     pub server: String,
     host: HostSpec,
+    notices: Notices,
 }
 
 /// A single-threaded runtime: pgtune's concurrency is a handful of connections, not CPU work.
@@ -68,11 +70,12 @@ pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, Conne
         loop {
             let (password, source) = password_for(target, host, prompted.as_ref());
             match connect_host(target, host, password.as_ref(), &tls, opts).await {
-                Ok(client) => {
+                Ok((client, notices)) => {
                     return Ok(Db {
                         client,
                         server: host.describe(),
                         host: host.clone(),
+                        notices,
                     })
                 }
                 Err((err, sslmode))
@@ -175,7 +178,7 @@ async fn connect_host(
     password: Option<&Secret>,
     tls: &Option<MakeRustlsConnect>,
     opts: &ConnectOptions,
-) -> Result<Client, (tokio_postgres::Error, SslMode)> {
+) -> Result<(Client, Notices), (tokio_postgres::Error, SslMode)> {
     let modes = ssl_attempts(target, host);
     let mut last = None;
     for &mode in modes {
@@ -266,21 +269,44 @@ fn startup_options(user: Option<&str>, opts: &ConnectOptions) -> String {
     parts.join(" ")
 }
 
-async fn start<T>(cfg: &tokio_postgres::Config, tls: T) -> Result<Client, tokio_postgres::Error>
+async fn start<T>(
+    cfg: &tokio_postgres::Config,
+    tls: T,
+) -> Result<(Client, Notices), tokio_postgres::Error>
 where
     T: MakeTlsConnect<Socket> + 'static,
     T::Stream: Send + 'static,
     T::TlsConnect: Send,
     <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
 {
-    let (client, connection) = cfg.connect(tls).await?;
+    let (client, mut connection) = cfg.connect(tls).await?;
+    let notices: Notices = Default::default();
+    let sink = notices.clone();
+    // Drive the connection, keeping the server's NOTICEs: some outcomes are only told that way
+    // (ANALYZE (SKIP_LOCKED) skipping a locked table).
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!("connection closed: {e}");
+        use futures_util::StreamExt;
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(tokio_postgres::AsyncMessage::Notice(n)) => {
+                    tracing::debug!("server notice: {}", n.message());
+                    sink.lock()
+                        .expect("notice list")
+                        .push(n.message().to_string());
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!("connection closed: {e}");
+                    break;
+                }
+            }
         }
     });
-    Ok(client)
+    Ok((client, notices))
 }
+
+type Notices = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// A query failure, naming the SQL file it came from.
 #[derive(Debug, thiserror::Error)]
@@ -311,6 +337,11 @@ impl QueryError {
 }
 
 impl Db {
+    /// The NOTICEs the server sent since the last call.
+    pub fn take_notices(&self) -> Vec<String> {
+        std::mem::take(&mut *self.notices.lock().expect("notice list"))
+    }
+
     /// Whether the server runs on this machine (Unix socket or loopback), so facts read here about
     /// memory and CPUs are facts about it.
     pub fn is_local(&self) -> bool {

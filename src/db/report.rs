@@ -11,13 +11,7 @@ use crate::report::fk::ForeignKey;
 use crate::report::IndexRow;
 use crate::sql;
 
-/// Schema and table patterns as regular expressions.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub schemas: Vec<String>,
-    pub exclude_schemas: Vec<String>,
-    pub tables: Vec<String>,
-}
+pub use crate::scope::Filter;
 
 /// Every index in scope; `with_names` spells out column names (for the duplicates report).
 pub async fn indexes(

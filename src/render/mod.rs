@@ -4,6 +4,7 @@
 pub mod check;
 pub mod config;
 pub mod info;
+pub mod jobs;
 pub mod report;
 
 use std::io::{self, IsTerminal, Write};

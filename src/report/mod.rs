@@ -204,24 +204,6 @@ pub fn invalid(rows: &[IndexRow]) -> Section {
     s
 }
 
-/// Converts `--schema`/`--table` globs (`*`, `?`) into anchored regular expressions.
-pub fn glob_to_regex(glob: &str) -> String {
-    let mut re = String::from("^");
-    for c in glob.chars() {
-        match c {
-            '*' => re.push_str(".*"),
-            '?' => re.push('.'),
-            c if "\\.+()[]{}|^$".contains(c) => {
-                re.push('\\');
-                re.push(c);
-            }
-            c => re.push(c),
-        }
-    }
-    re.push('$');
-    re
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     use super::IndexRow;
@@ -266,13 +248,6 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert_eq!(glob_to_regex("app*"), "^app.*$");
-        assert_eq!(glob_to_regex("t?.x"), "^t.\\.x$");
-        assert_eq!(glob_to_regex("a(b)"), "^a\\(b\\)$");
-    }
 
     #[test]
     fn invalid_unique_is_critical_and_in_progress_is_not_a_failure() {

@@ -1,0 +1,60 @@
+-- pgtune analyze: tables, materialized views and partitioned tables in scope, with why each needs
+-- ANALYZE: changes since the last ANALYZE above its autovacuum analyze threshold (per-table reloptions
+-- honoured), never analyzed although it has rows, or a partitioned parent (which autovacuum never
+-- analyzes) never analyzed, or whose leaf partitions now hold a number of rows that differs from the
+-- parent's count at its last ANALYZE, or carry changes not yet analyzed, by more than its threshold. $4: every relation in scope, stale
+-- or not. Filters as in report/indexes.sql ($1 schemas, $2 excluded schemas, $3 tables).
+WITH rel AS (
+    SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind, c.reltuples,
+           c.relpages::int8 * current_setting('block_size')::int8 AS bytes,
+           s.n_mod_since_analyze, s.n_live_tup,
+           greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed,
+           coalesce((SELECT option_value::float8 FROM pg_options_to_table(c.reloptions)
+                      WHERE option_name = 'autovacuum_analyze_threshold'),
+                    current_setting('autovacuum_analyze_threshold')::float8)
+         + coalesce((SELECT option_value::float8 FROM pg_options_to_table(c.reloptions)
+                      WHERE option_name = 'autovacuum_analyze_scale_factor'),
+                    current_setting('autovacuum_analyze_scale_factor')::float8)
+           * greatest(c.reltuples, 0) AS threshold
+    FROM pg_class AS c
+    JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    LEFT JOIN pg_stat_all_tables AS s ON s.relid = c.oid
+    WHERE c.relkind IN ('r', 'm', 'p')
+), scoped AS (
+    SELECT * FROM rel
+    WHERE schema !~ '^pg_' AND schema <> 'information_schema'
+      AND (cardinality($1::text[]) = 0 OR schema ~ ANY ($1::text[]))
+      AND NOT (schema ~ ANY ($2::text[]))
+      AND (cardinality($3::text[]) = 0 OR name ~ ANY ($3::text[]))
+), parts AS (
+    -- Partitioned parents in scope, summed over their leaf partitions at every level.
+    SELECT s.oid AS parent,
+           sum(coalesce(ps.n_mod_since_analyze, 0))::int8 AS modified,
+           sum(greatest(pc.reltuples, 0))::float8 AS leaf_rows,
+           (sum(pc.relpages::int8) * current_setting('block_size')::int8)::int8 AS bytes
+    FROM scoped AS s
+    CROSS JOIN LATERAL pg_partition_tree(s.oid) AS t
+    JOIN pg_class AS pc ON pc.oid = t.relid AND t.isleaf
+    LEFT JOIN pg_stat_all_tables AS ps ON ps.relid = t.relid
+    WHERE s.relkind = 'p'
+    GROUP BY s.oid
+)
+SELECT schema, name, relkind::text AS relkind,
+       CASE WHEN relkind = 'p' THEN coalesce(p.bytes, 0) ELSE s.bytes END AS bytes,
+       CASE
+           WHEN relkind = 'p' AND s.last_analyzed IS NULL AND coalesce(p.bytes, 0) > 0
+               THEN 'partitioned table never analyzed (autovacuum never analyzes partitioned tables)'
+           WHEN relkind = 'p' AND abs(p.leaf_rows - greatest(s.reltuples, 0)) > s.threshold
+               THEN format('its partitions hold %s rows, %s when it was last analyzed (autovacuum never analyzes partitioned tables)',
+                           round(p.leaf_rows::numeric), round(greatest(s.reltuples, 0)::numeric))
+           WHEN relkind = 'p' AND p.modified > s.threshold
+               THEN format('%s changes in its partitions not yet analyzed, over its threshold of %s', p.modified, round(s.threshold::numeric))
+           WHEN relkind <> 'p' AND s.last_analyzed IS NULL AND (coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0)
+               THEN 'never analyzed'
+           WHEN relkind <> 'p' AND s.n_mod_since_analyze > s.threshold
+               THEN format('%s changes since the last ANALYZE, over its threshold of %s', s.n_mod_since_analyze, round(s.threshold::numeric))
+       END AS stale_reason
+FROM scoped AS s
+LEFT JOIN parts AS p ON p.parent = s.oid
+WHERE relkind <> 'p' OR p.parent IS NOT NULL
+ORDER BY bytes DESC, schema, name;

@@ -1,0 +1,156 @@
+//! What the maintenance commands share: the session they run in, running a schedule (or printing it
+//! for --dry-run), and the exit status of the outcomes.
+
+use std::io::Write;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cli::{Cli, Format};
+use crate::db::{self, ConnectOptions};
+use crate::jobs::{self, run::RunOptions, JobStatus, Outcome, Scheduler};
+use crate::outcome::Status;
+use crate::{guc, render};
+
+/// A maintenance session: never waits on a lock longer than `lock_timeout`, no statement timeout.
+pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
+    let ms = guc::in_setting_units(lock_timeout, Some("ms"))
+        .filter(|v| *v > 0.0)
+        .ok_or_else(|| anyhow::anyhow!("invalid --lock-timeout \"{lock_timeout}\": expected a duration such as 500ms or 5s"))?;
+    Ok(ConnectOptions {
+        read_only: false,
+        prompt: super::prompt_mode(cli),
+        settings: vec![
+            ("lock_timeout", format!("{}ms", ms.round())),
+            ("statement_timeout", "0".into()),
+        ],
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlannedJob<'a> {
+    pub level: usize,
+    pub relation: &'a str,
+    pub reason: &'a str,
+    pub statement: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    pub server: String,
+    pub outcomes: Vec<Outcome>,
+    pub seconds: f64,
+    pub status: Status,
+}
+
+/// The status a set of outcomes earns: a failure (and what it kept from running) is critical, a
+/// locked relation skipped is a warning.
+pub fn status_of(outcomes: &[Outcome]) -> Status {
+    outcomes
+        .iter()
+        .map(|o| match o.status {
+            JobStatus::Done => Status::Ok,
+            JobStatus::SkippedLocked | JobStatus::SkippedBudget => Status::Warning,
+            JobStatus::Failed | JobStatus::SkippedDependency => Status::Critical,
+        })
+        .max()
+        .unwrap_or(Status::Ok)
+}
+
+/// A maintenance command's work, ready to print (--dry-run) or run.
+pub struct Work {
+    pub command: &'static str,
+    pub target: crate::conninfo::Target,
+    pub connect: ConnectOptions,
+    pub scheduler: Scheduler,
+    pub run: RunOptions,
+    pub dry_run: bool,
+}
+
+/// Prints the plan (--dry-run) or runs it, then renders the outcome.
+pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<Status> {
+    let Work {
+        command,
+        target,
+        connect,
+        scheduler,
+        run,
+        dry_run,
+    } = work;
+    let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], command)?;
+    if dry_run {
+        let levels = scheduler.levels();
+        let mut plan = Vec::new();
+        for (level, jobs) in levels.iter().enumerate() {
+            let mut jobs = jobs.clone();
+            jobs.sort_by_key(|&i| std::cmp::Reverse(scheduler.job(i).bytes));
+            for i in jobs {
+                let j = scheduler.job(i);
+                plan.push(PlannedJob {
+                    level: level + 1,
+                    relation: &j.relation,
+                    reason: &j.reason,
+                    statement: &j.statement,
+                });
+            }
+        }
+        match format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct DryRun<'a> {
+                    dry_run: bool,
+                    plan: Vec<PlannedJob<'a>>,
+                }
+                render::json(
+                    command,
+                    &DryRun {
+                        dry_run: true,
+                        plan,
+                    },
+                    out,
+                )?
+            }
+            _ => render::jobs::plan(&plan, out)?,
+        }
+        return Ok(Status::Ok);
+    }
+    if scheduler.len() == 0 {
+        match format {
+            Format::Json => render::json(
+                command,
+                &RunReport {
+                    server: String::new(),
+                    outcomes: vec![],
+                    seconds: 0.0,
+                    status: Status::Ok,
+                },
+                out,
+            )?,
+            _ => writeln!(out, "nothing to do")?,
+        }
+        return Ok(Status::Ok);
+    }
+    let started = Instant::now();
+    let (server, outcomes) = db::runtime()?.block_on(async {
+        let server = target
+            .hosts
+            .first()
+            .map(|h| h.describe())
+            .unwrap_or_default();
+        anyhow::Ok((
+            server,
+            jobs::run::run(&target, &connect, scheduler, &run).await?,
+        ))
+    })?;
+    let report = RunReport {
+        server,
+        status: status_of(&outcomes),
+        seconds: started.elapsed().as_secs_f64(),
+        outcomes,
+    };
+    match format {
+        Format::Json => render::json(command, &report, out)?,
+        _ => render::jobs::table(&report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(report.status)
+}

@@ -1,0 +1,223 @@
+//! Maintenance work as a graph of jobs: each one statement on one relation, some waiting for others
+//! (a materialized view for the views it reads). The scheduler is pure: it hands out the largest job
+//! whose dependencies have succeeded, and when a job fails, it skips everything that depends on it
+//! and nothing else. `run` executes a schedule over N connections.
+
+pub mod run;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+/// One statement to run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    /// Schema-qualified, quoted name of the relation.
+    pub relation: String,
+    /// The exact statement (identifiers quoted).
+    pub statement: String,
+    /// Why this relation was picked.
+    pub reason: String,
+    pub bytes: i64,
+    /// Indexes of jobs that must succeed first.
+    #[serde(skip)]
+    pub after: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum JobStatus {
+    Done,
+    Failed,
+    /// Another session held a lock on it: not waited for beyond lock_timeout.
+    SkippedLocked,
+    /// A job it depends on failed.
+    SkippedDependency,
+    /// Not started: the time budget was spent.
+    SkippedBudget,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub relation: String,
+    pub statement: String,
+    pub reason: String,
+    pub status: JobStatus,
+    /// When it started, in seconds from the start of the run.
+    pub started: f64,
+    pub seconds: f64,
+    pub attempts: u32,
+    pub detail: Option<String>,
+}
+
+/// Which jobs may start, given what has happened.
+#[derive(Debug)]
+pub struct Scheduler {
+    jobs: Vec<Job>,
+    pending: BTreeSet<usize>,
+    running: BTreeSet<usize>,
+    succeeded: BTreeSet<usize>,
+    /// Failed or skipped: their dependents never run.
+    dead: BTreeSet<usize>,
+}
+
+impl Scheduler {
+    pub fn new(jobs: Vec<Job>) -> Scheduler {
+        Scheduler {
+            pending: (0..jobs.len()).collect(),
+            jobs,
+            running: BTreeSet::new(),
+            succeeded: BTreeSet::new(),
+            dead: BTreeSet::new(),
+        }
+    }
+
+    pub fn job(&self, i: usize) -> &Job {
+        &self.jobs[i]
+    }
+
+    pub fn len(&self) -> usize {
+        self.jobs.len()
+    }
+
+    /// The largest pending job whose dependencies all succeeded (vacuumdb's largest-first).
+    pub fn next(&mut self) -> Option<usize> {
+        let ready = self
+            .pending
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.jobs[i]
+                    .after
+                    .iter()
+                    .all(|d| self.succeeded.contains(d))
+            })
+            .max_by_key(|&i| (self.jobs[i].bytes, std::cmp::Reverse(i)))?;
+        self.pending.remove(&ready);
+        self.running.insert(ready);
+        Some(ready)
+    }
+
+    /// Records a finished job; on failure returns the pending jobs that now can never run, which are
+    /// taken out of the schedule.
+    pub fn finish(&mut self, i: usize, ok: bool) -> Vec<usize> {
+        self.running.remove(&i);
+        if ok {
+            self.succeeded.insert(i);
+            return Vec::new();
+        }
+        self.dead.insert(i);
+        let mut doomed = Vec::new();
+        loop {
+            let newly: Vec<usize> = self
+                .pending
+                .iter()
+                .copied()
+                .filter(|&p| self.jobs[p].after.iter().any(|d| self.dead.contains(d)))
+                .collect();
+            if newly.is_empty() {
+                return doomed;
+            }
+            for p in newly {
+                self.pending.remove(&p);
+                self.dead.insert(p);
+                doomed.push(p);
+            }
+        }
+    }
+
+    /// Takes every pending job out (the budget is spent).
+    pub fn drain_pending(&mut self) -> Vec<usize> {
+        let all: Vec<usize> = self.pending.iter().copied().collect();
+        self.pending.clear();
+        all
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.pending.is_empty() && self.running.is_empty()
+    }
+
+    /// Nothing can start now, but something is running that may unblock more.
+    pub fn waiting(&self) -> bool {
+        !self.running.is_empty()
+    }
+
+    /// Dependency levels for `--dry-run`: level 0 depends on nothing, level n on level n-1 at most.
+    pub fn levels(&self) -> Vec<Vec<usize>> {
+        let mut level = vec![0usize; self.jobs.len()];
+        // Dependencies always point at existing jobs and form no cycle; a few passes settle it.
+        for _ in 0..self.jobs.len() {
+            let mut changed = false;
+            for (i, j) in self.jobs.iter().enumerate() {
+                let l = j.after.iter().map(|d| level[*d] + 1).max().unwrap_or(0);
+                if l != level[i] {
+                    level[i] = l;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let depth = level.iter().copied().max().map(|m| m + 1).unwrap_or(0);
+        let mut out = vec![Vec::new(); depth];
+        for (i, l) in level.into_iter().enumerate() {
+            out[l].push(i);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(name: &str, bytes: i64, after: &[usize]) -> Job {
+        Job {
+            relation: name.into(),
+            statement: format!("REFRESH MATERIALIZED VIEW {name}"),
+            reason: String::new(),
+            bytes,
+            after: after.to_vec(),
+        }
+    }
+
+    #[test]
+    fn largest_ready_first_and_dependencies_wait() {
+        // a <- b <- c, and an independent d that is the largest.
+        let mut s = Scheduler::new(vec![
+            job("a", 10, &[]),
+            job("b", 50, &[0]),
+            job("c", 5, &[1]),
+            job("d", 100, &[]),
+        ]);
+        assert_eq!(s.next(), Some(3));
+        assert_eq!(s.next(), Some(0));
+        assert_eq!(s.next(), None, "b waits for a");
+        assert!(s.waiting());
+        s.finish(0, true);
+        assert_eq!(s.next(), Some(1));
+        s.finish(3, true);
+        s.finish(1, true);
+        assert_eq!(s.next(), Some(2));
+        s.finish(2, true);
+        assert!(s.is_finished());
+        assert_eq!(s.levels(), vec![vec![0, 3], vec![1], vec![2]]);
+    }
+
+    #[test]
+    fn a_failure_skips_its_dependents_only() {
+        let mut s = Scheduler::new(vec![
+            job("a", 1, &[]),
+            job("b", 1, &[0]),
+            job("c", 1, &[1]),
+            job("d", 1, &[]),
+        ]);
+        let first = s.next().unwrap();
+        let second = s.next().unwrap();
+        assert_eq!((first, second), (0, 3));
+        assert_eq!(s.finish(0, false), vec![1, 2]);
+        s.finish(3, true);
+        assert!(s.is_finished());
+    }
+}

@@ -1,0 +1,237 @@
+//! Runs a schedule of jobs over N connections: each worker takes the next ready job, runs its statement
+//! under lock_timeout, retries lock timeouts with backoff when asked to, and records the outcome. A
+//! failure (even a lost connection) ends that job only; its dependents are skipped, the rest go on.
+
+use std::cell::RefCell;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use super::{JobStatus, Outcome, Scheduler};
+use crate::conninfo::Target;
+use crate::db::{self, ConnectOptions};
+
+pub struct RunOptions {
+    /// Parallel connections.
+    pub jobs: usize,
+    /// Further attempts after a lock timeout (0: a locked relation is skipped at once).
+    pub lock_retries: u32,
+    /// No job starts after this instant; the running ones are bounded by statement_timeout.
+    pub deadline: Option<Instant>,
+    /// Show a progress bar (on a terminal only).
+    pub progress: bool,
+}
+
+/// Runs every job; outcomes come back in job order.
+pub async fn run(
+    target: &Target,
+    connect: &ConnectOptions,
+    scheduler: Scheduler,
+    opts: &RunOptions,
+) -> anyhow::Result<Vec<Outcome>> {
+    let total = scheduler.len();
+    let workers = opts.jobs.clamp(1, total.max(1));
+    // Connect them all first, as vacuumdb does: a bad password fails before any work starts.
+    let mut sessions = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        sessions.push(db::connect(target, connect).await?);
+    }
+    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let state = RefCell::new(State {
+        scheduler,
+        outcomes: vec![None; total],
+        began: Instant::now(),
+    });
+    let wake = tokio::sync::Notify::new();
+    let worker = |db: db::Db| {
+        let (state, wake, bar) = (&state, &wake, &bar);
+        async move {
+            loop {
+                let next = {
+                    let mut s = state.borrow_mut();
+                    if opts.deadline.is_some_and(|d| Instant::now() >= d) {
+                        for i in s.scheduler.drain_pending() {
+                            s.record(
+                                i,
+                                JobStatus::SkippedBudget,
+                                0.0,
+                                0,
+                                Some("the time budget was spent before it started".into()),
+                            );
+                        }
+                    }
+                    if s.scheduler.is_finished() {
+                        break;
+                    }
+                    s.scheduler.next()
+                };
+                let Some(i) = next else {
+                    if state.borrow().scheduler.waiting() {
+                        wake.notified().await;
+                        continue;
+                    }
+                    break;
+                };
+                let job = state.borrow().scheduler.job(i).clone();
+                if let Some(bar) = bar {
+                    bar.set_message(job.relation.clone());
+                }
+                let started = Instant::now();
+                let (status, attempts, detail) = execute(&db, &job.statement, opts).await;
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::info!("{} {:?} in {seconds:.2}s", job.relation, status);
+                {
+                    let mut s = state.borrow_mut();
+                    s.record(i, status, seconds, attempts, detail);
+                    let doomed = s.scheduler.finish(i, status == JobStatus::Done);
+                    for d in doomed {
+                        let needs = s.scheduler.job(i).relation.clone();
+                        s.record(
+                            d,
+                            JobStatus::SkippedDependency,
+                            0.0,
+                            0,
+                            Some(format!("it depends on {needs}, which did not succeed")),
+                        );
+                    }
+                }
+                if let Some(bar) = bar {
+                    bar.inc(1);
+                }
+                wake.notify_waiters();
+            }
+            wake.notify_waiters();
+        }
+    };
+    futures_util::future::join_all(sessions.into_iter().map(worker)).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let state = state.into_inner();
+    Ok(state
+        .outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            o.unwrap_or_else(|| {
+                let job = state.scheduler.job(i);
+                Outcome {
+                    relation: job.relation.clone(),
+                    statement: job.statement.clone(),
+                    reason: job.reason.clone(),
+                    status: JobStatus::Failed,
+                    started: 0.0,
+                    seconds: 0.0,
+                    attempts: 0,
+                    detail: Some("not run: every connection failed".into()),
+                }
+            })
+        })
+        .collect())
+}
+
+struct State {
+    scheduler: Scheduler,
+    outcomes: Vec<Option<Outcome>>,
+    began: Instant,
+}
+
+impl State {
+    fn record(
+        &mut self,
+        i: usize,
+        status: JobStatus,
+        seconds: f64,
+        attempts: u32,
+        detail: Option<String>,
+    ) {
+        let job = self.scheduler.job(i);
+        self.outcomes[i] = Some(Outcome {
+            relation: job.relation.clone(),
+            statement: job.statement.clone(),
+            reason: job.reason.clone(),
+            status,
+            // Jobs are recorded when they end: the start is the end less the duration.
+            started: (self.began.elapsed().as_secs_f64() - seconds).max(0.0),
+            seconds,
+            attempts,
+            detail,
+        });
+    }
+}
+
+/// Runs one statement: lock timeouts retried with exponential backoff and jitter, a skip reported in
+/// a NOTICE (SKIP_LOCKED) counted as locked, anything else a failure with the server's message.
+async fn execute(
+    db: &db::Db,
+    statement: &str,
+    opts: &RunOptions,
+) -> (JobStatus, u32, Option<String>) {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        if let Some(deadline) = opts.deadline {
+            // The running job is bounded by what is left of the budget.
+            let left = deadline
+                .saturating_duration_since(Instant::now())
+                .as_millis()
+                .max(1);
+            if let Err(e) = db
+                .execute_statement(
+                    "statement_timeout",
+                    &format!("SET statement_timeout = {left}"),
+                )
+                .await
+            {
+                return (JobStatus::Failed, attempt, Some(e.message));
+            }
+        }
+        db.take_notices();
+        match db.execute_statement("maintenance", statement).await {
+            Ok(()) => {
+                let skipped = db
+                    .take_notices()
+                    .into_iter()
+                    .find(|n| n.starts_with("skipping"));
+                return match skipped {
+                    Some(n) => (JobStatus::SkippedLocked, attempt, Some(n)),
+                    None => (JobStatus::Done, attempt, None),
+                };
+            }
+            Err(e) if e.is_lock_timeout() && attempt <= opts.lock_retries => {
+                let backoff = Duration::from_millis(200 * 2u64.pow(attempt.min(6)) + jitter());
+                tracing::info!("lock not available, retrying in {backoff:?}: {statement}");
+                tokio::time::sleep(backoff).await;
+            }
+            Err(e) if e.is_lock_timeout() => {
+                return (
+                    JobStatus::SkippedLocked,
+                    attempt,
+                    Some(format!("locked by another session: {}", e.message)),
+                );
+            }
+            Err(e) if e.is_timeout() && opts.deadline.is_some() => {
+                return (
+                    JobStatus::Failed,
+                    attempt,
+                    Some("stopped at the end of the time budget".into()),
+                );
+            }
+            Err(e) => return (JobStatus::Failed, attempt, Some(e.message)),
+        }
+    }
+}
+
+/// A little randomness so retrying workers do not move in lockstep.
+fn jitter() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos() % 100))
+        .unwrap_or(0)
+}

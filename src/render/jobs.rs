@@ -1,0 +1,64 @@
+//! Maintenance runs as tables: the plan of a dry run, and what each job did.
+
+use std::io::{self, Write};
+
+use super::{cell, Style, Tone};
+use crate::commands::maintenance::{PlannedJob, RunReport};
+use crate::jobs::JobStatus;
+
+pub fn plan(plan: &[PlannedJob], out: &mut impl Write) -> io::Result<()> {
+    if plan.is_empty() {
+        return writeln!(out, "nothing to do");
+    }
+    let mut level = 0;
+    for p in plan {
+        if p.level != level {
+            level = p.level;
+            writeln!(
+                out,
+                "-- level {level}{}",
+                if level == 1 {
+                    ""
+                } else {
+                    " (after the levels above)"
+                }
+            )?;
+        }
+        writeln!(out, "-- {}: {}", p.relation, p.reason)?;
+        writeln!(out, "{};", p.statement)?;
+    }
+    Ok(())
+}
+
+pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    let mut t = super::table(style, &["Relation", "Outcome", "Seconds", "Why / detail"]);
+    for o in &report.outcomes {
+        let (word, tone) = match o.status {
+            JobStatus::Done => ("done", Tone::Good),
+            JobStatus::Failed => ("FAILED", Tone::Bad),
+            JobStatus::SkippedLocked => ("skipped: locked", Tone::Warn),
+            JobStatus::SkippedDependency => ("skipped: dependency failed", Tone::Bad),
+            JobStatus::SkippedBudget => ("skipped: budget spent", Tone::Warn),
+        };
+        let detail = match &o.detail {
+            Some(d) => format!("{}\n{d}", o.reason),
+            None => o.reason.clone(),
+        };
+        t.add_row(vec![
+            cell(style, &o.relation, Tone::Normal),
+            cell(style, word, tone),
+            cell(style, format!("{:.2}", o.seconds), Tone::Normal),
+            cell(style, detail, Tone::Normal),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    let count = |s: JobStatus| report.outcomes.iter().filter(|o| o.status == s).count();
+    writeln!(
+        out,
+        "{} done, {} failed, {} skipped, in {:.1}s",
+        count(JobStatus::Done),
+        count(JobStatus::Failed),
+        report.outcomes.len() - count(JobStatus::Done) - count(JobStatus::Failed),
+        report.seconds
+    )
+}

@@ -1,0 +1,328 @@
+//! `pgtune analyze` and `pgtune refresh` on real databases: exact selection, locked tables skipped
+//! without hanging, dependency order under parallelism, concurrent vs plain refresh, failures that
+//! skip only their dependents, hostile identifiers.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{run, shared, Session, TestDb};
+
+fn json_of(db: &TestDb, args: &[&str]) -> (i32, Value) {
+    let out = run(db.pgtune().args(args).args(["--format", "json"]));
+    assert!(out.code != 3, "could not run:\n{}", out.stderr);
+    (out.code, out.json())
+}
+
+fn wait_for(s: &Session, sql: &str, want: &str) {
+    let started = Instant::now();
+    while s.query_strings(sql)[0][0].as_deref() != Some(want) {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "timed out waiting for {sql} = {want}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// relation -> (status, statement, started, seconds)
+fn outcomes(json: &Value) -> Vec<(String, String, String, f64, f64)> {
+    json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["relation"].as_str().unwrap().to_string(),
+                o["status"].as_str().unwrap().to_string(),
+                o["statement"].as_str().unwrap().to_string(),
+                o["started"].as_f64().unwrap(),
+                o["seconds"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn analyze_picks_exactly_the_stale_the_never_analyzed_and_partitioned_parents() {
+    let db = shared().create_db("maint_analyze");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE SCHEMA \"Sales Ü\"; \
+         CREATE TABLE \"Sales Ü\".fresh (i int) WITH (autovacuum_enabled = false); \
+         CREATE TABLE \"Sales Ü\".\"Stale; t\" (i int) WITH (autovacuum_enabled = false); \
+         CREATE TABLE \"Sales Ü\".never (i int) WITH (autovacuum_enabled = false); \
+         CREATE TABLE \"Sales Ü\".empty (i int) WITH (autovacuum_enabled = false); \
+         CREATE TABLE \"Sales Ü\".parted (id int) PARTITION BY RANGE (id); \
+         CREATE TABLE \"Sales Ü\".parted_1 PARTITION OF \"Sales Ü\".parted FOR VALUES FROM (0) TO (100000) WITH (autovacuum_enabled = false);",
+    );
+    // Each load in its own session, which flushes its statistics when it leaves.
+    db.admin()
+        .execute("INSERT INTO \"Sales Ü\".fresh SELECT generate_series(1, 1000)");
+    db.admin()
+        .execute("INSERT INTO \"Sales Ü\".\"Stale; t\" SELECT generate_series(1, 1000)");
+    db.admin()
+        .execute("INSERT INTO \"Sales Ü\".parted SELECT generate_series(1, 1000)");
+    wait_for(&admin, "SELECT sum(n_mod_since_analyze)::text FROM pg_stat_user_tables WHERE relname IN ('fresh', 'Stale; t', 'parted_1')", "3000");
+    admin.execute("ANALYZE \"Sales Ü\".fresh");
+    admin.execute("ANALYZE \"Sales Ü\".\"Stale; t\"");
+    admin.execute("ANALYZE \"Sales Ü\".parted_1");
+    db.admin()
+        .execute("UPDATE \"Sales Ü\".\"Stale; t\" SET i = i + 1");
+    db.admin()
+        .execute("INSERT INTO \"Sales Ü\".never SELECT generate_series(1, 100)");
+    wait_for(
+        &admin,
+        "SELECT n_mod_since_analyze::text FROM pg_stat_user_tables WHERE relname = 'Stale; t'",
+        "1000",
+    );
+    wait_for(
+        &admin,
+        "SELECT n_live_tup::text FROM pg_stat_user_tables WHERE relname = 'never'",
+        "100",
+    );
+    wait_for(
+        &admin,
+        "SELECT n_mod_since_analyze::text FROM pg_stat_user_tables WHERE relname = 'fresh'",
+        "0",
+    );
+
+    let (_, plan) = json_of(&db, &["analyze", "--dry-run", "--schema", "Sales Ü"]);
+    let mut picked: Vec<(String, String)> = plan["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["relation"].as_str().unwrap().to_string(),
+                p["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    picked.sort();
+    let names: Vec<&str> = picked.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "\"Sales Ü\".\"Stale; t\"",
+            "\"Sales Ü\".never",
+            "\"Sales Ü\".parted"
+        ],
+        "{picked:#?}"
+    );
+    assert!(
+        picked[0]
+            .1
+            .starts_with("1000 changes since the last ANALYZE"),
+        "{picked:#?}"
+    );
+    assert_eq!(picked[1].1, "never analyzed");
+    assert!(
+        picked[2]
+            .1
+            .contains("autovacuum never analyzes partitioned tables"),
+        "{picked:#?}"
+    );
+    assert_eq!(
+        plan["plan"][0]["statement"]
+            .as_str()
+            .map(|s| s.starts_with("ANALYZE (SKIP_LOCKED) ")),
+        Some(true)
+    );
+
+    let (code, json) = json_of(&db, &["analyze", "--schema", "Sales Ü", "--jobs", "2"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(outcomes(&json).iter().all(|o| o.1 == "done"), "{json:#}");
+    let (_, again) = json_of(&db, &["analyze", "--dry-run", "--schema", "Sales Ü"]);
+    assert!(
+        again["plan"].as_array().unwrap().is_empty(),
+        "all fresh now: {again:#}"
+    );
+
+    let (_, all) = json_of(
+        &db,
+        &["analyze", "--dry-run", "--all", "--schema", "Sales Ü"],
+    );
+    assert_eq!(
+        all["plan"].as_array().unwrap().len(),
+        6,
+        "--all takes every table, the empty one too"
+    );
+}
+
+#[test]
+fn a_locked_table_is_skipped_without_hanging() {
+    let db = shared().create_db("maint_locked");
+    let admin = db.admin();
+    admin.execute("CREATE TABLE busy (i int) WITH (autovacuum_enabled = false); CREATE TABLE calm (i int) WITH (autovacuum_enabled = false);");
+    db.admin().execute("INSERT INTO busy SELECT generate_series(1, 100); INSERT INTO calm SELECT generate_series(1, 100);");
+    wait_for(
+        &admin,
+        "SELECT sum(n_live_tup)::text FROM pg_stat_user_tables",
+        "200",
+    );
+    let holder = db.admin();
+    holder.execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;");
+    let started = Instant::now();
+    let (code, json) = json_of(&db, &["analyze", "--lock-timeout", "500ms"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "it must not wait for the lock"
+    );
+    assert_eq!(code, 1, "a skipped table is a warning: {json:#}");
+    let got: Vec<(String, String)> = outcomes(&json).into_iter().map(|o| (o.0, o.1)).collect();
+    assert!(
+        got.contains(&("public.busy".into(), "skipped-locked".into())),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&("public.calm".into(), "done".into())),
+        "{got:?}"
+    );
+    holder.execute("ROLLBACK");
+}
+
+#[test]
+fn refresh_follows_dependencies_under_parallelism() {
+    let db = shared().create_db("maint_refresh");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE SCHEMA \"Reports\"; \
+         CREATE TABLE \"Reports\".orders (id int, day int); \
+         INSERT INTO \"Reports\".orders SELECT g, g % 7 FROM generate_series(1, 700) g; \
+         CREATE MATERIALIZED VIEW \"Reports\".\"Daily; x\" AS SELECT day, count(*) AS n FROM \"Reports\".orders GROUP BY day; \
+         CREATE UNIQUE INDEX ON \"Reports\".\"Daily; x\" (day); \
+         CREATE VIEW \"Reports\".daily_view AS SELECT * FROM \"Reports\".\"Daily; x\"; \
+         CREATE MATERIALIZED VIEW \"Reports\".weekly AS SELECT sum(n) AS total FROM \"Reports\".daily_view; \
+         CREATE MATERIALIZED VIEW \"Reports\".summary AS SELECT total * 2 AS doubled FROM \"Reports\".weekly WITH NO DATA; \
+         CREATE MATERIALIZED VIEW \"Reports\".independent AS SELECT count(*) AS n FROM \"Reports\".orders;",
+    );
+    admin.execute(
+        "INSERT INTO \"Reports\".orders SELECT g, g % 7 FROM generate_series(701, 1400) g",
+    );
+
+    let (_, plan) = json_of(&db, &["refresh", "--dry-run", "--schema", "Reports"]);
+    let levels: Vec<(u64, String)> = plan["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["level"].as_u64().unwrap(),
+                p["relation"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        levels.contains(&(1, "\"Reports\".\"Daily; x\"".into())),
+        "{levels:?}"
+    );
+    assert!(
+        levels.contains(&(2, "\"Reports\".weekly".into())),
+        "{levels:?}"
+    );
+    assert!(
+        levels.contains(&(3, "\"Reports\".summary".into())),
+        "{levels:?}"
+    );
+    assert!(
+        levels.contains(&(1, "\"Reports\".independent".into())),
+        "{levels:?}"
+    );
+
+    let (code, json) = json_of(&db, &["refresh", "--schema", "Reports", "--jobs", "2"]);
+    assert_eq!(code, 0, "{json:#}");
+    let o = outcomes(&json);
+    let find = |name: &str| {
+        o.iter()
+            .find(|x| x.0 == name)
+            .unwrap_or_else(|| panic!("{name} in {o:?}"))
+            .clone()
+    };
+    let (daily, weekly, summary) = (
+        find("\"Reports\".\"Daily; x\""),
+        find("\"Reports\".weekly"),
+        find("\"Reports\".summary"),
+    );
+    assert!(
+        weekly.3 >= daily.3 + daily.4 - 0.001,
+        "weekly started before daily finished: {o:?}"
+    );
+    assert!(
+        summary.3 >= weekly.3 + weekly.4 - 0.001,
+        "summary started before weekly finished: {o:?}"
+    );
+    assert_eq!(
+        daily.2, "REFRESH MATERIALIZED VIEW CONCURRENTLY \"Reports\".\"Daily; x\"",
+        "populated, with a unique index"
+    );
+    assert_eq!(
+        weekly.2, "REFRESH MATERIALIZED VIEW \"Reports\".weekly",
+        "no unique index: plain"
+    );
+    assert_eq!(
+        summary.2, "REFRESH MATERIALIZED VIEW \"Reports\".summary",
+        "unpopulated: plain"
+    );
+    // Each level saw the refreshed one below it, and the unpopulated view is populated.
+    assert_eq!(
+        admin.query_strings("SELECT doubled::text FROM \"Reports\".summary")[0][0].as_deref(),
+        Some("2800")
+    );
+}
+
+#[test]
+fn a_failing_view_skips_its_dependents_only() {
+    let db = shared().create_db("maint_refresh_fail");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE TABLE flag (fail bool); INSERT INTO flag VALUES (false); \
+         CREATE FUNCTION boom() RETURNS int LANGUAGE plpgsql AS $$ BEGIN \
+           IF (SELECT fail FROM flag) THEN RAISE EXCEPTION 'boom: the source is broken'; END IF; RETURN 1; END $$; \
+         CREATE MATERIALIZED VIEW fragile AS SELECT boom() AS v; \
+         CREATE MATERIALIZED VIEW downstream AS SELECT v + 1 AS w FROM fragile; \
+         CREATE MATERIALIZED VIEW unrelated AS SELECT 42 AS answer;",
+    );
+    admin.execute("UPDATE flag SET fail = true");
+    let (code, json) = json_of(&db, &["refresh", "--jobs", "2"]);
+    assert_eq!(code, 2, "{json:#}");
+    let o: Vec<(String, String)> = outcomes(&json).into_iter().map(|o| (o.0, o.1)).collect();
+    assert!(
+        o.contains(&("public.fragile".into(), "failed".into())),
+        "{o:?}"
+    );
+    assert!(
+        o.contains(&("public.downstream".into(), "skipped-dependency".into())),
+        "{o:?}"
+    );
+    assert!(
+        o.contains(&("public.unrelated".into(), "done".into())),
+        "{o:?}"
+    );
+    let failed = json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["relation"] == "public.fragile")
+        .unwrap()
+        .clone();
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("boom: the source is broken"),
+        "{failed:#}"
+    );
+}
+
+#[test]
+fn bad_input() {
+    let db = shared().create_db("maint_bad");
+    run(db.pgtune().args(["analyze", "--lock-timeout", "soon"]))
+        .expect_one_line_error("invalid --lock-timeout \"soon\"");
+    run(db.pgtune().args(["refresh", "--concurrently", "sometimes"]))
+        .expect_one_line_error("invalid value 'sometimes'");
+    let out = run(db.pgtune().args(["refresh"]));
+    assert_eq!(out.code, 0);
+    assert!(out.stdout.contains("nothing to do"), "{}", out.stdout);
+}
