@@ -50,6 +50,10 @@ pub enum Command {
     Analyze(AnalyzeArgs),
     /// Refresh materialized views in dependency order, concurrently where possible, in parallel
     Refresh(RefreshArgs),
+    /// Rebuild bloated, invalid or named indexes with REINDEX CONCURRENTLY, reporting sizes before and after
+    Reindex(ReindexArgs),
+    /// Freeze the oldest tables within a time budget, or vacuum tables behind on dead tuples
+    Vacuum(VacuumArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -255,6 +259,85 @@ pub struct RefreshArgs {
     pub retries: u32,
 
     /// Print the order (dependency levels) and the exact SQL; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// Rebuild B-tree indexes whose bloat passes --bloat-percent and --min-size (estimated, then
+    /// confirmed with pgstatindex when pgstattuple is installed, else with fresh statistics)
+    #[arg(long)]
+    pub bloated: bool,
+
+    /// Rebuild invalid indexes (failed concurrent builds); leftovers of a failed REINDEX CONCURRENTLY
+    /// are dropped
+    #[arg(long)]
+    pub invalid: bool,
+
+    /// Rebuild this index (schema-qualified or on the search_path; repeatable)
+    #[arg(long = "index", value_name = "NAME")]
+    pub indexes: Vec<String>,
+
+    /// --bloated: the share of wasted space that makes an index worth rebuilding
+    #[arg(long, value_name = "RATIO", default_value = "30%")]
+    pub bloat_percent: String,
+
+    /// --bloated: leave out indexes smaller than this
+    #[arg(long, value_name = "SIZE", default_value = "10MB")]
+    pub min_size: String,
+
+    /// Allow a plain REINDEX (it blocks writes to the table) where CONCURRENTLY is impossible
+    #[arg(long)]
+    pub allow_blocking: bool,
+
+    /// Parallel connections
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+
+    /// How long each rebuild may wait for a lock (PostgreSQL units)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// Print the exact SQL and why; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct VacuumArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// Freeze the tables with the oldest transaction IDs first, above --min-age, within --budget
+    #[arg(long)]
+    pub freeze: bool,
+
+    /// VACUUM (ANALYZE) the tables whose dead tuples exceed their autovacuum threshold
+    #[arg(long)]
+    pub dead: bool,
+
+    /// --freeze: leave out tables younger than this many transactions
+    #[arg(long, value_name = "XIDS", default_value_t = 50_000_000)]
+    pub min_age: i64,
+
+    /// No table starts after this much time (PostgreSQL units: 30min, 2h); the running one is stopped
+    /// at the end of it
+    #[arg(long, value_name = "DURATION")]
+    pub budget: Option<String>,
+
+    /// Parallel connections
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+
+    /// How long each table may wait for a lock (PostgreSQL units)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// Print the order, why, and the exact SQL; change nothing
     #[arg(long)]
     pub dry_run: bool,
 }

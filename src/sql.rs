@@ -187,6 +187,10 @@ impl Sql {
 
 pub const ANALYZE_CANDIDATES: Sql = sql_file!("maintain/analyze_candidates.sql");
 pub const REFRESH_CANDIDATES: Sql = sql_file!("maintain/refresh_candidates.sql");
+pub const FREEZE_CANDIDATES: Sql = sql_file!("maintain/freeze_candidates.sql");
+pub const DEAD_CANDIDATES: Sql = sql_file!("maintain/dead_candidates.sql");
+pub const INDEX_SIZES: Sql = sql_file!("maintain/index_sizes.sql");
+pub const RESOLVE_INDEXES: Sql = sql_file!("maintain/resolve_indexes.sql");
 pub const REPORT_INDEXES: Sql = sql_file!("report/indexes.sql");
 pub const REPORT_LAST_IDX_SCAN_16: Sql = sql_file!("report/last_idx_scan_16.sql");
 pub const REPORT_LAST_IDX_SCAN_NONE: Sql = sql_file!("report/last_idx_scan_none.sql");

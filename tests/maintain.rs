@@ -326,3 +326,171 @@ fn bad_input() {
     assert_eq!(out.code, 0);
     assert!(out.stdout.contains("nothing to do"), "{}", out.stdout);
 }
+
+#[test]
+fn reindex_rebuilds_the_bloated_and_the_invalid_and_leaves_others_alone() {
+    let db = shared().create_db("maint_reindex");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE TABLE \"Bloated t\" (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = false); \
+         INSERT INTO \"Bloated t\" SELECT g, 'n' || g FROM generate_series(1, 100000) g; \
+         CREATE TABLE tidy (id int PRIMARY KEY) WITH (autovacuum_enabled = false); \
+         INSERT INTO tidy SELECT generate_series(1, 100000);",
+    );
+    admin.execute("DELETE FROM \"Bloated t\" WHERE id % 5 < 3");
+    admin.execute("VACUUM \"Bloated t\"");
+    admin.execute("VACUUM ANALYZE tidy");
+    admin.execute("ANALYZE \"Bloated t\"");
+
+    let (code, json) = json_of(&db, &["reindex", "--bloated", "--min-size", "1MB"]);
+    assert_eq!(code, 0, "{json:#}");
+    let o = outcomes(&json);
+    assert_eq!(o.len(), 1, "only the bloated index: {o:?}");
+    assert_eq!(o[0].0, "public.\"Bloated t_pkey\"");
+    assert_eq!(
+        o[0].2,
+        "REINDEX INDEX CONCURRENTLY public.\"Bloated t_pkey\""
+    );
+    let detail = json["outcomes"][0]["detail"].as_str().unwrap().to_string();
+    let reason = json["outcomes"][0]["reason"].as_str().unwrap().to_string();
+    assert!(detail.contains(" -> "), "sizes before and after: {detail}");
+    assert!(
+        reason.contains("estimated after a fresh ANALYZE"),
+        "{reason}"
+    );
+    let size = |name: &str| {
+        admin.query_strings(&format!("SELECT pg_relation_size('{name}')"))[0][0]
+            .clone()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()
+    };
+    let (rebuilt, tidy) = (size("\"Bloated t_pkey\""), size("tidy_pkey"));
+    assert!(
+        rebuilt * 2 < tidy,
+        "the rebuilt index holds 40% of tidy's rows: {rebuilt} vs {tidy}"
+    );
+
+    // A concurrent build stopped by lock_timeout leaves an invalid index behind.
+    admin.execute("CREATE TABLE busy (x int); INSERT INTO busy SELECT generate_series(1, 1000);");
+    let writer = db.admin();
+    writer.execute("BEGIN; INSERT INTO busy VALUES (0);");
+    let builder = db.admin();
+    builder.execute("SET lock_timeout = '300ms'");
+    assert!(builder
+        .try_execute("CREATE INDEX CONCURRENTLY \"busy x\" ON busy (x)")
+        .is_err());
+    writer.execute("COMMIT");
+    let valid = |name: &str| {
+        admin.query_strings(&format!(
+            "SELECT indisvalid::text FROM pg_index WHERE indexrelid = '{name}'::regclass"
+        ))[0][0]
+            .clone()
+    };
+    assert_eq!(valid("\"busy x\"").as_deref(), Some("false"));
+    let (code, json) = json_of(&db, &["reindex", "--invalid"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(
+        outcomes(&json)[0].2,
+        "REINDEX INDEX CONCURRENTLY public.\"busy x\""
+    );
+    assert_eq!(valid("\"busy x\"").as_deref(), Some("true"));
+
+    run(db.pgtune().args(["reindex"])).expect_one_line_error("say what to rebuild");
+    run(db.pgtune().args(["reindex", "--index", "no_such_index"]))
+        .expect_one_line_error("--index no_such_index: no such index");
+}
+
+#[test]
+fn vacuum_freeze_stops_starting_tables_when_the_budget_is_spent() {
+    let db = shared().create_db("maint_freeze");
+    let admin = db.admin();
+    // Created first, so its transaction IDs are the oldest: frozen first.
+    admin
+        .execute("CREATE TABLE oldest (i int); INSERT INTO oldest SELECT generate_series(1, 100);");
+    for t in ["younger_1", "younger_2", "younger_3"] {
+        admin.execute(&format!(
+            "CREATE TABLE {t} (i int); INSERT INTO {t} SELECT generate_series(1, 100);"
+        ));
+    }
+    let (_, plan) = json_of(&db, &["vacuum", "--freeze", "--min-age", "0", "--dry-run"]);
+    assert_eq!(plan["plan"][0]["relation"], "public.oldest", "{plan:#}");
+
+    // Another session holds the oldest table, so freezing it outlasts the two-second budget.
+    let holder = db.admin();
+    holder.execute("BEGIN; LOCK TABLE oldest IN SHARE MODE;");
+    let started = Instant::now();
+    let (code, json) = json_of(
+        &db,
+        &[
+            "vacuum",
+            "--freeze",
+            "--min-age",
+            "0",
+            "--budget",
+            "2s",
+            "--lock-timeout",
+            "30s",
+        ],
+    );
+    let took = started.elapsed();
+    holder.execute("ROLLBACK");
+    assert!(
+        took < Duration::from_secs(15),
+        "the budget bounds the run: {took:?}"
+    );
+    assert_eq!(code, 2, "{json:#}");
+    let o: Vec<(String, String)> = outcomes(&json).into_iter().map(|o| (o.0, o.1)).collect();
+    assert_eq!(
+        o[0],
+        ("public.oldest".to_string(), "failed".to_string()),
+        "{o:?}"
+    );
+    assert!(
+        json["outcomes"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("end of the time budget"),
+        "{json:#}"
+    );
+    assert!(
+        o[1..].iter().all(|x| x.1 == "skipped-budget"),
+        "no table starts after the budget: {o:?}"
+    );
+
+    let (code, json) = json_of(&db, &["vacuum", "--freeze", "--min-age", "0"]);
+    assert_eq!(code, 0, "{json:#}");
+    assert!(outcomes(&json).iter().all(|x| x.1 == "done"));
+}
+
+#[test]
+fn vacuum_dead_takes_the_tables_behind_on_dead_tuples() {
+    let db = shared().create_db("maint_dead");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE TABLE churn (i int) WITH (autovacuum_enabled = false); CREATE TABLE calm (i int) WITH (autovacuum_enabled = false);",
+    );
+    db.admin().execute("INSERT INTO churn SELECT generate_series(1, 1000); INSERT INTO calm SELECT generate_series(1, 1000);");
+    admin.execute("ANALYZE churn; ANALYZE calm;");
+    db.admin().execute("DELETE FROM churn WHERE i > 100");
+    wait_for(
+        &admin,
+        "SELECT n_dead_tup::text FROM pg_stat_user_tables WHERE relname = 'churn'",
+        "900",
+    );
+    let (code, json) = json_of(&db, &["vacuum", "--dead"]);
+    assert_eq!(code, 0, "{json:#}");
+    let o: Vec<(String, String, String)> = outcomes(&json)
+        .into_iter()
+        .map(|o| (o.0, o.1, o.2))
+        .collect();
+    assert_eq!(
+        o,
+        vec![(
+            "public.churn".into(),
+            "done".into(),
+            "VACUUM (ANALYZE, SKIP_LOCKED) public.churn".into()
+        )]
+    );
+    run(db.pgtune().args(["vacuum"])).expect_one_line_error("say which vacuum");
+}

@@ -36,6 +36,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
                 relation: name,
                 reason,
                 bytes: c.bytes,
+                priority: c.bytes,
                 after: Vec::new(),
             })
         })
@@ -55,6 +56,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             scheduler: Scheduler::new(jobs),
             run,
             dry_run: args.dry_run,
+            after_run: None,
         },
         out,
     )

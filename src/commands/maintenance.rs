@@ -65,7 +65,11 @@ pub struct Work {
     pub scheduler: Scheduler,
     pub run: RunOptions,
     pub dry_run: bool,
+    /// Adds what only the command knows to the outcomes once the run is over (reindex: sizes after).
+    pub after_run: Option<AfterRun>,
 }
+
+pub type AfterRun = Box<dyn FnOnce(&mut [Outcome]) -> anyhow::Result<()>>;
 
 /// Prints the plan (--dry-run) or runs it, then renders the outcome.
 pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<Status> {
@@ -76,6 +80,7 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         scheduler,
         run,
         dry_run,
+        after_run,
     } = work;
     let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], command)?;
     if dry_run {
@@ -142,6 +147,10 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
             jobs::run::run(&target, &connect, scheduler, &run).await?,
         ))
     })?;
+    let mut outcomes = outcomes;
+    if let Some(after) = after_run {
+        after(&mut outcomes)?;
+    }
     let report = RunReport {
         server,
         status: status_of(&outcomes),

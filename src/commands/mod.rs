@@ -8,8 +8,10 @@ pub mod config;
 pub mod info;
 pub mod maintenance;
 mod refresh;
+mod reindex;
 pub mod report;
 mod tuning;
+mod vacuum;
 
 use std::io::Write;
 
@@ -28,6 +30,8 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Report(args) => report::run(cli, args, &mut out)?,
         Command::Analyze(args) => analyze::run(cli, args, &mut out)?,
         Command::Refresh(args) => refresh::run(cli, args, &mut out)?,
+        Command::Reindex(args) => reindex::run(cli, args, &mut out)?,
+        Command::Vacuum(args) => vacuum::run(cli, args, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };

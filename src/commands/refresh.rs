@@ -66,6 +66,7 @@ pub fn run(cli: &Cli, args: &RefreshArgs, out: &mut impl Write) -> anyhow::Resul
                 relation: name,
                 reason,
                 bytes: v.bytes,
+                priority: v.bytes,
                 after,
             }
         })
@@ -85,6 +86,7 @@ pub fn run(cli: &Cli, args: &RefreshArgs, out: &mut impl Write) -> anyhow::Resul
             scheduler: Scheduler::new(jobs),
             run,
             dry_run: args.dry_run,
+            after_run: None,
         },
         out,
     )

@@ -62,3 +62,92 @@ pub async fn materialized_views(db: &Db, f: &Filter) -> Result<Vec<MaterializedV
     )
     .await
 }
+
+#[derive(Debug, Clone)]
+pub struct FreezeCandidate {
+    pub schema: String,
+    pub name: String,
+    pub xid_age: i64,
+    pub mxid_age: i64,
+    pub bytes: i64,
+}
+
+pub async fn freeze_candidates(
+    db: &Db,
+    f: &Filter,
+    min_age: i64,
+) -> Result<Vec<FreezeCandidate>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&f.schemas, &f.exclude_schemas, &f.tables, &min_age];
+    db.query_map(
+        &sql::FREEZE_CANDIDATES,
+        sql::FREEZE_CANDIDATES.text,
+        &params,
+        |r| FreezeCandidate {
+            schema: r.get("schema"),
+            name: r.get("name"),
+            xid_age: r.get("xid_age"),
+            mxid_age: r.get("mxid_age"),
+            bytes: r.get("bytes"),
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Clone)]
+pub struct DeadCandidate {
+    pub schema: String,
+    pub name: String,
+    pub dead: i64,
+    pub threshold: f64,
+    pub bytes: i64,
+}
+
+pub async fn dead_candidates(db: &Db, f: &Filter) -> Result<Vec<DeadCandidate>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+        [&f.schemas, &f.exclude_schemas, &f.tables];
+    db.query_map(
+        &sql::DEAD_CANDIDATES,
+        sql::DEAD_CANDIDATES.text,
+        &params,
+        |r| DeadCandidate {
+            schema: r.get("schema"),
+            name: r.get("name"),
+            dead: r.get("dead"),
+            threshold: r.get("threshold"),
+            bytes: r.get("bytes"),
+        },
+    )
+    .await
+}
+
+/// Sizes of these indexes (schema-qualified, quoted names) in bytes; None for one that is gone.
+pub async fn index_sizes(
+    db: &Db,
+    names: &[String],
+) -> Result<Vec<(String, Option<i64>)>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
+    db.query_map(&sql::INDEX_SIZES, sql::INDEX_SIZES.text, &params, |r| {
+        (r.get("name"), r.get("bytes"))
+    })
+    .await
+}
+
+/// `--index` names resolved by the server: (given, Some((schema, name))) or (given, None).
+pub async fn resolve_indexes(
+    db: &Db,
+    given: &[String],
+) -> Result<Vec<(String, Option<(String, String)>)>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&given];
+    db.query_map(
+        &sql::RESOLVE_INDEXES,
+        sql::RESOLVE_INDEXES.text,
+        &params,
+        |r| {
+            let schema: Option<String> = r.get("schema");
+            let name: Option<String> = r.get("name");
+            (r.get("given"), schema.zip(name))
+        },
+    )
+    .await
+}

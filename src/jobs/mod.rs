@@ -19,6 +19,10 @@ pub struct Job {
     /// Why this relation was picked.
     pub reason: String,
     pub bytes: i64,
+    /// Higher goes first among ready jobs: the size for analyze and refresh (vacuumdb's largest
+    /// first), the transaction ID age for a freeze.
+    #[serde(skip)]
+    pub priority: i64,
     /// Indexes of jobs that must succeed first.
     #[serde(skip)]
     pub after: Vec<usize>,
@@ -80,7 +84,7 @@ impl Scheduler {
         self.jobs.len()
     }
 
-    /// The largest pending job whose dependencies all succeeded (vacuumdb's largest-first).
+    /// The highest-priority pending job whose dependencies all succeeded.
     pub fn next(&mut self) -> Option<usize> {
         let ready = self
             .pending
@@ -92,7 +96,7 @@ impl Scheduler {
                     .iter()
                     .all(|d| self.succeeded.contains(d))
             })
-            .max_by_key(|&i| (self.jobs[i].bytes, std::cmp::Reverse(i)))?;
+            .max_by_key(|&i| (self.jobs[i].priority, std::cmp::Reverse(i)))?;
         self.pending.remove(&ready);
         self.running.insert(ready);
         Some(ready)
@@ -178,6 +182,7 @@ mod tests {
             statement: format!("REFRESH MATERIALIZED VIEW {name}"),
             reason: String::new(),
             bytes,
+            priority: bytes,
             after: after.to_vec(),
         }
     }

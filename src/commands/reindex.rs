@@ -1,0 +1,263 @@
+//! `pgtune reindex`: rebuild indexes without blocking writes. Bloated B-tree indexes (estimated, then
+//! confirmed: measured with pgstatindex when pgstattuple is installed, else re-estimated after a fresh
+//! ANALYZE), invalid indexes, and named ones, each with REINDEX INDEX CONCURRENTLY; sizes before and
+//! after. A plain, blocking REINDEX only with --allow-blocking.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::bail;
+
+use super::maintenance;
+use crate::cli::{Cli, ReindexArgs};
+use crate::db::{self, Db};
+use crate::guc;
+use crate::health::thresholds::{parse_value, Kind};
+use crate::jobs::{run::RunOptions, Job, Scheduler};
+use crate::outcome::Status;
+use crate::report::{qualified, IndexRow};
+use crate::scope::Filter;
+use crate::units::format_bytes;
+
+/// An index to rebuild and why.
+struct Pick {
+    schema: String,
+    name: String,
+    reason: String,
+    /// A failed REINDEX CONCURRENTLY's leftover: dropped, not rebuilt.
+    drop: bool,
+}
+
+pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    if !args.bloated && !args.invalid && args.indexes.is_empty() {
+        bail!("say what to rebuild: --bloated, --invalid, or --index NAME");
+    }
+    let bloat_share = parse_value(Kind::Ratio, &args.bloat_percent)
+        .map_err(|e| anyhow::anyhow!("invalid --bloat-percent: {e}"))?;
+    let min_bytes = guc::in_setting_units(&args.min_size, Some("B"))
+        .filter(|b| *b >= 0.0)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid --min-size \"{}\": expected a size such as 10MB",
+                args.min_size
+            )
+        })? as i64;
+    let connect = maintenance::session(cli, &args.lock_timeout)?;
+    let target = super::connect_target(cli)?;
+    let filter = Filter::new(&args.scope);
+    let rt = db::runtime()?;
+    let (picks, rows, sizes) = rt.block_on(async {
+        let reader = db::connect(&target, &super::read_only(cli)).await?;
+        let window = db::report::usage_window(&reader).await?;
+        let rows = db::report::indexes(&reader, &filter, window.version_num, false).await?;
+        let mut picks: Vec<Pick> = Vec::new();
+        if args.invalid {
+            for ix in rows
+                .iter()
+                .filter(|ix| !ix.is_valid && !ix.build_in_progress)
+            {
+                let leftover = ix.name.contains("_ccnew") || ix.name.ends_with("_ccold");
+                picks.push(Pick {
+                    schema: ix.schema.clone(),
+                    name: ix.name.clone(),
+                    reason: if leftover {
+                        "leftover of a failed REINDEX CONCURRENTLY".into()
+                    } else {
+                        "invalid (a failed concurrent build)".into()
+                    },
+                    drop: leftover,
+                });
+            }
+        }
+        if !args.indexes.is_empty() {
+            for (given, found) in db::maintain::resolve_indexes(&reader, &args.indexes).await? {
+                let Some((schema, name)) = found else {
+                    bail!("--index {given}: no such index")
+                };
+                picks.push(Pick {
+                    schema,
+                    name,
+                    reason: "named with --index".into(),
+                    drop: false,
+                });
+            }
+        }
+        if args.bloated {
+            picks.extend(bloated(&reader, &filter, bloat_share, min_bytes).await?);
+        }
+        // One job per index, whatever picked it.
+        let mut seen = std::collections::HashSet::new();
+        picks.retain(|p| seen.insert((p.schema.clone(), p.name.clone())));
+        let names: Vec<String> = picks
+            .iter()
+            .map(|p| qualified(&p.schema, &p.name))
+            .collect();
+        let sizes: BTreeMap<String, Option<i64>> = db::maintain::index_sizes(&reader, &names)
+            .await?
+            .into_iter()
+            .collect();
+        anyhow::Ok((picks, rows, sizes))
+    })?;
+
+    let mut jobs = Vec::new();
+    for p in picks {
+        let name = qualified(&p.schema, &p.name);
+        let row: Option<&IndexRow> = rows
+            .iter()
+            .find(|r| r.schema == p.schema && r.name == p.name);
+        let before = sizes.get(&name).copied().flatten().unwrap_or(0);
+        let statement = if p.drop {
+            format!("DROP INDEX CONCURRENTLY {name}")
+        } else if row.is_some_and(|r| r.is_exclusion) {
+            // PostgreSQL cannot rebuild an exclusion constraint's index concurrently.
+            if !args.allow_blocking {
+                tracing::warn!("{name} backs an exclusion constraint and cannot be rebuilt concurrently: left alone (--allow-blocking rebuilds it, blocking writes)");
+                continue;
+            }
+            format!("REINDEX INDEX {name}")
+        } else {
+            format!("REINDEX INDEX CONCURRENTLY {name}")
+        };
+        jobs.push(Job {
+            statement,
+            relation: name,
+            reason: format!("{}; {}", p.reason, format_bytes(before)),
+            bytes: before,
+            priority: before,
+            after: Vec::new(),
+        });
+    }
+    let names: Vec<String> = jobs.iter().map(|j| j.relation.clone()).collect();
+    let after_target = target.clone();
+    let after_connect = super::read_only(cli);
+    let after_run: maintenance::AfterRun = Box::new(move |outcomes| {
+        let after: BTreeMap<String, Option<i64>> = db::runtime()?.block_on(async {
+            let db = db::connect(&after_target, &after_connect).await?;
+            anyhow::Ok(
+                db::maintain::index_sizes(&db, &names)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            )
+        })?;
+        for o in outcomes.iter_mut() {
+            let was = sizes.get(&o.relation).copied().flatten();
+            let now = after.get(&o.relation).copied().flatten();
+            let change = match (was, now) {
+                (Some(b), Some(a)) => format!("{} -> {}", format_bytes(b), format_bytes(a)),
+                (Some(b), None) => format!("{} -> dropped", format_bytes(b)),
+                _ => continue,
+            };
+            o.detail = Some(match o.detail.take() {
+                Some(d) => format!("{change}; {d}"),
+                None => change,
+            });
+        }
+        Ok(())
+    });
+    let run = RunOptions {
+        jobs: args.jobs.max(1),
+        lock_retries: 0,
+        deadline: None,
+        progress: !cli.output.quiet,
+    };
+    maintenance::execute(
+        cli,
+        maintenance::Work {
+            command: "reindex",
+            target,
+            connect,
+            scheduler: Scheduler::new(jobs),
+            run,
+            dry_run: args.dry_run,
+            after_run: Some(after_run),
+        },
+        out,
+    )
+}
+
+/// B-tree indexes past the bloat share and size: estimated, then confirmed.
+async fn bloated(
+    db: &Db,
+    filter: &Filter,
+    share: f64,
+    min_bytes: i64,
+) -> anyhow::Result<Vec<Pick>> {
+    let over = |rows: &[crate::report::bloat::BloatRow]| -> Vec<(String, String, String, f64)> {
+        rows.iter()
+            .filter(|r| {
+                r.kind == "index" && r.not_estimated.is_none() && r.actual_bytes >= min_bytes
+            })
+            .filter_map(|r| {
+                let wasted = r
+                    .measured_waste
+                    .or_else(|| r.expected_bytes.map(|e| (r.actual_bytes - e).max(0)))?;
+                let pct = wasted as f64 / r.actual_bytes.max(1) as f64;
+                (pct >= share).then(|| {
+                    (
+                        r.schema.clone(),
+                        r.table.clone(),
+                        r.index.clone().unwrap_or_default(),
+                        pct,
+                    )
+                })
+            })
+            .collect()
+    };
+    let estimated = over(&db::report::bloat_estimate(db, filter).await?);
+    if estimated.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Confirm on just the candidates' tables.
+    let only = Filter {
+        schemas: Vec::new(),
+        exclude_schemas: filter.exclude_schemas.clone(),
+        tables: estimated
+            .iter()
+            .map(|(_, t, _, _)| format!("^{}$", regex_escape(t)))
+            .collect(),
+    };
+    let (confirmed, how) = match db::report::pgstattuple_schema(db).await? {
+        Some(schema) => (
+            over(&db::report::bloat_exact(db, &only, &schema, min_bytes).await?),
+            "measured with pgstatindex",
+        ),
+        None => {
+            // Fresh statistics first, so the estimate is not working from stale row counts.
+            for (s, t, _, _) in &estimated {
+                db.execute_statement("ANALYZE", &format!("ANALYZE {}", qualified(s, t)))
+                    .await?;
+            }
+            (
+                over(&db::report::bloat_estimate(db, &only).await?),
+                "estimated after a fresh ANALYZE",
+            )
+        }
+    };
+    Ok(estimated
+        .into_iter()
+        .filter_map(|(s, t, i, _)| {
+            let (_, _, _, pct) = confirmed
+                .iter()
+                .find(|(cs, ct, ci, _)| *cs == s && *ct == t && *ci == i)?;
+            Some(Pick {
+                schema: s,
+                name: i,
+                reason: format!("{:.0}% bloat, {how}", pct * 100.0),
+                drop: false,
+            })
+        })
+        .collect())
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "\\.+*?()[]{}|^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,107 @@
+//! `pgtune vacuum`: a maintenance-window freeze (the tables with the oldest transaction IDs first, above
+//! a minimum age, within a time budget: no table starts after it, and the running one is stopped at its
+//! end), so anti-wraparound autovacuum does not fire at peak; and plain VACUUM (ANALYZE) of the tables
+//! autovacuum has fallen behind on.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use super::maintenance;
+use crate::cli::{Cli, VacuumArgs};
+use crate::db;
+use crate::guc;
+use crate::jobs::{run::RunOptions, Job, Scheduler};
+use crate::outcome::Status;
+use crate::report::qualified;
+use crate::scope::Filter;
+
+pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    if args.freeze == args.dead {
+        bail!("say which vacuum: --freeze (oldest transaction IDs first, within --budget) or --dead (tables behind on dead tuples)");
+    }
+    let budget = match &args.budget {
+        None => None,
+        Some(b) => Some(
+            guc::in_setting_units(b, Some("s"))
+                .filter(|s| *s >= 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "invalid --budget \"{b}\": expected a duration such as 30min or 2h"
+                    )
+                })?,
+        ),
+    };
+    if args.min_age < 0 {
+        bail!(
+            "invalid --min-age {}: expected a number of transactions, 0 or more",
+            args.min_age
+        );
+    }
+    let connect = maintenance::session(cli, &args.lock_timeout)?;
+    let target = super::connect_target(cli)?;
+    let filter = Filter::new(&args.scope);
+    let jobs: Vec<Job> = db::runtime()?.block_on(async {
+        let reader = db::connect(&target, &super::read_only(cli)).await?;
+        anyhow::Ok(if args.freeze {
+            db::maintain::freeze_candidates(&reader, &filter, args.min_age)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let name = qualified(&c.schema, &c.name);
+                    Job {
+                        statement: format!("VACUUM (FREEZE) {name}"),
+                        relation: name,
+                        reason: format!(
+                            "oldest transaction ID {} old, multixact {}",
+                            c.xid_age, c.mxid_age
+                        ),
+                        bytes: c.bytes,
+                        priority: c.xid_age.max(c.mxid_age),
+                        after: Vec::new(),
+                    }
+                })
+                .collect()
+        } else {
+            db::maintain::dead_candidates(&reader, &filter)
+                .await?
+                .into_iter()
+                .map(|c| {
+                    let name = qualified(&c.schema, &c.name);
+                    Job {
+                        statement: format!("VACUUM (ANALYZE, SKIP_LOCKED) {name}"),
+                        relation: name,
+                        reason: format!(
+                            "{} dead tuples, over its threshold of {:.0}",
+                            c.dead, c.threshold
+                        ),
+                        bytes: c.bytes,
+                        priority: c.bytes,
+                        after: Vec::new(),
+                    }
+                })
+                .collect()
+        })
+    })?;
+    let run = RunOptions {
+        jobs: args.jobs.max(1),
+        lock_retries: 0,
+        deadline: budget.map(|b| Instant::now() + b),
+        progress: !cli.output.quiet,
+    };
+    maintenance::execute(
+        cli,
+        maintenance::Work {
+            command: "vacuum",
+            target,
+            connect,
+            scheduler: Scheduler::new(jobs),
+            run,
+            dry_run: args.dry_run,
+            after_run: None,
+        },
+        out,
+    )
+}
