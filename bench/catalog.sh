@@ -77,4 +77,5 @@ SQL
   "$bindir/psql" -X -q -d postgres -c "ALTER DATABASE bench_building RENAME TO bench"
 fi
 
+export PGTUNE_BENCH_BINDIR="$bindir"
 bench_catalog_stop() { as_pg "$bindir/pg_ctl" -D "$data" -w stop -m fast >/dev/null; }

@@ -56,18 +56,6 @@ fn check_until(db: &TestDb, args: &[&str], pred: impl Fn(&Value) -> bool) -> Val
     }
 }
 
-/// Polls a one-value query until it returns `want`.
-fn wait_for(s: &Session, sql: &str, want: &str) {
-    let started = Instant::now();
-    while s.query_strings(sql)[0][0].as_deref() != Some(want) {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "timed out waiting for {sql} = {want}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn backend_pid(s: &Session) -> String {
     s.query_strings("SELECT pg_backend_pid()")[0][0]
         .clone()
@@ -261,8 +249,7 @@ fn stale_and_missing_statistics() {
     admin.execute("CREATE TABLE fresh (i int) WITH (autovacuum_enabled = false)");
     db.admin()
         .execute("INSERT INTO fresh SELECT generate_series(1, 1000)");
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = 'fresh'",
         "1000",
     );

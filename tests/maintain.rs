@@ -6,23 +6,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{run, shared, Session, TestDb};
+use crate::harness::{run, shared, TestDb};
 
 fn json_of(db: &TestDb, args: &[&str]) -> (i32, Value) {
     let out = run(db.pgtune().args(args).args(["--format", "json"]));
     assert!(out.code != 3, "could not run:\n{}", out.stderr);
     (out.code, out.json())
-}
-
-fn wait_for(s: &Session, sql: &str, want: &str) {
-    let started = Instant::now();
-    while s.query_strings(sql)[0][0].as_deref() != Some(want) {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "timed out waiting for {sql} = {want}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// relation -> (status, statement, started, seconds)
@@ -63,7 +52,7 @@ fn analyze_picks_exactly_the_stale_the_never_analyzed_and_partitioned_parents() 
         .execute("INSERT INTO \"Sales Ü\".\"Stale; t\" SELECT generate_series(1, 1000)");
     db.admin()
         .execute("INSERT INTO \"Sales Ü\".parted SELECT generate_series(1, 1000)");
-    wait_for(&admin, "SELECT sum(n_mod_since_analyze)::text FROM pg_stat_user_tables WHERE relname IN ('fresh', 'Stale; t', 'parted_1')", "3000");
+    admin.wait_for( "SELECT sum(n_mod_since_analyze)::text FROM pg_stat_user_tables WHERE relname IN ('fresh', 'Stale; t', 'parted_1')", "3000");
     admin.execute("ANALYZE \"Sales Ü\".fresh");
     admin.execute("ANALYZE \"Sales Ü\".\"Stale; t\"");
     admin.execute("ANALYZE \"Sales Ü\".parted_1");
@@ -71,18 +60,15 @@ fn analyze_picks_exactly_the_stale_the_never_analyzed_and_partitioned_parents() 
         .execute("UPDATE \"Sales Ü\".\"Stale; t\" SET i = i + 1");
     db.admin()
         .execute("INSERT INTO \"Sales Ü\".never SELECT generate_series(1, 100)");
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT n_mod_since_analyze::text FROM pg_stat_user_tables WHERE relname = 'Stale; t'",
         "1000",
     );
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT n_live_tup::text FROM pg_stat_user_tables WHERE relname = 'never'",
         "100",
     );
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT n_mod_since_analyze::text FROM pg_stat_user_tables WHERE relname = 'fresh'",
         "0",
     );
@@ -156,8 +142,7 @@ fn a_locked_table_is_skipped_without_hanging() {
     let admin = db.admin();
     admin.execute("CREATE TABLE busy (i int) WITH (autovacuum_enabled = false); CREATE TABLE calm (i int) WITH (autovacuum_enabled = false);");
     db.admin().execute("INSERT INTO busy SELECT generate_series(1, 100); INSERT INTO calm SELECT generate_series(1, 100);");
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT sum(n_live_tup)::text FROM pg_stat_user_tables",
         "200",
     );
@@ -473,8 +458,7 @@ fn vacuum_dead_takes_the_tables_behind_on_dead_tuples() {
     db.admin().execute("INSERT INTO churn SELECT generate_series(1, 1000); INSERT INTO calm SELECT generate_series(1, 1000);");
     admin.execute("ANALYZE churn; ANALYZE calm;");
     db.admin().execute("DELETE FROM churn WHERE i > 100");
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT n_dead_tup::text FROM pg_stat_user_tables WHERE relname = 'churn'",
         "900",
     );

@@ -1,11 +1,9 @@
 //! `pgtune report` against real databases: each situation built for real, with hostile identifiers,
 //! and exactly the right findings expected; the bloat estimate checked against pgstattuple.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
-use crate::harness::{run, shared, Session, TestDb};
+use crate::harness::{run, shared, TestDb};
 
 fn report(db: &TestDb, args: &[&str]) -> (i32, Value) {
     let out = run(db
@@ -43,17 +41,6 @@ fn summary(found: &[Value]) -> Vec<(String, String, Option<String>)> {
         .collect()
 }
 
-fn wait_for(s: &Session, sql: &str, want: &str) {
-    let started = Instant::now();
-    while s.query_strings(sql)[0][0].as_deref() != Some(want) {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "timed out waiting for {sql} = {want}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 const SCHEMA: &str = "\"Wéird Schema\"";
 
 #[test]
@@ -72,8 +59,7 @@ fn unused_indexes_spare_constraints_and_review_unique_ones() {
     db.admin().execute(&format!(
         "SET enable_seqscan = off; SELECT * FROM {SCHEMA}.\"t; x\" WHERE a = 5;"
     ));
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'used_a'",
         "1",
     );
@@ -357,8 +343,7 @@ fn usage_on_a_replica_counts() {
         .admin()
         .execute("SET enable_seqscan = off; SELECT * FROM orders WHERE customer = 7;");
     let admin = replica.admin();
-    wait_for(
-        &admin,
+    admin.wait_for(
         "SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'orders_customer'",
         "1",
     );

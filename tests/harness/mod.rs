@@ -415,6 +415,18 @@ impl Session {
             .unwrap_or_else(|e| panic!("test setup SQL failed: {e}\n{sql}"));
     }
 
+    /// Polls a one-value query until it returns `want` (statistics reach the views asynchronously).
+    pub fn wait_for(&self, sql: &str, want: &str) {
+        let started = std::time::Instant::now();
+        while self.query_strings(sql)[0][0].as_deref() != Some(want) {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(15),
+                "timed out waiting for {sql} = {want}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Like `execute`, for statements a test expects to fail.
     pub fn try_execute(&self, sql: &str) -> Result<(), String> {
         self.rt
