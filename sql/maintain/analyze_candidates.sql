@@ -46,9 +46,13 @@ WITH rel AS (
 SELECT schema, name, relkind::text AS relkind,
        CASE WHEN relkind = 'p' THEN coalesce(p.bytes, 0) ELSE s.bytes END AS bytes,
        CASE
+           -- A partitioned table's ANALYZE shows as inherited statistics on every version; before
+           -- PostgreSQL 14 the server records neither its last ANALYZE time nor its row count.
            WHEN relkind = 'p' AND s.last_analyzed IS NULL AND coalesce(p.bytes, 0) > 0
+                AND NOT EXISTS (SELECT FROM pg_stats AS st
+                                WHERE st.schemaname = s.schema AND st.tablename = s.name AND st.inherited)
                THEN 'partitioned table never analyzed (autovacuum never analyzes partitioned tables)'
-           WHEN relkind = 'p' AND abs(p.leaf_rows - greatest(s.reltuples, 0)) > s.threshold
+           WHEN relkind = 'p' AND s.reltuples > 0 AND abs(p.leaf_rows - s.reltuples) > s.threshold
                THEN format('its partitions hold %s rows, %s when it was last analyzed (autovacuum never analyzes partitioned tables)',
                            round(p.leaf_rows::numeric), round(greatest(s.reltuples, 0)::numeric))
            WHEN relkind = 'p' AND p.modified > s.threshold

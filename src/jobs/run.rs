@@ -55,7 +55,12 @@ pub async fn run(
             loop {
                 let next = {
                     let mut s = state.borrow_mut();
-                    if opts.deadline.is_some_and(|d| Instant::now() >= d) {
+                    // No job starts in the last moments of a budget: the one stopped at its end may
+                    // return a hair before it.
+                    if opts
+                        .deadline
+                        .is_some_and(|d| Instant::now() + Duration::from_millis(50) >= d)
+                    {
                         for i in s.scheduler.drain_pending() {
                             s.record(
                                 i,
@@ -180,7 +185,8 @@ async fn execute(
             // The running job is bounded by what is left of the budget.
             let left = deadline
                 .saturating_duration_since(Instant::now())
-                .as_millis()
+                .as_micros()
+                .div_ceil(1000)
                 .max(1);
             if let Err(e) = db
                 .execute_statement(
