@@ -614,9 +614,13 @@ fn ask_what_to_apply(report: &CheckReport, args: &CheckArgs) -> anyhow::Result<O
                 audit::Apply::Reload => "on reload",
                 audit::Apply::Restart => "after a restart",
             };
+            let now = if s.current.is_empty() {
+                "empty"
+            } else {
+                s.current.as_str()
+            };
             Some(format!(
-                "{name} = {value}  (now {}; takes effect {when})",
-                s.current
+                "{name} = {value}  (now {now}; takes effect {when})"
             ))
         })
         .collect();
