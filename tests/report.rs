@@ -317,6 +317,22 @@ fn bloat_estimate_is_within_ten_points_of_pgstattuple() {
         !est.iter().any(|f| f["table"] == "tidy"),
         "a freshly loaded table is not bloated: {est:#?}"
     );
+    // An ordinary role reads pg_stats instead of pg_statistic: the same estimate.
+    admin.execute(&format!(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bloat_reader') THEN CREATE ROLE bloat_reader LOGIN; END IF; END $$; \
+         GRANT USAGE ON SCHEMA {SCHEMA} TO bloat_reader; GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO bloat_reader;"
+    ));
+    let (_, as_reader) = report(
+        &db,
+        &["bloat", "--schema", "Wéird Schema", "-U", "bloat_reader"],
+    );
+    for index in [None, Some("Bloated t_pkey")] {
+        assert_eq!(
+            percent(&as_reader, "Bloated t", index),
+            percent(&estimated, "Bloated t", index),
+            "{index:?}"
+        );
+    }
     let fix = est.iter().find(|f| f["index"] == "Bloated t_pkey").unwrap()["fix"]
         .as_str()
         .unwrap()

@@ -5,7 +5,8 @@
 -- header and the key, 16 bytes of special space per page and a metapage. What the estimate cannot judge
 -- comes back with a reason instead of a number. Same filter parameters as indexes.sql.
 -- Scale: every per-relation figure is one GROUP BY over all columns, joined by hash, never a subquery
--- per relation.
+-- per relation. The column_stats placeholder is where column statistics come from, by privilege
+-- (column_stats_pg_statistic.sql for superusers, column_stats_pg_stats.sql otherwise).
 WITH rel AS (
     SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name,
            c.reltuples, c.relpages::int8 AS relpages, c.reloptions
@@ -18,11 +19,10 @@ WITH rel AS (
       AND (cardinality($3::text[]) = 0 OR c.relname ~ ANY ($3::text[]))
 ), col AS MATERIALIZED (
     SELECT r.oid AS relid, a.attnum, a.atttypid = 'name'::regtype AS is_name,
-           s.avg_width, coalesce(s.null_frac, 0) AS null_frac, s.attname IS NOT NULL AS has_stats
+           s.avg_width, coalesce(s.null_frac, 0) AS null_frac, s.avg_width IS NOT NULL AS has_stats
     FROM rel AS r
     JOIN pg_attribute AS a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
-    LEFT JOIN pg_stats AS s ON s.schemaname = r.schema AND s.tablename = r.name AND s.attname = a.attname
-                           AND NOT s.inherited
+    {column_stats}
 ), tbl_cols AS (
     SELECT relid,
            count(*) AS natts,

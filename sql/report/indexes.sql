@@ -4,7 +4,8 @@
 -- $1 schema patterns to include (empty: all), $2 schema patterns to exclude, $3 table patterns (empty:
 -- all): anchored regular expressions. $4: whether to spell out column names (only the duplicates
 -- report shows them, and they cost a third of the query on a large catalog).
--- {last_idx_scan}: a fragment chosen by server version (last_idx_scan_16.sql or _none.sql).
+-- The last_idx_scan placeholder takes a fragment chosen by server version (last_idx_scan_16.sql or
+-- last_idx_scan_none.sql).
 -- Sizes come from pg_class.relpages (as of the last VACUUM or ANALYZE), not pg_relation_size(): that
 -- takes a lock per relation, and a catalog of 40,000 indexes would exhaust the lock table.
 -- Scale: pg_constraint has no index on conindid, so constraints are joined once, not looked up per

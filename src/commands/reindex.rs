@@ -83,7 +83,16 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             }
         }
         if args.bloated {
-            picks.extend(bloated(&reader, &filter, bloat_share, min_bytes).await?);
+            picks.extend(
+                bloated(
+                    &reader,
+                    &filter,
+                    window.is_superuser,
+                    bloat_share,
+                    min_bytes,
+                )
+                .await?,
+            );
         }
         // One job per index, whatever picked it.
         let mut seen = std::collections::HashSet::new();
@@ -180,6 +189,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
 async fn bloated(
     db: &Db,
     filter: &Filter,
+    superuser: bool,
     share: f64,
     min_bytes: i64,
 ) -> anyhow::Result<Vec<Pick>> {
@@ -204,7 +214,7 @@ async fn bloated(
             })
             .collect()
     };
-    let estimated = over(&db::report::bloat_estimate(db, filter).await?);
+    let estimated = over(&db::report::bloat_estimate(db, filter, superuser).await?);
     if estimated.is_empty() {
         return Ok(Vec::new());
     }
@@ -229,7 +239,7 @@ async fn bloated(
                     .await?;
             }
             (
-                over(&db::report::bloat_estimate(db, &only).await?),
+                over(&db::report::bloat_estimate(db, &only, superuser).await?),
                 "estimated after a fresh ANALYZE",
             )
         }

@@ -119,15 +119,7 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
                     min_bytes,
                 ),
                 ReportKind::Bloat => {
-                    bloat_section(
-                        &db,
-                        &filter,
-                        args.exact,
-                        window.version_num,
-                        &thresholds,
-                        min_bytes,
-                    )
-                    .await?
+                    bloat_section(&db, &filter, args.exact, &window, &thresholds, min_bytes).await?
                 }
                 ReportKind::All => unreachable!("expanded above"),
             });
@@ -159,10 +151,11 @@ async fn bloat_section(
     db: &Db,
     f: &Filter,
     exact: bool,
-    version_num: i32,
+    window: &db::report::UsageWindow,
     t: &Thresholds,
     min_bytes: i64,
 ) -> anyhow::Result<Section> {
+    let version_num = window.version_num;
     let rows = if exact {
         let Some(schema) = db::report::pgstattuple_schema(db).await? else {
             bail!("pgtune report bloat --exact needs the pgstattuple extension in this database: CREATE EXTENSION pgstattuple");
@@ -175,7 +168,7 @@ async fn bloat_section(
             }
         })?
     } else {
-        db::report::bloat_estimate(db, f).await?
+        db::report::bloat_estimate(db, f, window.is_superuser).await?
     };
     Ok(bloat::evaluate(&rows, exact, version_num, t, min_bytes))
 }

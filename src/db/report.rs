@@ -66,6 +66,7 @@ pub struct UsageWindow {
     pub stats_reset: Option<DateTime<Utc>>,
     pub started_at: DateTime<Utc>,
     pub version_num: i32,
+    pub is_superuser: bool,
 }
 
 pub async fn usage_window(db: &Db) -> Result<UsageWindow, QueryError> {
@@ -74,6 +75,7 @@ pub async fn usage_window(db: &Db) -> Result<UsageWindow, QueryError> {
         stats_reset: r.get("stats_reset"),
         started_at: r.get("started_at"),
         version_num: r.get("version_num"),
+        is_superuser: r.get("is_superuser"),
     })
 }
 
@@ -116,10 +118,22 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
         .collect())
 }
 
-pub async fn bloat_estimate(db: &Db, f: &Filter) -> Result<Vec<BloatRow>, QueryError> {
+/// `superuser`: read column statistics from pg_statistic rather than the much slower pg_stats.
+pub async fn bloat_estimate(
+    db: &Db,
+    f: &Filter,
+    superuser: bool,
+) -> Result<Vec<BloatRow>, QueryError> {
+    let stats = if superuser {
+        &sql::REPORT_COLUMN_STATS_PG_STATISTIC
+    } else {
+        &sql::REPORT_COLUMN_STATS_PG_STATS
+    };
+    let text = sql::REPORT_BLOAT_ESTIMATE.with_fragments(&[("column_stats", stats)]);
     let rows = db
-        .query(
+        .query_text(
             &sql::REPORT_BLOAT_ESTIMATE,
+            &text,
             &[&f.schemas, &f.exclude_schemas, &f.tables],
         )
         .await?;
