@@ -41,21 +41,26 @@ def sql(q):
 pgtune = "target/release/pgtune"
 rows = []
 def bench(label, cmd, target=None, peer=None, before=None):
-    """`before` runs ahead of every timed run of pgtune (e.g. to make tables stale again)."""
-    if before:
-        times, peak = [], 0
-        for _ in range(runs):
-            before()
-            secs_one, kb_one = measure_once(cmd)
-            times.append(secs_one)
-            peak = max(peak, kb_one)
-        times.sort()
-        secs, kb = times[len(times) // 2], peak
-    else:
+    """Median of `runs` runs. With a peer, pgtune and the peer alternate run by run, so that the
+    machine's drift (it is shared) weighs on both alike. `before` runs ahead of every pgtune run (e.g.
+    to make tables stale again)."""
+    if not peer and not before:
         secs, kb = measure(cmd)
-    peer_secs = None
-    if peer:
-        peer_secs, _ = measure(peer[1])
+        peer_secs = None
+    else:
+        times, peer_times, kb = [], [], 0
+        for _ in range(runs):
+            if before:
+                before()
+            one, one_kb = measure_once(cmd)
+            times.append(one)
+            kb = max(kb, one_kb)
+            if peer:
+                peer_times.append(measure_once(peer[1])[0])
+        times.sort()
+        peer_times.sort()
+        secs = times[len(times) // 2]
+        peer_secs = peer_times[len(peer_times) // 2] if peer else None
     rows.append((label, secs, kb, target, peer[0] if peer else None, peer_secs))
     print(f"{label:<40} {secs*1000:>8.0f} ms {kb/1024:>6.1f} MB" + (f"   {peer[0]} {peer_secs*1000:.0f} ms" if peer else ""), flush=True)
 

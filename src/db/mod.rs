@@ -337,6 +337,11 @@ impl QueryError {
 }
 
 impl Db {
+    /// Whether the connection is gone (the server closed it, or restarted).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// The NOTICEs the server sent since the last call.
     pub fn take_notices(&self) -> Vec<String> {
         std::mem::take(&mut *self.notices.lock().expect("notice list"))

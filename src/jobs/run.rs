@@ -110,6 +110,12 @@ pub async fn run(
                     bar.inc(1);
                 }
                 wake.notify_waiters();
+                // A lost connection fails its job; the worker retires and leaves the rest to the
+                // others (what nobody runs is reported as not run).
+                if db.is_closed() {
+                    tracing::warn!("lost the connection to {}: one worker fewer", db.server);
+                    break;
+                }
             }
             wake.notify_waiters();
         }
