@@ -204,6 +204,24 @@ pub struct ReportArgs {
     pub profile: Option<String>,
 }
 
+/// How a maintenance command runs its statements: shared by analyze, refresh, reindex and vacuum.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Running")]
+pub struct RunArgs {
+    /// Parallel connections; the largest (or, for a freeze, oldest) relation goes first
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+
+    /// How long a statement may wait for a lock before its relation is skipped (or retried)
+    /// (PostgreSQL units: 500ms, 5s)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// Print the exact SQL, in order, and why each relation was picked; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
 #[derive(Debug, Args, Clone)]
 pub struct AnalyzeArgs {
     #[command(flatten)]
@@ -213,17 +231,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Parallel connections; the largest tables go first
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
-
-    /// How long to wait for a lock before skipping a table (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
-
-    /// List the tables and why each was picked, with the exact SQL; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// When to refresh CONCURRENTLY.
@@ -242,25 +251,16 @@ pub struct RefreshArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
 
-    /// Parallel connections for views that do not depend on each other
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
-
     /// REFRESH ... CONCURRENTLY: auto, always or never
     #[arg(long, value_enum, default_value = "auto")]
     pub concurrently: Concurrently,
-
-    /// How long each attempt waits for the view's lock (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
 
     /// Further attempts, with backoff, when the lock was not granted in time
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub retries: u32,
 
-    /// Print the order (dependency levels) and the exact SQL; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -294,17 +294,8 @@ pub struct ReindexArgs {
     #[arg(long)]
     pub allow_blocking: bool,
 
-    /// Parallel connections
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
-
-    /// How long each rebuild may wait for a lock (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
-
-    /// Print the exact SQL and why; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -329,17 +320,8 @@ pub struct VacuumArgs {
     #[arg(long, value_name = "DURATION")]
     pub budget: Option<String>,
 
-    /// Parallel connections
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
-
-    /// How long each table may wait for a lock (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
-
-    /// Print the order, why, and the exact SQL; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// Which half of `check` to run.

@@ -14,7 +14,7 @@ use crate::report::qualified;
 use crate::scope::Filter;
 
 pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let connect = maintenance::session(cli, &args.lock_timeout)?;
+    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
     let target = super::connect_target(cli)?;
     let filter = Filter::new(&args.scope);
     let candidates = db::runtime()?.block_on(async {
@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
         })
         .collect();
     let run = RunOptions {
-        jobs: args.jobs.max(1),
+        jobs: args.run.jobs.max(1),
         lock_retries: 0,
         deadline: None,
         progress: !cli.output.quiet,
@@ -55,7 +55,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             connect,
             scheduler: Scheduler::new(jobs),
             run,
-            dry_run: args.dry_run,
+            dry_run: args.run.dry_run,
             after_run: None,
         },
         out,

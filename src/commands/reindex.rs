@@ -42,7 +42,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 args.min_size
             )
         })? as i64;
-    let connect = maintenance::session(cli, &args.lock_timeout)?;
+    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
     let target = super::connect_target(cli)?;
     let filter = Filter::new(&args.scope);
     let rt = db::runtime()?;
@@ -165,7 +165,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
         Ok(())
     });
     let run = RunOptions {
-        jobs: args.jobs.max(1),
+        jobs: args.run.jobs.max(1),
         lock_retries: 0,
         deadline: None,
         progress: !cli.output.quiet,
@@ -178,7 +178,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             connect,
             scheduler: Scheduler::new(jobs),
             run,
-            dry_run: args.dry_run,
+            dry_run: args.run.dry_run,
             after_run: Some(after_run),
         },
         out,

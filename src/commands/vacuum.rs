@@ -40,7 +40,7 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
             args.min_age
         );
     }
-    let connect = maintenance::session(cli, &args.lock_timeout)?;
+    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
     let target = super::connect_target(cli)?;
     let filter = Filter::new(&args.scope);
     let jobs: Vec<Job> = db::runtime()?.block_on(async {
@@ -86,7 +86,7 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
         })
     })?;
     let run = RunOptions {
-        jobs: args.jobs.max(1),
+        jobs: args.run.jobs.max(1),
         lock_retries: 0,
         deadline: budget.map(|b| Instant::now() + b),
         progress: !cli.output.quiet,
@@ -99,7 +99,7 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
             connect,
             scheduler: Scheduler::new(jobs),
             run,
-            dry_run: args.dry_run,
+            dry_run: args.run.dry_run,
             after_run: None,
         },
         out,
