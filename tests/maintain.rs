@@ -338,6 +338,30 @@ fn reindex_rebuilds_the_bloated_and_the_invalid_and_leaves_others_alone() {
     admin.execute("VACUUM ANALYZE tidy");
     admin.execute("ANALYZE \"Bloated t\"");
 
+    // A dry run lists the candidate and changes nothing, not even the table's statistics.
+    let analyzed = "SELECT coalesce(last_analyze::text, '') FROM pg_stat_user_tables WHERE relname = 'Bloated t'";
+    let before = admin.query_strings(analyzed)[0][0].clone();
+    let (_, plan) = json_of(
+        &db,
+        &["reindex", "--bloated", "--min-size", "1MB", "--dry-run"],
+    );
+    assert_eq!(
+        plan["plan"][0]["relation"], "public.\"Bloated t_pkey\"",
+        "{plan:#}"
+    );
+    assert!(
+        plan["plan"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("a real run confirms it"),
+        "{plan:#}"
+    );
+    assert_eq!(
+        admin.query_strings(analyzed)[0][0],
+        before,
+        "--dry-run must not ANALYZE"
+    );
+
     let (code, json) = json_of(&db, &["reindex", "--bloated", "--min-size", "1MB"]);
     assert_eq!(code, 0, "{json:#}");
     let o = outcomes(&json);

@@ -90,6 +90,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                     window.is_superuser,
                     bloat_share,
                     min_bytes,
+                    args.run.dry_run,
                 )
                 .await?,
             );
@@ -192,6 +193,7 @@ async fn bloated(
     superuser: bool,
     share: f64,
     min_bytes: i64,
+    dry_run: bool,
 ) -> anyhow::Result<Vec<Pick>> {
     let over = |rows: &[crate::report::bloat::BloatRow]| -> Vec<(String, String, String, f64)> {
         rows.iter()
@@ -232,6 +234,21 @@ async fn bloated(
             over(&db::report::bloat_exact(db, &only, &schema, min_bytes).await?),
             "measured with pgstatindex",
         ),
+        // A dry run changes nothing, not even statistics: it shows the estimate unconfirmed.
+        None if dry_run => {
+            return Ok(estimated
+                .into_iter()
+                .map(|(s, _, i, pct)| Pick {
+                    schema: s,
+                    name: i,
+                    reason: format!(
+                        "{:.0}% bloat, estimated (a real run confirms it after an ANALYZE of the table)",
+                        pct * 100.0
+                    ),
+                    drop: false,
+                })
+                .collect())
+        }
         None => {
             // Fresh statistics first, so the estimate is not working from stale row counts.
             for (s, t, _, _) in &estimated {
