@@ -8,10 +8,12 @@ runs="${1:-5}"
 cargo build --release --quiet
 # shellcheck source=bench/catalog.sh
 source bench/catalog.sh
-python3 - "$runs" <<'PY'
+declared="$(bench/declared-indexes.sh)"
+python3 - "$runs" "$declared" <<'PY'
 import os, platform, shutil, subprocess, sys, time
 
 runs = int(sys.argv[1])
+declared = sys.argv[2]
 env = dict(os.environ)
 
 def measure(cmd):
@@ -74,6 +76,11 @@ for report in ["unused-indexes", "duplicate-indexes", "invalid-indexes", "fk-wit
 bench("pgtune report bloat", [pgtune, "report", "bloat", "--format", "json"], "under 1 s",
       ("check_postgres --action=bloat", ["check_postgres_bloat", "--db", "bench", "--host", env["PGHOST"], "--port", env["PGPORT"], "--dbuser", "postgres"]) if check_postgres else None)
 
+# The CI gate: 1,000 declared indexes, each built on a shadow table and compared. psql running the
+# same file is what teams do today (IF NOT EXISTS checks only that the name exists).
+bench("pgtune schema verify (1,000 declared)", [pgtune, "schema", "verify", declared, "--format", "json"], "under 5 s",
+      ("psql -f of the same file", ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", declared]))
+
 # Maintenance, beside the standard tools. Autovacuum is off on the benchmark cluster so that what is
 # stale stays stale until a command fixes it.
 bindir = os.environ["PGTUNE_BENCH_BINDIR"]
@@ -126,7 +133,7 @@ out = [
 ]
 def verdict(target, secs, kb, ratio):
     """Each target judged mechanically, so a gap is stated, not left for the reader to spot."""
-    limits = {"well under 10 ms": secs < 0.010, "under 2 s": secs < 2.0, "under 1 s": secs < 1.0,
+    limits = {"well under 10 ms": secs < 0.010, "under 2 s": secs < 2.0, "under 1 s": secs < 1.0, "under 5 s": secs < 5.0,
               "under 1/10 of vacuumdb": ratio is not None and ratio < 0.10,
               "within 5% of vacuumdb": ratio is not None and ratio <= 1.05}
     if target is None:
@@ -143,9 +150,10 @@ out += [
     "the 10,000 tables are made stale again before each timed pgtune run; vacuumdb analyzes every table",
     "(it has no notion of stale), which is the point of the comparison.",
     "",
-    "Not measured yet: `pgtune schema verify` (target: 1,000 declared indexes on this catalog in under",
-    "5 seconds), because that command does not exist yet. Every other target named in the issues is",
-    "in the table above.",
+    "`pgtune schema verify` reads `bench/declared-indexes.sh`'s file: 1,000 existing indexes, each built",
+    "on an empty shadow copy of its table in a rolled-back transaction and compared field by field with",
+    "the live one. psql running the same file only checks that each name exists; the ratio is the price",
+    "of proving the definitions match.",
     "",
 ]
 open("BENCHMARKS.md", "w").write("\n".join(out))

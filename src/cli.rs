@@ -54,6 +54,10 @@ pub enum Command {
     Reindex(ReindexArgs),
     /// Freeze the oldest tables within a time budget, or vacuum tables behind on dead tuples
     Vacuum(VacuumArgs),
+    /// Extensions and indexes declared in SQL files: compare with a database (plan), bring it there
+    /// without blocking traffic (apply), or prove it has them all (verify, for CI)
+    #[command(subcommand)]
+    Schema(SchemaCommand),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -324,6 +328,70 @@ pub struct VacuumArgs {
     pub run: RunArgs,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Show, for each declared extension and index, whether it is ok, missing, different (and how) or
+    /// invalid, and the undeclared indexes on the same tables; changes nothing
+    Plan(SchemaFiles),
+    /// Create what is missing, rebuild what is invalid, concurrently and under lock_timeout, one runner
+    /// at a time; every change recorded in pgtune.schema_journal
+    Apply(SchemaApplyArgs),
+    /// The CI gate: exit 0 when everything declared exists, is valid and matches, 2 otherwise
+    Verify(SchemaVerifyArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SchemaFiles {
+    /// SQL files, or directories whose .sql files are read in name order
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SchemaVerifyArgs {
+    #[command(flatten)]
+    pub files: SchemaFiles,
+
+    /// Also fail on indexes the files do not declare, on the tables they touch
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SchemaApplyArgs {
+    #[command(flatten)]
+    pub files: SchemaFiles,
+
+    /// Print the plan and the exact SQL apply would run, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply without asking (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Build indexes as declared, without adding CONCURRENTLY (a plain build blocks writes to the table)
+    #[arg(long)]
+    pub no_concurrently: bool,
+
+    /// Rebuild indexes whose definition differs (build under a temporary name, swap, drop the old one
+    /// concurrently) and update extensions to their declared version
+    #[arg(long)]
+    pub rebuild_changed: bool,
+
+    /// How long each statement may wait for a lock before it is retried (PostgreSQL units: 500ms, 5s)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// Further attempts after a lock timeout, with growing pauses
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+
+    /// How long to wait for another apply on the same database to finish (PostgreSQL units: 30s, 10min)
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    pub wait: String,
+}
+
 /// Which half of `check` to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckPart {
@@ -441,6 +509,8 @@ pub enum Format {
     Sql,
     /// One Nagios / check_postgres status line with perfdata (pgtune check)
     Nagios,
+    /// GitHub Actions annotations pointing at the declaring file and line (pgtune schema)
+    Github,
 }
 
 impl Format {
@@ -451,6 +521,7 @@ impl Format {
             Format::Conf => "conf",
             Format::Sql => "sql",
             Format::Nagios => "nagios",
+            Format::Github => "github",
         }
     }
 }

@@ -30,3 +30,18 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     tracing::info!("wrote {}", path.display());
     Ok(())
 }
+
+/// An IO error in the words a file error line needs, without Rust's "(os error 2)".
+pub fn io_reason(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = err.to_string();
+            match s.find(" (os error") {
+                Some(i) => s[..i].to_lowercase(),
+                None => s,
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@ mod outcome;
 mod profile;
 mod render;
 mod report;
+mod schema;
 mod scope;
 mod sql;
 mod sys;

@@ -202,6 +202,25 @@ pub const REPORT_FK_WITHOUT_INDEX: Sql = sql_file!("report/fk_without_index.sql"
 pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");
 pub const REPORT_BLOAT_EXACT: Sql = sql_file!("report/bloat_exact.sql");
 pub const REPORT_PGSTATTUPLE: Sql = sql_file!("report/pgstattuple.sql");
+pub const LOCK_TRY: Sql = sql_file!("lock/try_lock.sql");
+pub const LOCK_RELEASE: Sql = sql_file!("lock/unlock.sql");
+pub const LOCK_HOLDER: Sql = sql_file!("lock/lock_holder.sql");
+pub const SCHEMA_SERVER: Sql = sql_file!("schema/server.sql");
+pub const SCHEMA_EXTENSIONS: Sql = sql_file!("schema/extensions.sql");
+pub const SCHEMA_RESOLVE_TABLES: Sql = sql_file!("schema/resolve_tables.sql");
+pub const SCHEMA_INDEXES: Sql = sql_file!("schema/indexes.sql");
+pub const SCHEMA_INDEX_SHAPES: Sql = sql_file!("schema/index_shapes.sql");
+pub const SCHEMA_NULLS_NOT_DISTINCT_15: Sql = sql_file!("schema/nulls_not_distinct_15.sql");
+pub const SCHEMA_NULLS_NOT_DISTINCT_NONE: Sql = sql_file!("schema/nulls_not_distinct_none.sql");
+pub const SCHEMA_SHADOW_OIDS: Sql = sql_file!("schema/shadow_oids.sql");
+pub const SCHEMA_OLD_TRANSACTIONS: Sql = sql_file!("schema/old_transactions.sql");
+pub const SCHEMA_INDEX_STATE: Sql = sql_file!("schema/index_state.sql");
+pub const SCHEMA_PROGRESS: Sql = sql_file!("schema/progress.sql");
+pub const SCHEMA_BACKEND_PID: Sql = sql_file!("schema/backend_pid.sql");
+pub const SCHEMA_CANCEL: Sql = sql_file!("schema/cancel.sql");
+pub const SCHEMA_JOURNAL_CREATE: Sql = sql_file!("schema/journal_create.sql");
+pub const SCHEMA_JOURNAL_INSERT: Sql = sql_file!("schema/journal_insert.sql");
+pub const SCHEMA_JOURNAL_EXISTS: Sql = sql_file!("schema/journal_exists.sql");
 
 #[cfg(test)]
 mod tests {

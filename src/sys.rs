@@ -32,3 +32,15 @@ pub fn current_user() -> Option<OsUser> {
         home: std::path::PathBuf::from(home.to_string_lossy().into_owned()),
     })
 }
+
+/// This machine's host name, for records of who changed what.
+pub fn hostname() -> Option<String> {
+    let mut buf = vec![0u8; 256];
+    // SAFETY: gethostname writes at most `buf.len()` bytes into `buf`.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
+}

@@ -9,3 +9,4 @@ mod connect;
 mod info;
 mod maintain;
 mod report;
+mod schema;

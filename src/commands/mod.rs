@@ -10,6 +10,7 @@ pub mod maintenance;
 mod refresh;
 mod reindex;
 pub mod report;
+pub mod schema;
 mod tuning;
 mod vacuum;
 
@@ -32,6 +33,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Refresh(args) => refresh::run(cli, args, &mut out)?,
         Command::Reindex(args) => reindex::run(cli, args, &mut out)?,
         Command::Vacuum(args) => vacuum::run(cli, args, &mut out)?,
+        Command::Schema(command) => schema::run(cli, command, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };

@@ -9,6 +9,7 @@ mod error;
 pub mod info;
 pub mod maintain;
 pub mod report;
+pub mod schema;
 mod tls;
 
 use std::io::IsTerminal;

@@ -217,7 +217,7 @@ async fn execute(
                 };
             }
             Err(e) if e.is_lock_timeout() && attempt <= opts.lock_retries => {
-                let backoff = Duration::from_millis(200 * 2u64.pow(attempt.min(6)) + jitter());
+                let backoff = backoff(attempt);
                 tracing::info!("lock not available, retrying in {backoff:?}: {statement}");
                 tokio::time::sleep(backoff).await;
             }
@@ -240,7 +240,12 @@ async fn execute(
     }
 }
 
-/// A little randomness so retrying workers do not move in lockstep.
+/// The pause before attempt `attempt + 1` after a lock timeout: doubling from 400ms, at most 12.8s,
+/// with a little randomness so retrying workers do not move in lockstep.
+pub fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(200 * 2u64.pow(attempt.clamp(1, 6)) + jitter())
+}
+
 fn jitter() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -6,6 +6,7 @@ pub mod config;
 pub mod info;
 pub mod jobs;
 pub mod report;
+pub mod schema;
 
 use std::io::{self, IsTerminal, Write};
 

@@ -1,0 +1,2 @@
+-- Before PostgreSQL 15 NULLs are always distinct in a unique index.
+false

@@ -1,0 +1,1012 @@
+//! `pgtune schema apply`: brings a busy database to what the files declare without blocking its
+//! traffic. One runner per database (a polled advisory lock); extensions each in a transaction with
+//! their journal row; every index built CONCURRENTLY as its own statement under lock_timeout, retried
+//! with backoff; invalid leftovers dropped before a rebuild and after a failed build; Ctrl-C or
+//! SIGTERM cancels the running statement server-side and cleans up after it.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde::Serialize;
+
+use super::gather;
+use crate::cli::{Cli, Format, SchemaApplyArgs};
+use crate::db::schema::{self as dbschema, JournalEntry, Runner};
+use crate::db::{self, Db, QueryError};
+use crate::outcome::Status;
+use crate::render;
+use crate::schema::plan::{Kind, ObjectPlan, Plan, Verdict};
+use crate::schema::{ddl, source, Declaration, ExtensionDecl, IndexDecl, Location, Source};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepOutcome {
+    /// --dry-run: what would run.
+    Planned,
+    Done,
+    Failed,
+    /// Differs, and is only changed on request (--rebuild-changed), or cannot be changed safely.
+    Left,
+    /// The declaration cannot be applied (no table, rejected, unavailable, unnamed).
+    Refused,
+    /// Not reached: the run was interrupted.
+    NotRun,
+}
+
+impl StepOutcome {
+    fn status(self) -> Status {
+        match self {
+            StepOutcome::Planned | StepOutcome::Done => Status::Ok,
+            StepOutcome::Left => Status::Warning,
+            StepOutcome::Failed | StepOutcome::Refused | StepOutcome::NotRun => Status::Critical,
+        }
+    }
+}
+
+/// What a step does, for the executor.
+#[derive(Debug, Clone)]
+enum Work {
+    Extension {
+        statement: String,
+    },
+    Build {
+        drop_first: bool,
+        schema: String,
+        name: String,
+        concurrently: bool,
+        statement: String,
+    },
+    Rebuild {
+        schema: String,
+        name: String,
+        statement: String,
+    },
+    Nothing,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Step {
+    pub kind: &'static str,
+    pub object: String,
+    pub at: Location,
+    pub action: &'static str,
+    pub why: String,
+    pub statements: Vec<String>,
+    pub outcome: StepOutcome,
+    pub seconds: f64,
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<i64>,
+    #[serde(skip)]
+    work: Work,
+    #[serde(skip)]
+    checksum: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApplyReport {
+    pub database: String,
+    pub server: String,
+    pub dry_run: bool,
+    /// The session settings every statement runs under.
+    pub session: Vec<String>,
+    pub steps: Vec<Step>,
+    pub seconds: f64,
+    pub status: Status,
+}
+
+pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(
+        cli.output.format,
+        &[Format::Table, Format::Json],
+        "schema apply",
+    )?;
+    let source = source::load(&args.files.paths)?;
+    let connect = super::super::maintenance::session(cli, &args.lock_timeout)?;
+    let wait = parse_duration(&args.wait, "--wait", true)?;
+    let lock_timeout = parse_duration(&args.lock_timeout, "--lock-timeout", false)?;
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.yes && !args.dry_run && !terminal {
+        bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
+    }
+    let target = super::super::connect_target(cli)?;
+    let started = Instant::now();
+    db::runtime()?.block_on(async {
+        let db = db::connect(&target, &connect).await?;
+        let session: Vec<String> = connect
+            .settings
+            .iter()
+            .map(|(k, v)| format!("SET {k} = {}", ddl::quote_literal(v)))
+            .collect();
+        if args.dry_run {
+            let (plan, facts) = gather(&db, &source).await?;
+            let steps = steps(&source, &plan, args);
+            let status = steps.iter().map(plan_status).max().unwrap_or(Status::Ok);
+            let report = ApplyReport {
+                database: facts.database,
+                server: db.server.clone(),
+                dry_run: true,
+                session,
+                steps,
+                seconds: started.elapsed().as_secs_f64(),
+                status,
+            };
+            match format {
+                Format::Json => render::json("schema apply", &report, out)?,
+                _ => render::schema::apply_script(&report, out)?,
+            }
+            return Ok(status);
+        }
+        let facts = dbschema::server(&db).await?;
+        if facts.in_recovery {
+            bail!(
+                "database {} on {} is a standby (in recovery): apply needs the primary",
+                facts.database,
+                db.server
+            );
+        }
+        take_runner_lock(&db, &facts.database, wait).await?;
+        let result = apply_locked(
+            cli,
+            args,
+            &target,
+            &connect,
+            &db,
+            &source,
+            session,
+            lock_timeout,
+            terminal,
+            started,
+            format,
+            out,
+        )
+        .await;
+        // A lost connection released the lock with the session; otherwise release it now.
+        if !db.is_closed() {
+            if let Err(e) = dbschema::unlock(&db, Runner::SchemaApply).await {
+                tracing::warn!("could not release the runner lock: {}", e.message);
+            }
+        }
+        result
+    })
+}
+
+/// --dry-run's status: what the run would earn if every step worked.
+fn plan_status(s: &Step) -> Status {
+    match s.outcome {
+        StepOutcome::Planned => Status::Ok,
+        o => o.status(),
+    }
+}
+
+fn parse_duration(value: &str, flag: &str, zero_ok: bool) -> anyhow::Result<Duration> {
+    crate::guc::in_setting_units(value, Some("ms"))
+        .filter(|v| *v > 0.0 || (zero_ok && *v == 0.0))
+        .map(|ms| Duration::from_millis(ms.round() as u64))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid {flag} \"{value}\": expected a duration such as 500ms, 5s or 10min"
+            )
+        })
+}
+
+/// Polls pg_try_advisory_lock: blocking in pg_advisory_lock would deadlock with another runner's
+/// concurrent index build (it waits for our transaction, we wait for its lock).
+async fn take_runner_lock(db: &Db, database: &str, wait: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + wait;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        if dbschema::try_lock(db, Runner::SchemaApply).await? {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let holder = dbschema::lock_holder(db, Runner::SchemaApply).await?;
+            let who = match holder {
+                Some(h) => format!(
+                    "pid {}{}{}{}{}",
+                    h.pid,
+                    h.role.map(|r| format!(", role {r}")).unwrap_or_default(),
+                    h.application
+                        .filter(|a| !a.is_empty())
+                        .map(|a| format!(", application \"{a}\""))
+                        .unwrap_or_default(),
+                    h.client.map(|c| format!(", from {c}")).unwrap_or_default(),
+                    h.since
+                        .map(|s| format!(
+                            ", connected since {}",
+                            s.with_timezone(&chrono::Local)
+                                .format("%Y-%m-%d %H:%M:%S %Z")
+                        ))
+                        .unwrap_or_default(),
+                ),
+                None => "a session that has just finished".into(),
+            };
+            bail!(
+                "another pgtune schema apply is running on database {database} ({who}){}",
+                if wait.is_zero() {
+                    "; pass --wait to wait for it".to_string()
+                } else {
+                    format!("; waited {}", crate::units::format_duration(wait))
+                }
+            );
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_locked(
+    cli: &Cli,
+    args: &SchemaApplyArgs,
+    target: &crate::conninfo::Target,
+    connect: &db::ConnectOptions,
+    db: &Db,
+    source: &Source,
+    session: Vec<String>,
+    lock_timeout: Duration,
+    terminal: bool,
+    started: Instant,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<Status> {
+    // Planned under the lock, so no other runner changes the picture between plan and apply.
+    let (plan, facts) = gather(db, source).await?;
+    let mut steps = steps(source, &plan, args);
+    let mut report = ApplyReport {
+        database: facts.database.clone(),
+        server: db.server.clone(),
+        dry_run: false,
+        session,
+        steps: vec![],
+        seconds: 0.0,
+        status: Status::Ok,
+    };
+    let changes = steps.iter().any(|s| !matches!(s.work, Work::Nothing));
+    if changes && !args.yes {
+        // Only on a terminal (checked up front): show what will run and ask.
+        let style = render::Style::detect(cli.output.no_color);
+        render::schema::objects_table(&plan.objects, &style, out)?;
+        report.steps = steps;
+        render::schema::apply_script(&report, out)?;
+        out.flush()?;
+        steps = std::mem::take(&mut report.steps);
+        let go = dialoguer::Confirm::new()
+            .with_prompt("Apply these changes?")
+            .default(false)
+            .interact()
+            .unwrap_or(false);
+        if !go {
+            bail!("nothing changed: not confirmed");
+        }
+    }
+    let interrupt = Interrupt::install()?;
+    if changes {
+        let monitor = db::connect(target, connect).await?;
+        let pid = dbschema::backend_pid(db).await?;
+        if let Err(e) = dbschema::ensure_journal(db).await {
+            bail!(
+                "cannot create the journal pgtune.schema_journal (nothing was changed): {}",
+                e.message
+            );
+        }
+        let client = format!(
+            "{}@{}",
+            crate::sys::current_user()
+                .map(|u| u.name)
+                .unwrap_or_else(|| "unknown".into()),
+            crate::sys::hostname().unwrap_or_else(|| "unknown".into())
+        );
+        let executor = Executor {
+            db,
+            monitor: &monitor,
+            pid,
+            retries: args.retries,
+            lock_timeout,
+            client,
+            interrupt: &interrupt,
+            progress: !cli.output.quiet && std::io::stderr().is_terminal() && terminal,
+        };
+        for i in 0..steps.len() {
+            let step = &mut steps[i];
+            if interrupt.raised() {
+                step.outcome = StepOutcome::NotRun;
+                step.detail = Some("not run: interrupted".into());
+                continue;
+            }
+            executor.run(step).await;
+            if db.is_closed() {
+                let lost = format!("{} {}", steps[i].kind, steps[i].object);
+                bail!(
+                    "lost the connection to {} during {lost}; {}",
+                    db.server,
+                    done_so_far(&steps_done(&steps))
+                );
+            }
+        }
+    }
+    report.status = steps
+        .iter()
+        .map(|s| s.outcome.status())
+        .max()
+        .unwrap_or(Status::Ok);
+    report.steps = steps;
+    report.seconds = started.elapsed().as_secs_f64();
+    match format {
+        Format::Json => render::json("schema apply", &report, out)?,
+        _ => {
+            render::schema::apply_table(&report, &render::Style::detect(cli.output.no_color), out)?
+        }
+    }
+    if interrupt.raised() {
+        out.flush()?;
+        bail!(
+            "interrupted: the running statement was cancelled and its leftovers dropped; {}",
+            done_so_far(&steps_done(&report.steps))
+        );
+    }
+    Ok(report.status)
+}
+
+fn steps_done(steps: &[Step]) -> Vec<&Step> {
+    steps
+        .iter()
+        .filter(|s| s.outcome == StepOutcome::Done)
+        .collect()
+}
+
+fn done_so_far(done: &[&Step]) -> String {
+    if done.is_empty() {
+        "nothing was changed".into()
+    } else {
+        format!(
+            "done before it: {} (see pgtune.schema_journal)",
+            done.iter()
+                .map(|s| s.object.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// The steps the plan calls for: extensions first (indexes may need their operator classes), then
+/// indexes in file order. Objects already as declared need no step.
+fn steps(source: &Source, plan: &Plan, args: &SchemaApplyArgs) -> Vec<Step> {
+    let mut out = Vec::new();
+    let order = plan
+        .objects
+        .iter()
+        .filter(|o| o.kind == Kind::Extension)
+        .chain(plan.objects.iter().filter(|o| o.kind == Kind::Index));
+    for o in order {
+        if o.verdict == Verdict::Ok {
+            continue;
+        }
+        let step = match &source.declarations[o.declaration] {
+            Declaration::Extension(e) => extension_step(o, e, args),
+            Declaration::Index(ix) => index_step(o, ix, args),
+        };
+        out.push(step);
+    }
+    out
+}
+
+fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum: &str) -> Step {
+    let statements = match &work {
+        Work::Extension { statement } => vec!["BEGIN".into(), statement.clone(), "COMMIT".into()],
+        Work::Build {
+            drop_first,
+            schema,
+            name,
+            statement,
+            ..
+        } => {
+            let mut v = Vec::new();
+            if *drop_first {
+                v.push(ddl::drop_index_concurrently(schema, name));
+            }
+            v.push(statement.clone());
+            v
+        }
+        Work::Rebuild {
+            schema,
+            name,
+            statement,
+        } => {
+            let new = ddl::with_suffix(name, ddl::NEW_SUFFIX);
+            let old = ddl::with_suffix(name, ddl::OLD_SUFFIX);
+            vec![
+                ddl::drop_index_concurrently(schema, &new),
+                ddl::drop_index_concurrently(schema, &old),
+                statement.clone(),
+                "BEGIN".into(),
+                ddl::rename_index(schema, name, &old),
+                ddl::rename_index(schema, &new, name),
+                "COMMIT".into(),
+                ddl::drop_index_concurrently(schema, &old),
+            ]
+        }
+        Work::Nothing => vec![],
+    };
+    let outcome = match work {
+        Work::Nothing if o.status == Status::Critical => StepOutcome::Refused,
+        Work::Nothing => StepOutcome::Left,
+        _ => StepOutcome::Planned,
+    };
+    Step {
+        kind: match o.kind {
+            Kind::Extension => "extension",
+            Kind::Index => "index",
+        },
+        object: o.name.clone(),
+        at: o.at.clone(),
+        action,
+        why,
+        statements,
+        outcome,
+        seconds: 0.0,
+        attempts: 0,
+        detail: None,
+        bytes: None,
+        work,
+        checksum: checksum.to_string(),
+    }
+}
+
+fn differences(o: &ObjectPlan) -> String {
+    o.differences
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn extension_step(o: &ObjectPlan, e: &ExtensionDecl, args: &SchemaApplyArgs) -> Step {
+    let verdict_why = || o.detail.clone().unwrap_or_else(|| o.verdict.name().into());
+    match o.verdict {
+        Verdict::Missing => step(
+            o,
+            "create",
+            "missing".into(),
+            Work::Extension {
+                statement: ddl::create_extension(e),
+            },
+            &e.checksum,
+        ),
+        Verdict::Differs => {
+            let version = o.differences.iter().find(|d| d.aspect == "version");
+            let schema_moved = o.differences.iter().any(|d| d.aspect == "schema");
+            match (version, schema_moved, args.rebuild_changed) {
+                (Some(v), false, true) => step(
+                    o,
+                    "update",
+                    format!("differs: {}", differences(o)),
+                    Work::Extension { statement: ddl::update_extension(&e.name, &v.declared) },
+                    &e.checksum,
+                ),
+                (_, true, _) => step(o, "none", format!("differs: {}; pgtune does not move an installed extension to another schema (ALTER EXTENSION ... SET SCHEMA moves its objects under their users)", differences(o)), Work::Nothing, &e.checksum),
+                _ => step(o, "none", format!("differs: {}; updated only with --rebuild-changed", differences(o)), Work::Nothing, &e.checksum),
+            }
+        }
+        _ => step(o, "none", verdict_why(), Work::Nothing, &e.checksum),
+    }
+}
+
+fn index_step(o: &ObjectPlan, ix: &IndexDecl, args: &SchemaApplyArgs) -> Step {
+    let verdict_why = || {
+        format!(
+            "{}{}",
+            o.verdict.name(),
+            o.detail
+                .as_ref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        )
+    };
+    let (Some(table), Some(name)) = (&o.resolved_table, &ix.name) else {
+        return step(o, "none", verdict_why(), Work::Nothing, &ix.checksum);
+    };
+    let concurrently = !args.no_concurrently;
+    if concurrently
+        && table.partitioned
+        && matches!(
+            o.verdict,
+            Verdict::Missing | Verdict::Invalid | Verdict::Differs
+        )
+    {
+        return Step {
+            outcome: StepOutcome::Refused,
+            ..step(o, "none", format!("{}: PostgreSQL cannot build an index CONCURRENTLY on partitioned table {}; build it per partition and attach, or pass --no-concurrently to accept a write lock for the build", o.verdict.name(), table.qualified()), Work::Nothing, &ix.checksum)
+        };
+    }
+    match o.verdict {
+        Verdict::Missing | Verdict::Invalid => {
+            let invalid = o.verdict == Verdict::Invalid;
+            step(
+                o,
+                if invalid {
+                    "drop invalid, build"
+                } else {
+                    "build"
+                },
+                verdict_why(),
+                Work::Build {
+                    drop_first: invalid,
+                    schema: table.schema.clone(),
+                    name: name.clone(),
+                    concurrently,
+                    statement: ddl::create_index(ix, table, name, concurrently),
+                },
+                &ix.checksum,
+            )
+        }
+        Verdict::Differs => {
+            let live = o.live.as_ref();
+            let elsewhere = o.differences.iter().any(|d| d.aspect == "table");
+            if let Some(c) = live.and_then(|l| l.constraint.as_ref()) {
+                step(o, "none", format!("differs: {}; it backs constraint {c}, so it is changed through the constraint, not rebuilt here", differences(o)), Work::Nothing, &ix.checksum)
+            } else if elsewhere {
+                step(
+                    o,
+                    "none",
+                    format!(
+                        "differs: {}; an index of that name on another table is never replaced",
+                        differences(o)
+                    ),
+                    Work::Nothing,
+                    &ix.checksum,
+                )
+            } else if !args.rebuild_changed {
+                step(
+                    o,
+                    "none",
+                    format!(
+                        "differs: {}; rebuilt only with --rebuild-changed",
+                        differences(o)
+                    ),
+                    Work::Nothing,
+                    &ix.checksum,
+                )
+            } else {
+                let new = ddl::with_suffix(name, ddl::NEW_SUFFIX);
+                step(
+                    o,
+                    "rebuild",
+                    format!("differs: {}", differences(o)),
+                    Work::Rebuild {
+                        schema: table.schema.clone(),
+                        name: name.clone(),
+                        statement: ddl::create_index(ix, table, &new, concurrently),
+                    },
+                    &ix.checksum,
+                )
+            }
+        }
+        _ => step(o, "none", verdict_why(), Work::Nothing, &ix.checksum),
+    }
+}
+
+/// Ctrl-C and SIGTERM, caught for the whole run: the running statement is cancelled server-side and
+/// its leftovers cleaned up instead of the process dying mid-build.
+struct Interrupt {
+    raised: Arc<AtomicBool>,
+    notify: Arc<tokio::sync::Notify>,
+}
+
+impl Interrupt {
+    fn install() -> anyhow::Result<Interrupt> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let raised = Arc::new(AtomicBool::new(false));
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let (r, n) = (raised.clone(), notify.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            tracing::warn!("interrupted: cancelling the running statement");
+            r.store(true, Ordering::SeqCst);
+            // notify_one keeps a permit when nobody waits yet.
+            n.notify_one();
+        });
+        Ok(Interrupt { raised, notify })
+    }
+
+    fn raised(&self) -> bool {
+        self.raised.load(Ordering::SeqCst)
+    }
+}
+
+struct Executor<'a> {
+    db: &'a Db,
+    monitor: &'a Db,
+    pid: i32,
+    retries: u32,
+    lock_timeout: Duration,
+    client: String,
+    interrupt: &'a Interrupt,
+    progress: bool,
+}
+
+/// Why a step stopped.
+enum Stop {
+    Failed(String),
+    Interrupted,
+}
+
+impl From<QueryError> for Stop {
+    fn from(e: QueryError) -> Stop {
+        Stop::Failed(e.message)
+    }
+}
+
+impl Executor<'_> {
+    async fn run(&self, step: &mut Step) {
+        let started = Instant::now();
+        let mut attempts = 0;
+        let result = match step.work.clone() {
+            Work::Nothing => return,
+            Work::Extension { statement } => self.extension(step, &statement, &mut attempts).await,
+            Work::Build {
+                drop_first,
+                schema,
+                name,
+                concurrently,
+                statement,
+            } => {
+                async {
+                    if drop_first {
+                        self.ddl(&ddl::drop_index_concurrently(&schema, &name), &mut attempts)
+                            .await?;
+                    }
+                    self.build(&schema, &name, concurrently, &statement, &mut attempts)
+                        .await
+                }
+                .await
+            }
+            Work::Rebuild {
+                schema,
+                name,
+                statement,
+            } => {
+                self.rebuild(&schema, &name, &statement, &mut attempts)
+                    .await
+            }
+        };
+        step.seconds = started.elapsed().as_secs_f64();
+        step.attempts = attempts;
+        let (outcome, error) = match result {
+            Ok(bytes) => {
+                step.bytes = bytes;
+                (StepOutcome::Done, None)
+            }
+            Err(Stop::Failed(message)) => (StepOutcome::Failed, Some(message)),
+            Err(Stop::Interrupted) => (
+                StepOutcome::Failed,
+                Some("interrupted (Ctrl-C or SIGTERM): cancelled, leftovers dropped".to_string()),
+            ),
+        };
+        step.outcome = outcome;
+        step.detail = error.clone();
+        if !matches!(step.work, Work::Extension { .. }) || outcome != StepOutcome::Done {
+            self.journal(
+                step,
+                if outcome == StepOutcome::Done {
+                    "done"
+                } else {
+                    "failed"
+                },
+                error.as_deref(),
+            )
+            .await;
+        }
+    }
+
+    fn entry<'s>(
+        &'s self,
+        step: &'s Step,
+        seconds: f64,
+        outcome: &'s str,
+        error: Option<&'s str>,
+    ) -> JournalEntry<'s> {
+        JournalEntry {
+            client: &self.client,
+            object_kind: step.kind,
+            object_name: &step.object,
+            action: step.action,
+            statement: step.statements.join(";\n"),
+            file: Some(step.at.file.display().to_string()),
+            line: i32::try_from(step.at.line).ok(),
+            checksum: Some(&step.checksum),
+            duration_ms: (seconds * 1000.0) as i64,
+            outcome,
+            error,
+        }
+    }
+
+    async fn journal(&self, step: &Step, outcome: &str, error: Option<&str>) {
+        if self.db.is_closed() {
+            return;
+        }
+        if let Err(e) =
+            dbschema::record(self.db, &self.entry(step, step.seconds, outcome, error)).await
+        {
+            tracing::warn!(
+                "could not record {} {} in pgtune.schema_journal: {}",
+                step.kind,
+                step.object,
+                e.message
+            );
+        }
+    }
+
+    /// An extension and its journal row in one transaction: either both or neither.
+    async fn extension(
+        &self,
+        step: &Step,
+        statement: &str,
+        attempts: &mut u32,
+    ) -> Result<Option<i64>, Stop> {
+        let started = Instant::now();
+        loop {
+            *attempts += 1;
+            self.db.execute_statement("schema apply", "BEGIN").await?;
+            let result = async {
+                self.watched(statement).await?;
+                dbschema::record(
+                    self.db,
+                    &self.entry(step, started.elapsed().as_secs_f64(), "done", None),
+                )
+                .await
+            }
+            .await;
+            match result {
+                Ok(()) => {
+                    self.db.execute_statement("schema apply", "COMMIT").await?;
+                    return Ok(None);
+                }
+                Err(e) => {
+                    let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;
+                    self.retry_or_stop(e, *attempts).await?;
+                }
+            }
+        }
+    }
+
+    /// Whether to try again after `e` (a lock timeout, retries left: after a pause), or stop.
+    async fn retry_or_stop(&self, e: QueryError, attempt: u32) -> Result<(), Stop> {
+        if self.interrupt.raised() {
+            return Err(Stop::Interrupted);
+        }
+        if e.is_lock_timeout() && attempt <= self.retries {
+            let pause = crate::jobs::run::backoff(attempt);
+            tracing::info!("lock not available (attempt {attempt}); retrying in {pause:?}");
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => Ok(()),
+                _ = self.interrupt.notify.notified() => Err(Stop::Interrupted),
+            }
+        } else if e.is_lock_timeout() {
+            Err(Stop::Failed(format!(
+                "still locked after {attempt} attempts of {} each: {}",
+                crate::units::format_duration(self.lock_timeout),
+                e.message
+            )))
+        } else {
+            Err(Stop::Failed(e.message))
+        }
+    }
+
+    /// A statement under lock_timeout, retried on lock timeouts.
+    async fn ddl(&self, statement: &str, attempts: &mut u32) -> Result<(), Stop> {
+        loop {
+            *attempts += 1;
+            match self.watched(statement).await {
+                Ok(()) => return Ok(()),
+                Err(e) => self.retry_or_stop(e, *attempts).await?,
+            }
+        }
+    }
+
+    /// Builds one index. A concurrent build that fails leaves an invalid index behind: it is dropped
+    /// before a retry and before giving up, so nothing half-built stays.
+    async fn build(
+        &self,
+        schema: &str,
+        name: &str,
+        concurrently: bool,
+        statement: &str,
+        attempts: &mut u32,
+    ) -> Result<Option<i64>, Stop> {
+        let mut warned = Vec::new();
+        loop {
+            *attempts += 1;
+            self.warn_old_transactions(&mut warned).await;
+            match self.watched(statement).await {
+                Ok(()) => {
+                    return match dbschema::index_state(self.db, schema, name).await? {
+                        Some((true, true, bytes)) => Ok(Some(bytes)),
+                        _ => {
+                            self.drop_leftover(schema, name).await;
+                            Err(Stop::Failed(
+                                "the build reported success but the index is not valid".into(),
+                            ))
+                        }
+                    };
+                }
+                Err(e) => {
+                    if concurrently && !self.db.is_closed() {
+                        self.drop_leftover(schema, name).await;
+                    }
+                    self.retry_or_stop(e, *attempts).await?;
+                }
+            }
+        }
+    }
+
+    async fn drop_leftover(&self, schema: &str, name: &str) {
+        match dbschema::index_state(self.db, schema, name).await {
+            Ok(Some((valid, ready, _))) if !(valid && ready) => {
+                let statement = ddl::drop_index_concurrently(schema, name);
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    match self.db.execute_statement("schema apply", &statement).await {
+                        Ok(()) => return,
+                        Err(e) if e.is_lock_timeout() && tries <= self.retries => {
+                            tokio::time::sleep(crate::jobs::run::backoff(tries)).await;
+                        }
+                        Err(e) => {
+                            tracing::warn!("could not drop the invalid leftover {}: {}; drop it with: {statement}", ddl::qualified(schema, name), e.message);
+                            return;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Builds under a temporary name, swaps names in one short transaction, drops the old index
+    /// concurrently: readers always have one of the two.
+    async fn rebuild(
+        &self,
+        schema: &str,
+        name: &str,
+        statement: &str,
+        attempts: &mut u32,
+    ) -> Result<Option<i64>, Stop> {
+        let new = ddl::with_suffix(name, ddl::NEW_SUFFIX);
+        let old = ddl::with_suffix(name, ddl::OLD_SUFFIX);
+        // Leftovers of an interrupted earlier rebuild go first.
+        self.ddl(&ddl::drop_index_concurrently(schema, &new), attempts)
+            .await?;
+        self.ddl(&ddl::drop_index_concurrently(schema, &old), attempts)
+            .await?;
+        let bytes = self.build(schema, &new, true, statement, attempts).await?;
+        loop {
+            *attempts += 1;
+            let swap = format!(
+                "BEGIN; {}; {}; COMMIT",
+                ddl::rename_index(schema, name, &old),
+                ddl::rename_index(schema, &new, name)
+            );
+            match self.watched(&swap).await {
+                Ok(()) => break,
+                Err(e) => {
+                    let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;
+                    if let Err(stop) = self.retry_or_stop(e, *attempts).await {
+                        self.drop_leftover_any(schema, &new).await;
+                        return Err(stop);
+                    }
+                }
+            }
+        }
+        self.ddl(&ddl::drop_index_concurrently(schema, &old), attempts)
+            .await?;
+        Ok(bytes)
+    }
+
+    /// Drops an index of ours that was built but never swapped in.
+    async fn drop_leftover_any(&self, schema: &str, name: &str) {
+        let mut attempts = 0;
+        if let Err(Stop::Failed(m)) = self
+            .ddl(&ddl::drop_index_concurrently(schema, name), &mut attempts)
+            .await
+        {
+            tracing::warn!("could not drop {}: {m}", ddl::qualified(schema, name));
+        }
+    }
+
+    /// Names the transactions old enough to stall a concurrent build, each once per build.
+    async fn warn_old_transactions(&self, warned: &mut Vec<i32>) {
+        let secs = self.lock_timeout.as_secs_f64();
+        match dbschema::old_transactions(self.monitor, secs).await {
+            Ok(old) => {
+                for t in old {
+                    if warned.contains(&t.pid) {
+                        continue;
+                    }
+                    warned.push(t.pid);
+                    tracing::warn!(
+                        "pid {} (role {}{}, {}) has had a transaction open for {}: a concurrent build waits for it, and gives up after --lock-timeout",
+                        t.pid,
+                        t.role,
+                        if t.application.is_empty() { String::new() } else { format!(", application \"{}\"", t.application) },
+                        t.state,
+                        crate::units::format_duration(Duration::from_secs_f64(t.seconds))
+                    );
+                }
+            }
+            Err(e) => tracing::debug!("could not look for old transactions: {}", e.message),
+        }
+    }
+
+    /// Runs `statement`, showing the build's progress on a terminal, and cancelling it server-side
+    /// (from the monitor session) when interrupted.
+    async fn watched(&self, statement: &str) -> Result<(), QueryError> {
+        let bar = self.progress.then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(first_line(statement));
+            bar
+        });
+        let exec = self.db.execute_statement("schema apply", statement);
+        tokio::pin!(exec);
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut cancelled = self.interrupt.raised();
+        if cancelled {
+            let _ = dbschema::cancel(self.monitor, self.pid).await;
+        }
+        let result = loop {
+            tokio::select! {
+                r = &mut exec => break r,
+                _ = self.interrupt.notify.notified(), if !cancelled => {
+                    cancelled = true;
+                    if let Err(e) = dbschema::cancel(self.monitor, self.pid).await {
+                        tracing::warn!("could not cancel the running statement: {}", e.message);
+                    }
+                }
+                _ = tick.tick() => {
+                    if cancelled {
+                        // The cancel may have arrived before the statement did: cancel again.
+                        let _ = dbschema::cancel(self.monitor, self.pid).await;
+                    } else if let Some(bar) = &bar {
+                        if let Ok(Some(p)) = dbschema::progress(self.monitor, self.pid).await {
+                            bar.set_message(format!("{} — {}{}", first_line(statement), p.phase, percent(&p)));
+                        }
+                        bar.tick();
+                    }
+                }
+            }
+        };
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        result
+    }
+}
+
+fn percent(p: &dbschema::BuildProgress) -> String {
+    if p.blocks_total > 0 {
+        format!(" {}%", p.blocks_done * 100 / p.blocks_total)
+    } else if p.tuples_total > 0 {
+        format!(" {}%", p.tuples_done * 100 / p.tuples_total)
+    } else {
+        String::new()
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let flat = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(70) {
+        Some((i, _)) => format!("{}...", &flat[..i]),
+        None => flat,
+    }
+}

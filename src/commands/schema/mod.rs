@@ -1,0 +1,274 @@
+//! `pgtune schema plan|verify|apply`: the declared extensions and indexes against a live database.
+//! `gather` is shared: it reads the files, the catalog, and builds every declared index on a shadow
+//! table so PostgreSQL itself normalises the definitions it then compares.
+
+pub mod apply;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cli::{Cli, Format, SchemaCommand, SchemaFiles};
+use crate::db::{self, schema::ShadowRequest, Db};
+use crate::outcome::Status;
+use crate::render;
+use crate::schema::plan::{self, Facts, Plan, Verdict};
+use crate::schema::{ddl, source, Declaration, Lint, LintLevel, Source};
+
+pub fn run(cli: &Cli, command: &SchemaCommand, out: &mut impl Write) -> anyhow::Result<Status> {
+    match command {
+        SchemaCommand::Plan(files) => plan_or_verify(cli, files, Mode::Plan, out),
+        SchemaCommand::Verify(args) => plan_or_verify(
+            cli,
+            &args.files,
+            Mode::Verify {
+                strict: args.strict,
+            },
+            out,
+        ),
+        SchemaCommand::Apply(args) => apply::run(cli, args, out),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Plan,
+    Verify { strict: bool },
+}
+
+impl Mode {
+    fn command(self) -> &'static str {
+        match self {
+            Mode::Plan => "schema plan",
+            Mode::Verify { .. } => "schema verify",
+        }
+    }
+}
+
+/// What plan and verify print.
+#[derive(Debug, Serialize)]
+pub struct SchemaReport {
+    pub database: String,
+    pub server: String,
+    pub files: Vec<PathBuf>,
+    pub status: Status,
+    #[serde(flatten)]
+    pub plan: Plan,
+    pub lints: Vec<Lint>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub declared: usize,
+    pub ok: usize,
+    pub missing: usize,
+    pub differs: usize,
+    pub invalid: usize,
+    pub unverified: usize,
+    /// Unavailable, no-table, rejected and not-managed declarations.
+    pub not_applicable: usize,
+    pub extra: usize,
+    pub lint_warnings: usize,
+    pub out_of_scope: usize,
+}
+
+impl Summary {
+    pub fn of(plan: &Plan, lints: &[Lint]) -> Summary {
+        let count = |v: Verdict| plan.objects.iter().filter(|o| o.verdict == v).count();
+        Summary {
+            declared: plan.objects.len(),
+            ok: count(Verdict::Ok),
+            missing: count(Verdict::Missing),
+            differs: count(Verdict::Differs),
+            invalid: count(Verdict::Invalid),
+            unverified: count(Verdict::Unverified),
+            not_applicable: plan
+                .objects
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o.verdict,
+                        Verdict::Unavailable
+                            | Verdict::NoTable
+                            | Verdict::Rejected
+                            | Verdict::NotManaged
+                    )
+                })
+                .count(),
+            extra: plan.extra.len(),
+            lint_warnings: lints
+                .iter()
+                .filter(|l| l.level != LintLevel::OutOfScope)
+                .count(),
+            out_of_scope: lints
+                .iter()
+                .filter(|l| l.level == LintLevel::OutOfScope)
+                .count(),
+        }
+    }
+}
+
+fn plan_or_verify(
+    cli: &Cli,
+    files: &SchemaFiles,
+    mode: Mode,
+    out: &mut impl Write,
+) -> anyhow::Result<Status> {
+    let format = render::choose_format(
+        cli.output.format,
+        &[Format::Table, Format::Json, Format::Github],
+        mode.command(),
+    )?;
+    let source = source::load(&files.paths)?;
+    let target = super::connect_target(cli)?;
+    let (mut plan, database, server) = db::runtime()?.block_on(async {
+        let db = db::connect(&target, &super::read_only(cli)).await?;
+        let (plan, facts) = gather(&db, &source).await?;
+        anyhow::Ok((plan, facts.database, db.server.clone()))
+    })?;
+    if let Mode::Verify { strict } = mode {
+        for o in &mut plan.objects {
+            o.status = o.verdict.verify_status();
+        }
+        if strict {
+            for e in &mut plan.extra {
+                e.status = Status::Critical;
+            }
+        }
+    }
+    let lint_status = match mode {
+        // Plan also judges the files: an unmanageable declaration is critical, a lint a warning.
+        Mode::Plan => source
+            .lints
+            .iter()
+            .map(|l| match l.level {
+                LintLevel::Error => Status::Critical,
+                LintLevel::Warning | LintLevel::OutOfScope => Status::Warning,
+            })
+            .max()
+            .unwrap_or(Status::Ok),
+        // Verify judges the database; the lints are shown, and an unnamed or repeated declaration
+        // already fails through its own verdict.
+        Mode::Verify { .. } => Status::Ok,
+    };
+    let status = plan
+        .objects
+        .iter()
+        .map(|o| o.status)
+        .chain(plan.extra.iter().map(|e| e.status))
+        .chain([lint_status])
+        .max()
+        .unwrap_or(Status::Ok);
+    let report = SchemaReport {
+        database,
+        server,
+        files: source::collect_files(&files.paths)?,
+        status,
+        summary: Summary::of(&plan, &source.lints),
+        plan,
+        lints: source.lints,
+    };
+    let style = render::Style::detect(cli.output.no_color);
+    match format {
+        Format::Json => render::json(mode.command(), &report, out)?,
+        Format::Github => render::schema::github(&report, mode.command(), out)?,
+        _ => render::schema::table(&report, mode.command(), &style, out)?,
+    }
+    Ok(status)
+}
+
+/// Database facts shared by every schema command.
+pub struct GatheredFacts {
+    pub database: String,
+}
+
+/// Reads the catalog for every declaration, builds the declared indexes on shadow tables, and judges.
+pub async fn gather(db: &Db, source: &Source) -> anyhow::Result<(Plan, GatheredFacts)> {
+    let server = db::schema::server(db).await?;
+    let extension_names: Vec<String> = source
+        .declarations
+        .iter()
+        .filter_map(|d| match d {
+            Declaration::Extension(e) => Some(e.name.clone()),
+            Declaration::Index(_) => None,
+        })
+        .collect();
+    let mut facts = Facts {
+        extensions: db::schema::extensions(db, &extension_names).await?,
+        ..Facts::default()
+    };
+    let indexes: Vec<(usize, &crate::schema::IndexDecl)> = source
+        .declarations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| match d {
+            Declaration::Index(ix) => Some((i, ix)),
+            Declaration::Extension(_) => None,
+        })
+        .collect();
+    let given: Vec<String> = indexes.iter().map(|(_, ix)| ix.table.quoted()).collect();
+    let resolved = db::schema::resolve_tables(db, &given).await?;
+    for ((i, _), table) in indexes.iter().zip(resolved) {
+        if let Some(t) = table {
+            facts.tables.insert(*i, t);
+        }
+    }
+    let mut table_oids: Vec<u32> = facts.tables.values().map(|t| t.oid).collect();
+    table_oids.sort_unstable();
+    table_oids.dedup();
+    let (schemas, names): (Vec<String>, Vec<String>) = indexes
+        .iter()
+        .filter_map(|(i, ix)| Some((facts.tables.get(i)?.schema.clone(), ix.name.clone()?)))
+        .unzip();
+    facts.indexes = db::schema::indexes(db, &table_oids, &schemas, &names).await?;
+
+    facts.unverifiable = if server.in_recovery {
+        Some("the server is a read-only standby: declared definitions are built on shadow tables, which needs a primary".into())
+    } else if !server.can_temp {
+        Some(format!(
+            "role {} may not create temporary tables in database {} (GRANT TEMPORARY), which comparing definitions needs",
+            server.role, server.database
+        ))
+    } else {
+        None
+    };
+    if facts.unverifiable.is_none() {
+        let mut requests = Vec::new();
+        let mut live = Vec::new();
+        for (i, ix) in &indexes {
+            let (Some(table), Some(name)) = (facts.tables.get(i), &ix.name) else {
+                continue;
+            };
+            if source.is_duplicate(*i) {
+                continue;
+            }
+            let existing = facts
+                .indexes
+                .iter()
+                .find(|l| l.schema == table.schema && &l.name == name);
+            match existing {
+                Some(l) if l.valid && l.ready && l.table_oid == table.oid => live.push(l.oid),
+                Some(_) => continue,
+                None => {}
+            }
+            requests.push(ShadowRequest {
+                declaration: *i,
+                create_table: ddl::shadow_table(requests.len(), table),
+                create_index: ddl::shadow_index(requests.len(), ix),
+                index_name: format!("{}_i", ddl::shadow_name(requests.len())),
+            });
+        }
+        let shadows = db::schema::shadow_shapes(db, server.version_num, &requests, &live).await?;
+        facts.declared_shapes = shadows.declared;
+        facts.not_compared = shadows.not_compared;
+        facts.live_shapes = shadows.live;
+    }
+    Ok((
+        plan::plan(source, &facts),
+        GatheredFacts {
+            database: server.database,
+        },
+    ))
+}

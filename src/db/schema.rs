@@ -1,0 +1,424 @@
+//! Catalog facts for `pgtune schema`, the shadow builds that let PostgreSQL normalise declared index
+//! definitions, and the small statements `apply` needs around its changes (runner lock, journal,
+//! progress, cancellation).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, QueryError};
+use crate::schema::plan::{ExtensionFacts, LiveIndex, TableRef};
+use crate::schema::shape::{IndexShape, KeyColumn};
+use crate::sql::{self, Sql};
+
+pub struct ServerFacts {
+    pub in_recovery: bool,
+    pub can_temp: bool,
+    pub role: String,
+    pub database: String,
+    pub version_num: i32,
+}
+
+pub async fn server(db: &Db) -> Result<ServerFacts, QueryError> {
+    let row = db.query_one(&sql::SCHEMA_SERVER, &[]).await?;
+    Ok(ServerFacts {
+        in_recovery: row.get("in_recovery"),
+        can_temp: row.get("can_temp"),
+        role: row.get("role"),
+        database: row.get("database"),
+        version_num: row.get("version_num"),
+    })
+}
+
+pub async fn extensions(db: &Db, names: &[String]) -> Result<Vec<ExtensionFacts>, QueryError> {
+    let rows = db.query(&sql::SCHEMA_EXTENSIONS, &[&names]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let schema: Option<String> = r.get("installed_schema");
+            let version: Option<String> = r.get("installed_version");
+            ExtensionFacts {
+                name: r.get("name"),
+                installed: schema.zip(version),
+                available: r.get("available"),
+                default_version: r.get("default_version"),
+            }
+        })
+        .collect())
+}
+
+/// Each name (quoted, as SQL text) resolved as PostgreSQL would, in order.
+pub async fn resolve_tables(
+    db: &Db,
+    given: &[String],
+) -> Result<Vec<Option<TableRef>>, QueryError> {
+    let rows = db.query(&sql::SCHEMA_RESOLVE_TABLES, &[&given]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let oid: Option<u32> = r.get("oid");
+            oid.map(|oid| TableRef {
+                oid,
+                schema: r.get("schema"),
+                name: r.get("name"),
+                partitioned: r.get("partitioned"),
+            })
+        })
+        .collect())
+}
+
+/// Every index on `tables`, and any index named `names[i]` in `schemas[i]`.
+pub async fn indexes(
+    db: &Db,
+    tables: &[u32],
+    schemas: &[String],
+    names: &[String],
+) -> Result<Vec<LiveIndex>, QueryError> {
+    let rows = db
+        .query(&sql::SCHEMA_INDEXES, &[&tables, &schemas, &names])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| LiveIndex {
+            oid: r.get("oid"),
+            schema: r.get("schema"),
+            name: r.get("name"),
+            table_oid: r.get("table_oid"),
+            table: r.get("table_name"),
+            valid: r.get("valid"),
+            ready: r.get("ready"),
+            definition: r.get("definition"),
+            constraint: r.get("constraint_name"),
+            owned_by_extension: r.get("owned_by_extension"),
+            partition_child: r.get("partition_child"),
+        })
+        .collect())
+}
+
+/// A declared index to build on an empty copy of its table.
+pub struct ShadowRequest {
+    pub declaration: usize,
+    pub create_table: String,
+    pub create_index: String,
+    pub index_name: String,
+}
+
+/// What the shadow builds found: the declared shapes (or PostgreSQL's error) by declaration, the
+/// declarations whose build could not be tried and why, and the live indexes' shapes by oid.
+#[derive(Default)]
+pub struct ShadowResults {
+    pub declared: HashMap<usize, Result<IndexShape, String>>,
+    pub not_compared: HashMap<usize, String>,
+    pub live: HashMap<u32, IndexShape>,
+}
+
+/// Declarations per transaction: each holds a few locks (source table, temporary table, its index),
+/// and a server with the default max_locks_per_transaction must not run out.
+const SHADOWS_PER_TRANSACTION: usize = 50;
+
+/// Builds each declared index on a temporary empty copy of its table, in transactions that are always
+/// rolled back, and reads the catalog fields of both it and the live indexes with search_path pinned
+/// to pg_catalog, so the server spells both the same way.
+pub async fn shadow_shapes(
+    db: &Db,
+    version_num: i32,
+    requests: &[ShadowRequest],
+    live: &[u32],
+) -> Result<ShadowResults, QueryError> {
+    let mut results = ShadowResults::default();
+    let mut live_left: &[u32] = live;
+    let batches: Vec<&[ShadowRequest]> = if requests.is_empty() {
+        vec![&[]]
+    } else {
+        requests.chunks(SHADOWS_PER_TRANSACTION).collect()
+    };
+    for batch in batches {
+        db.execute_statement("schema/shadow", "BEGIN READ WRITE")
+            .await?;
+        let outcome = shadow_batch(db, version_num, batch, live_left, &mut results).await;
+        // Always rolled back: nothing of a shadow build survives, whatever happened.
+        let rollback = db.execute_statement("schema/shadow", "ROLLBACK").await;
+        outcome?;
+        rollback?;
+        live_left = &[];
+    }
+    Ok(results)
+}
+
+async fn shadow_batch(
+    db: &Db,
+    version_num: i32,
+    batch: &[ShadowRequest],
+    live: &[u32],
+    results: &mut ShadowResults,
+) -> Result<(), QueryError> {
+    // Shadow indexes would land in temp_tablespaces and differ from the live ones in tablespace.
+    db.execute_statement("schema/shadow", "SET LOCAL temp_tablespaces = ''")
+        .await?;
+    let mut built = Vec::new();
+    for r in batch {
+        let statement = format!(
+            "SAVEPOINT pgtune_shadow; {}; {}; RELEASE SAVEPOINT pgtune_shadow",
+            r.create_table, r.create_index
+        );
+        match db.execute_statement("schema/shadow", &statement).await {
+            Ok(()) => built.push(r),
+            Err(e) => {
+                db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
+                    .await?;
+                if e.is_lock_timeout() {
+                    results.not_compared.insert(
+                        r.declaration,
+                        "its table is locked by another session".into(),
+                    );
+                } else {
+                    results.declared.insert(r.declaration, Err(e.message));
+                }
+            }
+        }
+    }
+    db.execute_statement("schema/shadow", "SET LOCAL search_path = pg_catalog")
+        .await?;
+    let names: Vec<String> = built.iter().map(|r| r.index_name.clone()).collect();
+    let rows = db.query(&sql::SCHEMA_SHADOW_OIDS, &[&names]).await?;
+    let shadow_oids: HashMap<String, u32> = rows
+        .iter()
+        .filter_map(|r| Some((r.get::<_, String>("name"), r.get::<_, Option<u32>>("oid")?)))
+        .collect();
+    let mut oids: Vec<u32> = shadow_oids.values().copied().collect();
+    oids.extend_from_slice(live);
+    let mut shapes = index_shapes(db, version_num, &oids).await?;
+    for r in built {
+        if let Some(shape) = shadow_oids
+            .get(&r.index_name)
+            .and_then(|o| shapes.remove(o))
+        {
+            results.declared.insert(r.declaration, Ok(shape));
+        }
+    }
+    for oid in live {
+        if let Some(shape) = shapes.remove(oid) {
+            results.live.insert(*oid, shape);
+        }
+    }
+    Ok(())
+}
+
+async fn index_shapes(
+    db: &Db,
+    version_num: i32,
+    oids: &[u32],
+) -> Result<HashMap<u32, IndexShape>, QueryError> {
+    let fragment: &Sql = if version_num >= 150000 {
+        &sql::SCHEMA_NULLS_NOT_DISTINCT_15
+    } else {
+        &sql::SCHEMA_NULLS_NOT_DISTINCT_NONE
+    };
+    let text = sql::SCHEMA_INDEX_SHAPES.with_fragments(&[("nulls_not_distinct", fragment)]);
+    let rows = db
+        .query_text(&sql::SCHEMA_INDEX_SHAPES, &text, &[&oids])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let keys: Vec<String> = r.get("keys");
+            let opclasses: Vec<String> = r.get("opclasses");
+            let opclass_options: Vec<String> = r.get("opclass_options");
+            let collations: Vec<String> = r.get("collations");
+            let key_options: Vec<i32> = r.get("key_options");
+            let keys = keys
+                .into_iter()
+                .enumerate()
+                .map(|(k, expression)| KeyColumn {
+                    expression,
+                    opclass: opclasses.get(k).cloned().unwrap_or_default(),
+                    opclass_options: opclass_options.get(k).cloned().unwrap_or_default(),
+                    collation: collations.get(k).cloned().unwrap_or_default(),
+                    // pg_index.indoption: bit 0 DESC, bit 1 NULLS FIRST.
+                    descending: key_options.get(k).is_some_and(|o| o & 1 != 0),
+                    nulls_first: key_options.get(k).is_some_and(|o| o & 2 != 0),
+                })
+                .collect();
+            (
+                r.get::<_, u32>("oid"),
+                IndexShape {
+                    method: r.get("method"),
+                    unique: r.get("is_unique"),
+                    nulls_not_distinct: r.get("nulls_not_distinct"),
+                    keys,
+                    include: r.get("include"),
+                    predicate: r.get("predicate"),
+                    options: r.get("options"),
+                    tablespace: r.get("tablespace"),
+                },
+            )
+        })
+        .collect())
+}
+
+/// pgtune's advisory lock key (`pgtu`), paired with the kind of runner.
+const LOCK_KEY: i32 = 0x7067_7475;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Runner {
+    SchemaApply = 1,
+}
+
+pub async fn try_lock(db: &Db, runner: Runner) -> Result<bool, QueryError> {
+    let row = db
+        .query_one(&sql::LOCK_TRY, &[&LOCK_KEY, &(runner as i32)])
+        .await?;
+    Ok(row.get("locked"))
+}
+
+pub async fn unlock(db: &Db, runner: Runner) -> Result<(), QueryError> {
+    db.query_one(&sql::LOCK_RELEASE, &[&LOCK_KEY, &(runner as i32)])
+        .await
+        .map(|_| ())
+}
+
+/// Whoever holds a runner lock.
+/// Whoever holds a runner lock; what pg_stat_activity hides from this role is None.
+pub struct LockHolder {
+    pub pid: i32,
+    pub role: Option<String>,
+    pub application: Option<String>,
+    pub client: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+}
+
+pub async fn lock_holder(db: &Db, runner: Runner) -> Result<Option<LockHolder>, QueryError> {
+    let rows = db
+        .query(&sql::LOCK_HOLDER, &[&LOCK_KEY, &(runner as i32)])
+        .await?;
+    Ok(rows.first().map(|r| LockHolder {
+        pid: r.get("pid"),
+        role: r.get("role"),
+        application: r.get("application"),
+        client: r.get("client"),
+        since: r.get("backend_start"),
+    }))
+}
+
+pub async fn backend_pid(db: &Db) -> Result<i32, QueryError> {
+    Ok(db
+        .query_one(&sql::SCHEMA_BACKEND_PID, &[])
+        .await?
+        .get("pid"))
+}
+
+pub async fn cancel(db: &Db, pid: i32) -> Result<(), QueryError> {
+    db.query_one(&sql::SCHEMA_CANCEL, &[&pid]).await.map(|_| ())
+}
+
+pub struct OldTransaction {
+    pub pid: i32,
+    pub role: String,
+    pub application: String,
+    pub state: String,
+    pub seconds: f64,
+}
+
+pub async fn old_transactions(
+    db: &Db,
+    older_than_secs: f64,
+) -> Result<Vec<OldTransaction>, QueryError> {
+    let rows = db
+        .query(&sql::SCHEMA_OLD_TRANSACTIONS, &[&older_than_secs])
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| OldTransaction {
+            pid: r.get("pid"),
+            role: r.get("role"),
+            application: r.get("application"),
+            state: r.get("state"),
+            seconds: r.get("seconds"),
+        })
+        .collect())
+}
+
+/// An index's state: (valid, ready, bytes), or None when it does not exist.
+pub async fn index_state(
+    db: &Db,
+    schema: &str,
+    name: &str,
+) -> Result<Option<(bool, bool, i64)>, QueryError> {
+    let rows = db
+        .query(&sql::SCHEMA_INDEX_STATE, &[&schema, &name])
+        .await?;
+    Ok(rows
+        .first()
+        .map(|r| (r.get("valid"), r.get("ready"), r.get("bytes"))))
+}
+
+pub struct BuildProgress {
+    pub phase: String,
+    pub blocks_total: i64,
+    pub blocks_done: i64,
+    pub tuples_total: i64,
+    pub tuples_done: i64,
+}
+
+pub async fn progress(db: &Db, pid: i32) -> Result<Option<BuildProgress>, QueryError> {
+    let rows = db.query(&sql::SCHEMA_PROGRESS, &[&pid]).await?;
+    Ok(rows.first().map(|r| BuildProgress {
+        phase: r.get("phase"),
+        blocks_total: r.get("blocks_total"),
+        blocks_done: r.get("blocks_done"),
+        tuples_total: r.get("tuples_total"),
+        tuples_done: r.get("tuples_done"),
+    }))
+}
+
+/// One change, as the journal records it.
+pub struct JournalEntry<'a> {
+    pub client: &'a str,
+    pub object_kind: &'a str,
+    pub object_name: &'a str,
+    pub action: &'a str,
+    pub statement: String,
+    pub file: Option<String>,
+    pub line: Option<i32>,
+    pub checksum: Option<&'a str>,
+    pub duration_ms: i64,
+    pub outcome: &'a str,
+    pub error: Option<&'a str>,
+}
+
+/// Creates pgtune.schema_journal unless it exists.
+pub async fn ensure_journal(db: &Db) -> Result<(), QueryError> {
+    let present: bool = db
+        .query_one(&sql::SCHEMA_JOURNAL_EXISTS, &[])
+        .await?
+        .get("present");
+    if !present {
+        db.execute_statement(
+            sql::SCHEMA_JOURNAL_CREATE.name,
+            sql::SCHEMA_JOURNAL_CREATE.text,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn record(db: &Db, e: &JournalEntry<'_>) -> Result<(), QueryError> {
+    db.query(
+        &sql::SCHEMA_JOURNAL_INSERT,
+        &[
+            &e.client,
+            &e.object_kind,
+            &e.object_name,
+            &e.action,
+            &e.statement,
+            &e.file,
+            &e.line,
+            &e.checksum,
+            &e.duration_ms,
+            &e.outcome,
+            &e.error,
+        ],
+    )
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,614 @@
+//! `pgtune schema plan|apply|verify` on real databases: every index form reaching ok, differences
+//! detected and spelling ignored, invalid indexes rebuilt, a failing unique build leaving nothing,
+//! lock timeouts retried without application queries queueing, concurrent runners, interruption,
+//! hostile identifiers and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{run, shared, Run, TestDb};
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A database set up with `setup`, and a directory for the declaration files.
+fn fixture(label: &str, setup: &str) -> (TestDb<'static>, tempfile::TempDir) {
+    let db = shared().create_db(label);
+    db.admin().execute(setup);
+    (db, tempfile::tempdir().unwrap())
+}
+
+fn schema(db: &TestDb, args: &[&str]) -> Run {
+    run(db.pgtune().arg("schema").args(args))
+}
+
+fn json(db: &TestDb, args: &[&str]) -> (i32, Value) {
+    let out = schema(db, &[args, &["--format", "json"]].concat());
+    assert!(
+        out.code != 3,
+        "could not run:\n{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    (out.code, out.json())
+}
+
+/// name -> verdict, from plan or verify JSON.
+fn verdicts(v: &Value) -> Vec<(String, String)> {
+    v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_string(),
+                o["verdict"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn version_num(db: &TestDb) -> i32 {
+    db.admin().query_strings("SHOW server_version_num")[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn count(db: &TestDb, sql: &str) -> i64 {
+    db.admin().query_strings(sql)[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn every_index_form_reaches_ok_after_apply_with_hostile_names() {
+    let db = shared().create_db("schema_forms");
+    db.admin().execute(
+        "CREATE SCHEMA \"Sales Ü\"; \
+         CREATE TABLE \"Sales Ü\".\"Odd \"\"T\"\"; x\" (id int PRIMARY KEY, \"Mixed Col\" text, name text, \
+            active boolean, price numeric, code text COLLATE \"C\", email varchar(80), n int); \
+         INSERT INTO \"Sales Ü\".\"Odd \"\"T\"\"; x\" SELECT i, 'v' || i, 'name ' || i, i % 2 = 0, i, 'c' || i, 'E' || i || '@x', i \
+            FROM generate_series(1, 500) i;",
+    );
+    let nulls_not_distinct = if version_num(&db) >= 150000 {
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS nnd ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" (n) NULLS NOT DISTINCT;\n"
+    } else {
+        ""
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "01-extensions.sql",
+        "-- what the indexes need\nCREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;\nCREATE EXTENSION IF NOT EXISTS btree_gin WITH CASCADE;\n",
+    );
+    write(
+        dir.path(),
+        "02-indexes.sql",
+        &format!(
+            "SET search_path = \"Sales Ü\", public;\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS \"trgm; \"\"Ü\"\" idx\" ON \"Odd \"\"T\"\"; x\" USING gin (name gin_trgm_ops) WHERE active;\n\
+             CREATE UNIQUE INDEX IF NOT EXISTS code_desc ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" (code COLLATE \"C\" DESC NULLS LAST) INCLUDE (price) WITH (fillfactor = 90);\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS lower_email ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" (lower(email)) WHERE price > 10::numeric;\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS \"Mixed\" ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" USING btree (\"Mixed Col\" text_pattern_ops, id DESC);\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS siglen ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" USING gist (name public.gist_trgm_ops(siglen=32)) TABLESPACE pg_default;\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS hashed ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" USING hash (email);\n\
+             {nulls_not_distinct}"
+        ),
+    );
+    let files = dir.path().to_str().unwrap();
+    // SET search_path is out of scope (reported); names are resolved with the session's search_path,
+    // so the index on an unqualified table needs the schema in it: give it through PGOPTIONS.
+    let with_path = |args: &[&str]| {
+        run(db
+            .pgtune()
+            .env("PGOPTIONS", "-c search_path=\"Sales\\ Ü\",public")
+            .arg("schema")
+            .args(args))
+    };
+    let planned = with_path(&["plan", files, "--format", "json"]).expect_code(1);
+    let plan = planned.json();
+    assert!(
+        verdicts(&plan).iter().all(|(_, v)| v == "missing"),
+        "{plan:#}"
+    );
+    assert_eq!(plan["summary"]["out_of_scope"], 1);
+
+    let applied = with_path(&["apply", files, "--yes", "--format", "json"]).expect_code(0);
+    let steps = applied.json()["steps"].as_array().unwrap().clone();
+    assert!(steps.iter().all(|s| s["outcome"] == "done"), "{steps:#?}");
+    // The declared plain build was rewritten to CONCURRENTLY.
+    let code_desc = steps
+        .iter()
+        .find(|s| s["object"] == "\"Sales Ü\".code_desc")
+        .unwrap();
+    assert!(code_desc["statements"][0].as_str().unwrap().starts_with(
+        "CREATE UNIQUE INDEX CONCURRENTLY code_desc ON \"Sales Ü\".\"Odd \"\"T\"\"; x\""
+    ));
+
+    let verified = with_path(&["verify", files, "--format", "json"]).expect_code(0);
+    let v = verified.json();
+    assert!(verdicts(&v).iter().all(|(_, v)| v == "ok"), "{v:#}");
+    assert_eq!(v["status"], "ok");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pgtune.schema_journal WHERE outcome = 'done'"
+        ),
+        steps.len() as i64
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        0
+    );
+    // Nothing left to do: a second apply changes nothing.
+    let again = with_path(&["apply", files, "--yes"]).expect_code(0);
+    assert!(again.stdout.contains("nothing to do"), "{}", again.stdout);
+}
+
+#[test]
+fn differences_are_found_and_spelling_is_not_one() {
+    let db = shared().create_db("schema_differs");
+    db.admin().execute(
+        "CREATE TABLE people (id int, email varchar(100), name text, age int, city text); \
+         CREATE INDEX p_cast ON people (lower(email::text)); \
+         CREATE INDEX p_default ON people USING btree (name text_ops, age); \
+         CREATE INDEX \"P Quoted\" ON public.people (city); \
+         CREATE INDEX p_order ON people (name, age); \
+         CREATE INDEX p_dir ON people (age); \
+         CREATE INDEX p_pred ON people (age) WHERE age > 18; \
+         CREATE INDEX p_opclass ON people (name); \
+         CREATE INDEX p_include ON people (id) INCLUDE (name);",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "people.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS p_cast ON people (lower(email));\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS p_default ON people (\"name\", age ASC);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS \"P Quoted\" ON people USING btree (city);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS p_order ON people (age, name);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS p_dir ON people (age DESC);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS p_pred ON people (age) WHERE age > 21;\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS p_opclass ON people (name text_pattern_ops);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS p_include ON people (id) INCLUDE (name, age);\n",
+    );
+    let f = file.to_str().unwrap();
+    let (code, v) = json(&db, &["verify", f]);
+    assert_eq!(code, 2);
+    let aspects: Vec<(String, String, Vec<String>)> = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_string(),
+                o["verdict"].as_str().unwrap().to_string(),
+                o["differences"]
+                    .as_array()
+                    .map(|d| {
+                        d.iter()
+                            .map(|d| d["aspect"].as_str().unwrap().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let expect = |name: &str, verdict: &str, aspects_: &[&str]| {
+        let found = aspects
+            .iter()
+            .find(|a| a.0 == name)
+            .unwrap_or_else(|| panic!("{name} in {aspects:?}"));
+        assert_eq!(
+            (found.1.as_str(), found.2.clone()),
+            (
+                verdict,
+                aspects_.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+            ),
+            "{name}"
+        );
+    };
+    expect("public.p_cast", "ok", &[]);
+    expect("public.p_default", "ok", &[]);
+    expect("public.\"P Quoted\"", "ok", &[]);
+    expect("public.p_order", "differs", &["columns"]);
+    expect("public.p_dir", "differs", &["order"]);
+    expect("public.p_pred", "differs", &["predicate"]);
+    expect("public.p_opclass", "differs", &["opclass"]);
+    expect("public.p_include", "differs", &["include"]);
+
+    // GitHub annotations point at the declaring line.
+    let gh = schema(&db, &["verify", f, "--format", "github"]).expect_code(2);
+    assert!(
+        gh.stdout.lines().any(|l| l.starts_with("::error file=")
+            && l.contains(",line=4,col=1,")
+            && l.contains("p_order")),
+        "{}",
+        gh.stdout
+    );
+
+    // Without --rebuild-changed apply leaves them (exit 1); with it, each is rebuilt and swapped.
+    let left = schema(&db, &["apply", f, "--yes"]).expect_code(1);
+    assert!(left.stdout.contains("left as is"), "{}", left.stdout);
+    schema(&db, &["apply", f, "--yes", "--rebuild-changed"]).expect_code(0);
+    let (code, v) = json(&db, &["verify", f]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname LIKE '%pgtune%'"
+        ),
+        0
+    );
+}
+
+#[test]
+fn an_invalid_index_is_found_dropped_and_rebuilt() {
+    let db = shared().create_db("schema_invalid");
+    let admin = db.admin();
+    admin.execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (1), (2);");
+    assert!(admin
+        .try_execute("CREATE UNIQUE INDEX CONCURRENTLY t_a ON t (a)")
+        .is_err());
+    admin.execute("DELETE FROM t WHERE ctid = (SELECT min(ctid) FROM t WHERE a = 1)");
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n",
+    );
+    let f = f.to_str().unwrap();
+    let (code, v) = json(&db, &["verify", f]);
+    assert_eq!((code, verdicts(&v)[0].1.as_str()), (2, "invalid"));
+    let (code, v) = json(&db, &["apply", f, "--yes"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["steps"][0]["action"], "drop invalid, build");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_index WHERE indexrelid = 't_a'::regclass AND indisvalid"
+        ),
+        1
+    );
+    schema(&db, &["verify", f]).expect_code(0);
+}
+
+#[test]
+fn a_unique_build_failing_on_duplicates_leaves_nothing_and_the_run_goes_on() {
+    let (db, dir) = fixture("schema_dupes", "CREATE TABLE t (a int, b int); INSERT INTO t SELECT i % 10, i FROM generate_series(1, 100) i;");
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_a_unique ON t (a);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
+    );
+    let (code, v) = json(&db, &["apply", f.to_str().unwrap(), "--yes"]);
+    assert_eq!(code, 2, "{v:#}");
+    assert_eq!(v["steps"][0]["outcome"], "failed");
+    assert!(
+        v["steps"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("could not create unique index"),
+        "{v:#}"
+    );
+    assert_eq!(v["steps"][1]["outcome"], "done");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname = 't_a_unique'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pgtune.schema_journal WHERE object_name = 'public.t_a_unique' AND outcome = 'failed' AND error LIKE '%could not create unique index%'"),
+        1
+    );
+}
+
+/// Runs a pgtune schema command in the background.
+fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
+    db.pgtune()
+        .arg("schema")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: std::process::Child) -> Run {
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_held_lock_is_retried_until_released_and_application_queries_never_queue_behind_it() {
+    let (db, dir) = fixture("schema_locks", "CREATE TABLE busy (a int); CREATE TABLE other (a int); INSERT INTO busy SELECT generate_series(1, 1000);");
+    let plain = write(
+        dir.path(),
+        "plain.sql",
+        "CREATE INDEX IF NOT EXISTS busy_a ON busy (a);\n",
+    );
+    let concurrent = write(
+        dir.path(),
+        "cic.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS busy_a2 ON busy (a);\n",
+    );
+
+    // 1. A plain build (--no-concurrently) needs a SHARE lock; a writer's open transaction holds ROW
+    //    EXCLUSIVE. The application keeps inserting meanwhile: none of its inserts may wait longer than
+    //    the lock timeout behind pgtune's queued request.
+    let holder = db.admin();
+    holder.execute("BEGIN; INSERT INTO busy VALUES (0);");
+    let apply = spawn(
+        &db,
+        &[
+            "apply",
+            plain.to_str().unwrap(),
+            "--yes",
+            "--no-concurrently",
+            "--lock-timeout",
+            "300ms",
+            "--retries",
+            "30",
+            "--format",
+            "json",
+        ],
+    );
+    let app = db.admin();
+    let started = Instant::now();
+    let mut worst = Duration::ZERO;
+    while started.elapsed() < Duration::from_secs(3) {
+        let t = Instant::now();
+        app.execute("INSERT INTO busy VALUES (42)");
+        worst = worst.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holder.execute("COMMIT");
+    let out = finish(apply).expect_code(0);
+    let v = out.json();
+    assert!(v["steps"][0]["attempts"].as_u64().unwrap() > 1, "{v:#}");
+    assert!(
+        worst < Duration::from_millis(300 + 700),
+        "an application insert waited {worst:?}"
+    );
+
+    // 2. A concurrent build waits for old snapshots; lock_timeout stops that wait, the invalid
+    //    leftover is dropped, and the retry succeeds once the old transaction ends.
+    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM other;");
+    let apply = spawn(
+        &db,
+        &[
+            "apply",
+            concurrent.to_str().unwrap(),
+            "--yes",
+            "--lock-timeout",
+            "300ms",
+            "--retries",
+            "30",
+            "--format",
+            "json",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    holder.execute("COMMIT");
+    let out = finish(apply).expect_code(0);
+    assert!(
+        out.json()["steps"][0]["attempts"].as_u64().unwrap() > 1,
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        0
+    );
+    assert!(
+        out.stderr.contains("has had a transaction open"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn one_runner_at_a_time() {
+    let (db, dir) = fixture("schema_runners", "CREATE TABLE t (a int, b int); INSERT INTO t SELECT i, i FROM generate_series(1, 20000) i;");
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
+    );
+    let f = f.to_str().unwrap();
+    // Another runner holds the lock: exit 3 at once, naming it.
+    let other = db.admin();
+    other.execute(
+        "SET application_name = 'other runner'; SELECT pg_try_advisory_lock(1885828213, 1);",
+    );
+    let started = Instant::now();
+    let refused = schema(&db, &["apply", f, "--yes"])
+        .expect_one_line_error("another pgtune schema apply is running");
+    assert!(
+        refused.stderr.contains("other runner"),
+        "{}",
+        refused.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // With --wait it waits for the release.
+    let waiting = spawn(&db, &["apply", f, "--yes", "--wait", "30s"]);
+    std::thread::sleep(Duration::from_millis(800));
+    other.execute("SELECT pg_advisory_unlock(1885828213, 1)");
+    finish(waiting).expect_code(0);
+
+    // Two real runs at once: both succeed, each index is built once, nothing invalid is left.
+    db.admin()
+        .execute("DROP INDEX t_a; DROP INDEX t_b; TRUNCATE pgtune.schema_journal;");
+    let first = spawn(&db, &["apply", f, "--yes", "--wait", "60s"]);
+    let second = spawn(&db, &["apply", f, "--yes", "--wait", "60s"]);
+    finish(first).expect_code(0);
+    finish(second).expect_code(0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pgtune.schema_journal WHERE action = 'build'"
+        ),
+        2
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"),
+        0
+    );
+}
+
+#[test]
+fn ctrl_c_during_a_build_cancels_it_and_leaves_no_invalid_index() {
+    let (db, dir) = fixture("schema_interrupt", "CREATE TABLE t (a int); CREATE TABLE other (a int); INSERT INTO t SELECT generate_series(1, 1000);");
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n",
+    );
+    // An old snapshot keeps the concurrent build waiting in its last phase.
+    let holder = db.admin();
+    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM other;");
+    let child = spawn(
+        &db,
+        &[
+            "apply",
+            f.to_str().unwrap(),
+            "--yes",
+            "--lock-timeout",
+            "1min",
+        ],
+    );
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY t_a%' AND wait_event_type = 'Lock'",
+        "1",
+    );
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = finish(child);
+    holder.execute("COMMIT");
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_class WHERE relname = 't_a'"),
+        0
+    );
+    assert_eq!(count(&db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY t_a%' AND state = 'active'"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM pgtune.schema_journal WHERE outcome = 'failed' AND error LIKE 'interrupted%'"), 1);
+}
+
+#[test]
+fn extra_indexes_fail_verify_only_when_strict_and_dry_run_changes_nothing() {
+    let db = shared().create_db("schema_extra");
+    db.admin()
+        .execute("CREATE TABLE t (a int PRIMARY KEY, b int); CREATE INDEX t_b_extra ON t (b);");
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_ab ON t (a, b);\n",
+    );
+    let f = f.to_str().unwrap();
+    let dry = schema(&db, &["apply", f, "--dry-run"]).expect_code(0);
+    assert!(
+        dry.stdout
+            .contains("CREATE INDEX CONCURRENTLY t_ab ON public.t (a, b);"),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname IN ('t_ab', 'schema_journal')"
+        ),
+        0
+    );
+    schema(&db, &["apply", f, "--yes"]).expect_code(0);
+    let (code, v) = json(&db, &["verify", f]);
+    assert_eq!(code, 0);
+    let extra: Vec<&str> = v["extra"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    // The primary key backs a constraint: not extra.
+    assert_eq!(extra, ["public.t_b_extra"]);
+    schema(&db, &["verify", f, "--strict"]).expect_code(2);
+}
+
+#[test]
+fn bad_input_gets_one_line_with_its_place() {
+    let db = shared().create_db("schema_bad");
+    let dir = tempfile::tempdir().unwrap();
+    schema(
+        &db,
+        &["verify", dir.path().join("missing.sql").to_str().unwrap()],
+    )
+    .expect_one_line_error("missing.sql: no such file or directory");
+    let f = write(dir.path(), "bad.sql", "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\nCREATE INDEX x ON t (a) WHERE b = 'open;\n");
+    schema(&db, &["plan", f.to_str().unwrap()]).expect_one_line_error("bad.sql:2:");
+    let f = write(dir.path(), "qualified.sql", "CREATE INDEX s.i ON t (a);\n");
+    schema(&db, &["verify", f.to_str().unwrap()])
+        .expect_one_line_error("qualified.sql:1:14: an index name cannot be schema-qualified");
+    schema(&db, &["verify"]).expect_code(3);
+    // Not a terminal and no --yes: apply refuses before connecting.
+    let f = write(
+        dir.path(),
+        "ok.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\n",
+    );
+    schema(&db, &["apply", f.to_str().unwrap()]).expect_one_line_error("add --yes");
+    // A table that does not exist is a verdict, not a crash.
+    let (code, v) = json(&db, &["verify", f.to_str().unwrap()]);
+    assert_eq!((code, verdicts(&v)[0].1.as_str()), (2, "no-table"));
+}
+
+#[test]
+fn without_the_temp_privilege_definitions_are_unverified_and_say_why() {
+    let (db, dir) = fixture(
+        "schema_notemp",
+        "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a); \
+         DO $$ BEGIN CREATE ROLE schema_notemp_reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+    );
+    db.admin().execute(&format!(
+        "REVOKE TEMPORARY ON DATABASE {} FROM PUBLIC",
+        crate::harness::quote_ident(&db.name)
+    ));
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n",
+    );
+    let out = run(db.pgtune().env("PGUSER", "schema_notemp_reader").args([
+        "schema",
+        "verify",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .expect_code(1);
+    let v = out.json();
+    assert_eq!(v["objects"][0]["verdict"], "unverified");
+    assert!(
+        v["objects"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("GRANT TEMPORARY"),
+        "{v:#}"
+    );
+}
