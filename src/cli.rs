@@ -58,6 +58,20 @@ pub enum Command {
     /// without blocking traffic (apply), or prove it has them all (verify, for CI)
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Run a maintenance playbook (daily, weekly, monthly, or one a profile defines) as cron would:
+    /// one run per database, every run and step recorded, exit code the worst step's
+    Maintain(MaintainArgs),
+    /// Delete old rows from a log table in small batches, each its own short transaction
+    Purge(PurgeArgs),
+    /// Record sizes, row counts, scan counters and settings in pgtune.snapshot* tables
+    Snapshot(SnapshotArgs),
+    /// Compare the latest snapshot with an earlier one: growth, unused indexes, cache hit ratio, dead
+    /// tuples, settings; with --capacity, when each database and table reaches a size
+    Trends(TrendsArgs),
+    /// Recent maintenance runs and their steps, from pgtune.maintenance_runs
+    History(HistoryArgs),
+    /// Print crontab lines or systemd units that run the daily, weekly and monthly playbooks
+    Schedule(ScheduleArgs),
     /// Print a shell completion script to stdout
     Completions {
         /// The shell to generate completions for
@@ -392,6 +406,149 @@ pub struct SchemaApplyArgs {
     pub wait: String,
 }
 
+#[derive(Debug, Args, Clone)]
+pub struct MaintainArgs {
+    /// The playbook: daily, weekly, monthly, or a name the profile defines
+    #[arg(value_name = "PLAYBOOK", required_unless_present = "list")]
+    pub playbook: Option<String>,
+
+    /// Show the playbooks in force (built-in, and the profile's) and their steps
+    #[arg(long)]
+    pub list: bool,
+
+    /// A profile whose [[playbooks.*]] and [[purge]] tables to use (a built-in name or a .toml path)
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
+    /// Run only this step (by name; repeatable)
+    #[arg(long, value_name = "STEP")]
+    pub only: Vec<String>,
+
+    /// Leave out this step (by name; repeatable)
+    #[arg(long, value_name = "STEP")]
+    pub skip: Vec<String>,
+
+    /// Show every step and the SQL it would run; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// How long to wait for a run already in progress on this database (PostgreSQL units: 30s, 10min)
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    pub wait: String,
+
+    /// Write step and run metrics to PATH for Prometheus's textfile collector (atomically)
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PurgeArgs {
+    /// The log table (default: every [[purge]] table of --profile)
+    #[arg(long, value_name = "TABLE", requires_all = ["column", "older_than"])]
+    pub table: Option<String>,
+
+    /// Its timestamp (or date) column
+    #[arg(long, value_name = "COLUMN")]
+    pub column: Option<String>,
+
+    /// Delete rows older than this interval, in PostgreSQL's spelling: '30 days', '12 hours'
+    #[arg(long, value_name = "INTERVAL")]
+    pub older_than: Option<String>,
+
+    /// Rows per transaction
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..))]
+    pub batch_size: i64,
+
+    /// A profile whose [[purge]] tables to purge when --table is not given
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
+    /// How long each batch may wait for a lock (PostgreSQL units)
+    #[arg(long, value_name = "DURATION", default_value = "5s")]
+    pub lock_timeout: String,
+
+    /// Count what would be deleted and print the SQL; delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SnapshotArgs {
+    /// Delete snapshots older than this (PostgreSQL units: 90d, 1y)
+    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    pub retention: String,
+
+    /// Print the SQL; record nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct TrendsArgs {
+    /// Compare the latest snapshot with the latest one at least this much older (PostgreSQL units)
+    #[arg(long, value_name = "DURATION", default_value = "7d")]
+    pub since: String,
+
+    /// Also project growth per database and table from every snapshot (linear fit)
+    #[arg(long)]
+    pub capacity: bool,
+
+    /// --capacity: the size whose date of reaching to project [default: the disk, when visible]
+    #[arg(long, value_name = "SIZE")]
+    pub threshold: Option<String>,
+
+    /// How many tables and indexes each list shows
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct HistoryArgs {
+    /// How many runs to show, newest first
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: i64,
+
+    /// Only runs of this playbook
+    #[arg(long, value_name = "PLAYBOOK")]
+    pub playbook: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scheduler {
+    /// crontab lines
+    Cron,
+    /// a systemd service template and three timers
+    Systemd,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ScheduleArgs {
+    /// What to print
+    #[arg(long, value_enum)]
+    pub emit: Scheduler,
+
+    /// Connect through this pg_service.conf service (PGSERVICE); otherwise through the PG* variables
+    /// of the environment the job runs in. Never a password: use ~/.pgpass
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+
+    /// The profile to pass to each run
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
+
+    /// Where each run writes its Prometheus metrics (PLAYBOOK in the path is replaced by its name)
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<String>,
+
+    /// The pgtune binary the jobs run [default: this one]
+    #[arg(long, value_name = "PATH")]
+    pub binary: Option<std::path::PathBuf>,
+
+    /// systemd: the OS user the service runs as [default: yours, or postgres when you are root]
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
 /// Which half of `check` to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckPart {
@@ -561,12 +718,31 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
 /// clap renders an error over several lines (error, tips, usage); we keep the error and its tips on
 /// one line so scripts and humans both see exactly what was wrong.
 fn one_line_usage_error(rendered: &str) -> String {
-    let mut parts = Vec::new();
-    for line in rendered.lines().map(str::trim) {
+    format!("{} (see 'pgtune --help')", usage_error_text(rendered))
+}
+
+/// The error and tips of a rendered clap error, on one line: the lines an error lists under itself
+/// (the missing arguments) are kept, joined by commas.
+pub fn usage_error_text(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut listing = false;
+    for raw in rendered.lines() {
+        let line = raw.trim();
         if let Some(rest) = line.strip_prefix("error: ") {
             parts.push(rest.to_string());
+            listing = rest.ends_with(':');
         } else if let Some(rest) = line.strip_prefix("tip: ") {
             parts.push(rest.to_string());
+            listing = false;
+        } else if listing && !line.is_empty() && raw.starts_with(char::is_whitespace) {
+            let last = parts.last_mut().expect("a listing follows an error");
+            if !last.ends_with(':') {
+                last.push(',');
+            }
+            last.push(' ');
+            last.push_str(line);
+        } else {
+            listing = false;
         }
     }
     if parts.is_empty() {
@@ -576,7 +752,7 @@ fn one_line_usage_error(rendered: &str) -> String {
             .unwrap_or("invalid usage")
             .to_string();
     }
-    format!("{} (see 'pgtune --help')", parts.join("; "))
+    parts.join("; ")
 }
 
 pub fn command() -> clap::Command {
@@ -599,6 +775,13 @@ mod tests {
         assert!(!line.contains('\n'));
         assert!(line.contains("--fromat"), "{line}");
         assert!(line.contains("--format"), "{line}");
+    }
+
+    #[test]
+    fn a_usage_error_keeps_what_it_lists() {
+        let err = Cli::try_parse_from(["pgtune", "purge", "--table", "logs"]).unwrap_err();
+        let line = one_line_usage_error(&err.render().to_string());
+        assert_eq!(line, "the following required arguments were not provided: --column <COLUMN>, --older-than <INTERVAL> (see 'pgtune --help')");
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod schema;
 mod scope;
 mod sql;
 mod sys;
+mod trends;
 mod tune;
 mod units;
 

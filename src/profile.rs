@@ -35,6 +35,10 @@ pub struct Profile {
     pub extensions: Vec<String>,
     /// Health-check thresholds: the defaults with the profile's `[check]` section applied.
     pub thresholds: Thresholds,
+    /// Playbooks this profile defines; they replace the built-in ones of the same name.
+    pub playbooks: IndexMap<String, Vec<PlaybookStep>>,
+    /// Log tables for the `purge` step.
+    pub purge: Vec<PurgeTable>,
 }
 
 /// Defaults for the tuning inputs; command-line flags win over them.
@@ -64,6 +68,126 @@ struct RawProfile {
     check: IndexMap<String, Spanned<RawThreshold>>,
     #[serde(default)]
     report: IndexMap<String, Spanned<RawThreshold>>,
+    #[serde(default)]
+    playbooks: RawPlaybooks,
+    #[serde(default)]
+    purge: Vec<Spanned<RawPurge>>,
+}
+
+type RawPlaybooks = IndexMap<String, Vec<Spanned<IndexMap<String, toml::Value>>>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPurge {
+    table: String,
+    column: String,
+    older_than: String,
+    batch_size: Option<i64>,
+}
+
+/// The built-in playbooks file: only [playbooks].
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlaybooksFile {
+    playbooks: RawPlaybooks,
+}
+
+/// What a playbook step does when it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    Continue,
+    Stop,
+}
+
+/// One step of a maintenance playbook, as written: which command, and its options.
+#[derive(Debug, Clone)]
+pub struct PlaybookStep {
+    /// The command (analyze, refresh, ...) or `sql`.
+    pub step: String,
+    pub name: String,
+    /// Options in file order, turned into the command's flags by `maintain`.
+    pub options: Vec<(String, toml::Value)>,
+    pub timeout: Option<String>,
+    pub on_error: OnError,
+    /// `file:line:col` of the step, for errors.
+    pub at: String,
+}
+
+/// A log table whose old rows the daily purge deletes.
+#[derive(Debug, Clone)]
+pub struct PurgeTable {
+    pub table: String,
+    pub column: String,
+    pub older_than: String,
+    pub batch_size: Option<i64>,
+}
+
+pub const BUILTIN_PLAYBOOKS: &str = include_str!("../profiles/playbooks.toml");
+
+/// The built-in playbooks (daily, weekly, monthly).
+pub fn builtin_playbooks() -> IndexMap<String, Vec<PlaybookStep>> {
+    let file = "profiles/playbooks.toml";
+    let raw: RawPlaybooksFile =
+        toml::from_str(BUILTIN_PLAYBOOKS).expect("the built-in playbooks parse");
+    playbooks(file, BUILTIN_PLAYBOOKS, &raw.playbooks).expect("the built-in playbooks are valid")
+}
+
+fn playbooks(
+    file: &str,
+    text: &str,
+    raw: &RawPlaybooks,
+) -> Result<IndexMap<String, Vec<PlaybookStep>>, ProfileError> {
+    let at = |offset: usize| {
+        let (line, col) = line_col(text, offset);
+        format!("{file}:{line}:{col}")
+    };
+    let mut out = IndexMap::new();
+    for (name, steps) in raw {
+        let mut parsed: Vec<PlaybookStep> = Vec::new();
+        for s in steps {
+            let here = at(s.span().start);
+            let mut table = s.get_ref().clone();
+            let string = |table: &mut IndexMap<String, toml::Value>,
+                          key: &str|
+             -> Result<Option<String>, ProfileError> {
+                match table.shift_remove(key) {
+                    None => Ok(None),
+                    Some(toml::Value::String(v)) => Ok(Some(v)),
+                    Some(other) => Err(ProfileError(format!(
+                        "{here}: {key} must be a string, not {}",
+                        other.type_str()
+                    ))),
+                }
+            };
+            let step = string(&mut table, "step")?
+                .ok_or_else(|| ProfileError(format!("{here}: a step needs `step = \"...\"` (analyze, refresh, reindex, vacuum, purge, snapshot, report, check, trends or sql)")))?;
+            let step_name = string(&mut table, "name")?.unwrap_or_else(|| step.clone());
+            let timeout = string(&mut table, "timeout")?;
+            let on_error = match string(&mut table, "on_error")?.as_deref() {
+                None | Some("continue") => OnError::Continue,
+                Some("stop") => OnError::Stop,
+                Some(other) => {
+                    return Err(ProfileError(format!(
+                        "{here}: on_error must be \"continue\" or \"stop\", not \"{other}\""
+                    )))
+                }
+            };
+            if parsed.iter().any(|p| p.name == step_name) {
+                return Err(ProfileError(format!("{here}: playbook {name} already has a step named {step_name}: give this one a `name`")));
+            }
+            parsed.push(PlaybookStep {
+                step,
+                name: step_name,
+                options: table.into_iter().collect(),
+                timeout,
+                on_error,
+                at: here,
+            });
+        }
+        out.insert(name.clone(), parsed);
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize)]
@@ -231,6 +355,28 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Profile, ProfileError
                 )
             })?;
     }
+    let purge = raw
+        .purge
+        .iter()
+        .map(|p| {
+            let here = {
+                let (line, col) = line_col(text, p.span().start);
+                format!("{file}:{line}:{col}")
+            };
+            let r = p.get_ref();
+            if r.batch_size.is_some_and(|b| b < 1) {
+                return Err(ProfileError(format!(
+                    "{here}: batch_size must be at least 1"
+                )));
+            }
+            Ok(PurgeTable {
+                table: r.table.clone(),
+                column: r.column.clone(),
+                older_than: r.older_than.clone(),
+                batch_size: r.batch_size,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Profile {
         name: name.to_string(),
         description: raw.description,
@@ -239,6 +385,8 @@ pub fn parse(name: &str, file: &str, text: &str) -> Result<Profile, ProfileError
         settings,
         extensions: raw.extensions,
         thresholds,
+        playbooks: playbooks(file, text, &raw.playbooks)?,
+        purge,
     })
 }
 

@@ -171,6 +171,11 @@ impl Sql {
             })
     }
 
+    /// The text with `{placeholder}` replaced by one quoted identifier (a column).
+    pub fn with_identifier(text: &str, placeholder: &str, name: &str) -> String {
+        text.replace(&format!("{{{placeholder}}}"), &quote_ident(name))
+    }
+
     /// `with_relation` for several placeholders.
     pub fn with_names(&self, names: &[(&str, &str, &str)]) -> String {
         names.iter().fold(
@@ -191,6 +196,7 @@ pub const FREEZE_CANDIDATES: Sql = sql_file!("maintain/freeze_candidates.sql");
 pub const DEAD_CANDIDATES: Sql = sql_file!("maintain/dead_candidates.sql");
 pub const INDEX_SIZES: Sql = sql_file!("maintain/index_sizes.sql");
 pub const RESOLVE_INDEXES: Sql = sql_file!("maintain/resolve_indexes.sql");
+pub const REINDEX_LEFTOVERS: Sql = sql_file!("maintain/reindex_leftovers.sql");
 pub const REPORT_INDEXES: Sql = sql_file!("report/indexes.sql");
 pub const REPORT_LAST_IDX_SCAN_16: Sql = sql_file!("report/last_idx_scan_16.sql");
 pub const REPORT_LAST_IDX_SCAN_NONE: Sql = sql_file!("report/last_idx_scan_none.sql");
@@ -202,6 +208,30 @@ pub const REPORT_FK_WITHOUT_INDEX: Sql = sql_file!("report/fk_without_index.sql"
 pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");
 pub const REPORT_BLOAT_EXACT: Sql = sql_file!("report/bloat_exact.sql");
 pub const REPORT_PGSTATTUPLE: Sql = sql_file!("report/pgstattuple.sql");
+pub const PLAYBOOK_CREATE: Sql = sql_file!("playbook/create.sql");
+pub const PLAYBOOK_EXISTS: Sql = sql_file!("playbook/exists.sql");
+pub const PLAYBOOK_CLOSE_INTERRUPTED: Sql = sql_file!("playbook/close_interrupted.sql");
+pub const PLAYBOOK_RUN_START: Sql = sql_file!("playbook/run_start.sql");
+pub const PLAYBOOK_RUN_END: Sql = sql_file!("playbook/run_end.sql");
+pub const PLAYBOOK_STEP_START: Sql = sql_file!("playbook/step_start.sql");
+pub const PLAYBOOK_STEP_END: Sql = sql_file!("playbook/step_end.sql");
+pub const PLAYBOOK_IN_PROGRESS: Sql = sql_file!("playbook/in_progress.sql");
+pub const PLAYBOOK_HISTORY: Sql = sql_file!("playbook/history.sql");
+pub const PLAYBOOK_CANCEL_APPLICATION: Sql = sql_file!("playbook/cancel_application.sql");
+pub const PLAYBOOK_LAST_SUCCESS: Sql = sql_file!("playbook/last_success.sql");
+pub const SNAPSHOT_CREATE: Sql = sql_file!("snapshot/create.sql");
+pub const SNAPSHOT_EXISTS: Sql = sql_file!("snapshot/exists.sql");
+pub const SNAPSHOT_TAKE: Sql = sql_file!("snapshot/take.sql");
+pub const SNAPSHOT_RETENTION: Sql = sql_file!("snapshot/retention.sql");
+pub const TRENDS_PAIR: Sql = sql_file!("trends/pair.sql");
+pub const TRENDS_GROWERS: Sql = sql_file!("trends/growers.sql");
+pub const TRENDS_UNUSED: Sql = sql_file!("trends/unused.sql");
+pub const TRENDS_PREVIOUS_WINDOW: Sql = sql_file!("trends/previous_window.sql");
+pub const TRENDS_SERIES: Sql = sql_file!("trends/series.sql");
+pub const TRENDS_DATA_DIRECTORY: Sql = sql_file!("trends/data_directory.sql");
+pub const PURGE_COLUMN: Sql = sql_file!("purge/column.sql");
+pub const PURGE_COUNT: Sql = sql_file!("purge/count.sql");
+pub const PURGE_BATCH: Sql = sql_file!("purge/batch.sql");
 pub const LOCK_TRY: Sql = sql_file!("lock/try_lock.sql");
 pub const LOCK_RELEASE: Sql = sql_file!("lock/unlock.sql");
 pub const LOCK_HOLDER: Sql = sql_file!("lock/lock_holder.sql");

@@ -4,12 +4,11 @@
 //! hostile identifiers and bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{run, shared, Run, TestDb};
+use crate::harness::{self, finish, run, shared, Run, TestDb};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
@@ -317,22 +316,7 @@ fn a_unique_build_failing_on_duplicates_leaves_nothing_and_the_run_goes_on() {
 
 /// Runs a pgtune schema command in the background.
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
-    db.pgtune()
-        .arg("schema")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: std::process::Child) -> Run {
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    harness::spawn(db.pgtune().arg("schema").args(args))
 }
 
 #[test]

@@ -8,5 +8,6 @@ mod config;
 mod connect;
 mod info;
 mod maintain;
+mod playbook;
 mod report;
 mod schema;

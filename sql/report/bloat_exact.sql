@@ -8,7 +8,7 @@ WITH rel AS (
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'm')
-      AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+      AND n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
       AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
       AND NOT (n.nspname ~ ANY ($2::text[]))
       AND (cardinality($3::text[]) = 0 OR c.relname ~ ANY ($3::text[]))

@@ -18,7 +18,7 @@ JOIN pg_namespace AS n ON n.oid = t.relnamespace
 JOIN pg_class AS r ON r.oid = c.confrelid
 JOIN pg_namespace AS rn ON rn.oid = r.relnamespace
 WHERE c.contype = 'f'
-  AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+  AND n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
   AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
   AND NOT (n.nspname ~ ANY ($2::text[]))
   AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))

@@ -63,7 +63,7 @@ JOIN pg_namespace AS n ON n.oid = t.relnamespace
 JOIN pg_am AS am ON am.oid = i.relam
 LEFT JOIN constraint_index AS ci ON ci.conindid = i.oid
 LEFT JOIN building AS b ON b.index_relid = i.oid
-WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
+WHERE n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
   AND t.relkind IN ('r', 'm', 'p')
   AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
   AND NOT (n.nspname ~ ANY ($2::text[]))

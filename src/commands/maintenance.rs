@@ -12,6 +12,18 @@ use crate::jobs::{self, run::RunOptions, JobStatus, Outcome, Scheduler};
 use crate::outcome::Status;
 use crate::{guc, render};
 
+/// The end of the running playbook step's `timeout`, if it has one: a maintenance command run as a
+/// step starts no job after it and stops the running one at it, as `vacuum --budget` does.
+static STEP_DEADLINE: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
+
+pub fn set_step_deadline(deadline: Option<Instant>) {
+    *STEP_DEADLINE.lock().expect("step deadline") = deadline;
+}
+
+pub fn step_deadline() -> Option<Instant> {
+    *STEP_DEADLINE.lock().expect("step deadline")
+}
+
 /// A maintenance session: never waits on a lock longer than `lock_timeout`, no statement timeout.
 pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
     let ms = guc::in_setting_units(lock_timeout, Some("ms"))
@@ -78,10 +90,14 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         target,
         connect,
         scheduler,
-        run,
+        mut run,
         dry_run,
         after_run,
     } = work;
+    run.deadline = match (run.deadline, step_deadline()) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], command)?;
     if dry_run {
         let levels = scheduler.levels();
@@ -119,12 +135,17 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         }
         return Ok(Status::Ok);
     }
+    let server = target
+        .hosts
+        .first()
+        .map(|h| h.describe())
+        .unwrap_or_default();
     if scheduler.len() == 0 {
         match format {
             Format::Json => render::json(
                 command,
                 &RunReport {
-                    server: String::new(),
+                    server,
                     outcomes: vec![],
                     seconds: 0.0,
                     status: Status::Ok,
@@ -136,18 +157,8 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         return Ok(Status::Ok);
     }
     let started = Instant::now();
-    let (server, outcomes) = db::runtime()?.block_on(async {
-        let server = target
-            .hosts
-            .first()
-            .map(|h| h.describe())
-            .unwrap_or_default();
-        anyhow::Ok((
-            server,
-            jobs::run::run(&target, &connect, scheduler, &run).await?,
-        ))
-    })?;
-    let mut outcomes = outcomes;
+    let mut outcomes = db::runtime()?
+        .block_on(async { jobs::run::run(&target, &connect, scheduler, &run).await })?;
     if let Some(after) = after_run {
         after(&mut outcomes)?;
     }

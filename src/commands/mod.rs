@@ -5,12 +5,18 @@ mod analyze;
 pub mod check;
 mod completions;
 pub mod config;
+pub mod history;
 pub mod info;
+pub mod maintain;
 pub mod maintenance;
+pub mod purge;
 mod refresh;
 mod reindex;
 pub mod report;
+mod schedule;
 pub mod schema;
+pub mod snapshot;
+pub mod trends;
 mod tuning;
 mod vacuum;
 
@@ -24,6 +30,13 @@ use crate::outcome::Status;
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let status = dispatch(cli, &mut out)?;
+    out.flush()?;
+    Ok(status)
+}
+
+/// Runs the command `cli` names, writing its output to `out` (a playbook step captures it).
+pub fn dispatch(cli: &Cli, mut out: &mut dyn Write) -> anyhow::Result<Status> {
     let status = match &cli.command {
         Command::Info => info::run(cli, &mut out)?,
         Command::Config(args) => config::run(cli, args, &mut out)?,
@@ -34,10 +47,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<Status> {
         Command::Reindex(args) => reindex::run(cli, args, &mut out)?,
         Command::Vacuum(args) => vacuum::run(cli, args, &mut out)?,
         Command::Schema(command) => schema::run(cli, command, &mut out)?,
+        Command::Maintain(args) => maintain::run(cli, args, &mut out)?,
+        Command::Purge(args) => purge::run(cli, args, &mut out)?,
+        Command::Snapshot(args) => snapshot::run(cli, args, &mut out)?,
+        Command::Trends(args) => trends::run(cli, args, &mut out)?,
+        Command::History(args) => history::run(cli, args, &mut out)?,
+        Command::Schedule(args) => schedule::run(cli, args, &mut out)?,
         Command::Completions { shell } => completions::completions(*shell, &mut out)?,
         Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
     };
-    out.flush()?;
     Ok(status)
 }
 
@@ -64,5 +82,30 @@ fn prompt_mode(cli: &Cli) -> Prompt {
         (true, _) => Prompt::Never,
         (false, true) => Prompt::Always,
         (false, false) => Prompt::IfNeeded,
+    }
+}
+
+/// A duration flag in PostgreSQL's units (500ms, 5s, 10min); 0 only where `zero_ok`.
+pub fn parse_duration(
+    value: &str,
+    flag: &str,
+    zero_ok: bool,
+) -> anyhow::Result<std::time::Duration> {
+    crate::guc::in_setting_units(value, Some("ms"))
+        .filter(|v| *v > 0.0 || (zero_ok && *v == 0.0))
+        .map(|ms| std::time::Duration::from_millis(ms.round() as u64))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid {flag} \"{value}\": expected a duration such as 500ms, 5s or 10min"
+            )
+        })
+}
+
+/// The end of a "another runner holds the lock" error: how to wait, or how long we waited.
+pub fn lock_wait_hint(wait: std::time::Duration) -> String {
+    if wait.is_zero() {
+        "; pass --wait to wait for it".to_string()
+    } else {
+        format!("; waited {}", crate::units::format_duration(wait))
     }
 }

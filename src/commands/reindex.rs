@@ -13,7 +13,7 @@ use crate::cli::{Cli, ReindexArgs};
 use crate::db::{self, Db};
 use crate::guc;
 use crate::health::thresholds::{parse_value, Kind};
-use crate::jobs::{run::RunOptions, Job, Scheduler};
+use crate::jobs::{run::RunOptions, Job, JobStatus, Scheduler};
 use crate::outcome::Status;
 use crate::report::{qualified, IndexRow};
 use crate::scope::Filter;
@@ -110,8 +110,10 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     })?;
 
     let mut jobs = Vec::new();
+    let mut bare_names: BTreeMap<String, String> = BTreeMap::new();
     for p in picks {
         let name = qualified(&p.schema, &p.name);
+        bare_names.insert(name.clone(), p.name.clone());
         let row: Option<&IndexRow> = rows
             .iter()
             .find(|r| r.schema == p.schema && r.name == p.name);
@@ -140,8 +142,37 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     let names: Vec<String> = jobs.iter().map(|j| j.relation.clone()).collect();
     let after_target = target.clone();
     let after_connect = super::read_only(cli);
+    let cleanup_connect = connect.clone();
     let after_run: maintenance::AfterRun = Box::new(move |outcomes| {
-        let after: BTreeMap<String, Option<i64>> = db::runtime()?.block_on(async {
+        let rt = db::runtime()?;
+        // A failed concurrent rebuild (cancelled, timed out, its session ended) leaves an invalid
+        // copy behind: dropped now, so a run never leaves anything half-done.
+        let failed: Vec<usize> = (0..outcomes.len())
+            .filter(|&i| {
+                outcomes[i].status != JobStatus::Done
+                    && outcomes[i]
+                        .statement
+                        .starts_with("REINDEX INDEX CONCURRENTLY")
+            })
+            .collect();
+        if !failed.is_empty() {
+            rt.block_on(async {
+                let db = db::connect(&after_target, &cleanup_connect).await?;
+                for i in failed {
+                    let o = &mut outcomes[i];
+                    let bare = bare_names.get(&o.relation).cloned().unwrap_or_default();
+                    let note = drop_leftovers(&db, &o.relation, &bare).await;
+                    if !note.is_empty() {
+                        o.detail = Some(match o.detail.take() {
+                            Some(d) => format!("{d}; {note}"),
+                            None => note,
+                        });
+                    }
+                }
+                anyhow::Ok(())
+            })?;
+        }
+        let after: BTreeMap<String, Option<i64>> = rt.block_on(async {
             let db = db::connect(&after_target, &after_connect).await?;
             anyhow::Ok(
                 db::maintain::index_sizes(&db, &names)
@@ -184,6 +215,28 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
         },
         out,
     )
+}
+
+/// Drops the invalid copies a failed `REINDEX INDEX CONCURRENTLY` of `index` left, each with `DROP
+/// INDEX CONCURRENTLY` under the session's lock_timeout; says what it did (empty when nothing was left).
+async fn drop_leftovers(db: &Db, index: &str, bare: &str) -> String {
+    let leftovers = match db::maintain::reindex_leftovers(db, index, bare).await {
+        Ok(l) => l,
+        Err(e) => return format!("could not look for its invalid leftover: {}", e.message),
+    };
+    let mut notes = Vec::new();
+    for (schema, name) in leftovers {
+        let leftover = qualified(&schema, &name);
+        let statement = format!("DROP INDEX CONCURRENTLY {leftover}");
+        match db.execute_statement("reindex cleanup", &statement).await {
+            Ok(_) => notes.push(format!("its invalid leftover {leftover} was dropped")),
+            Err(e) => notes.push(format!(
+                "its invalid leftover {leftover} is still there ({}): pgtune reindex --invalid drops it",
+                e.message
+            )),
+        }
+    }
+    notes.join("; ")
 }
 
 /// B-tree indexes past the bloat share and size: estimated, then confirmed.

@@ -406,6 +406,13 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where the server's socket is looked for when no host is named, in this order.
 pub const DEFAULT_SOCKET_DIRS: &[&str] = &["/var/run/postgresql", "/tmp"];
 
+/// Whether a `-d` argument is a connection string that carries a password (which must never be
+/// written into a schedule or a log).
+pub fn names_password(dbname: &str) -> bool {
+    is_connection_string(dbname)
+        && parse::parse(dbname).is_ok_and(|pairs| pairs.iter().any(|(k, _)| k == "password"))
+}
+
 /// Resolves the connection target from the command line and the environment.
 pub fn resolve(args: &ConnArgs, env: &Env) -> Result<Target, ConninfoError> {
     let mut flags = Params::default();

@@ -133,6 +133,23 @@ pub async fn index_sizes(
     .await
 }
 
+/// The invalid `_ccnew` copies a failed `REINDEX INDEX CONCURRENTLY` of `index` (qualified, quoted;
+/// `bare` its unquoted name) left on its table, as (schema, name).
+pub async fn reindex_leftovers(
+    db: &Db,
+    index: &str,
+    bare: &str,
+) -> Result<Vec<(String, String)>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&index, &bare];
+    db.query_map(
+        &sql::REINDEX_LEFTOVERS,
+        sql::REINDEX_LEFTOVERS.text,
+        &params,
+        |r| (r.get("schema"), r.get("name")),
+    )
+    .await
+}
+
 /// `--index` names resolved by the server: (given, Some((schema, name))) or (given, None).
 pub async fn resolve_indexes(
     db: &Db,

@@ -8,6 +8,7 @@ pub mod config;
 mod error;
 pub mod info;
 pub mod maintain;
+pub mod playbook;
 pub mod report;
 pub mod schema;
 mod tls;
@@ -331,6 +332,15 @@ impl QueryError {
         self.code.as_deref() == Some("55P03")
     }
 
+    /// The session is gone: terminated by an administrator, the server shutting down or restarting,
+    /// or the connection closed.
+    pub fn is_connection_lost(&self) -> bool {
+        match self.code.as_deref() {
+            Some(code) => code.starts_with("57P0") || code.starts_with("08"),
+            None => self.message.contains("connection closed"),
+        }
+    }
+
     /// This role may not do it.
     pub fn is_privilege(&self) -> bool {
         self.code.as_deref() == Some("42501")
@@ -437,6 +447,20 @@ impl Db {
             };
             self.query_error(&sql, e)
         })
+    }
+
+    /// Runs one statement with parameters, returning how many rows it changed.
+    pub async fn execute(
+        &self,
+        sql: &Sql,
+        text: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, QueryError> {
+        tracing::debug!("running {}", sql.name);
+        self.client
+            .execute(text, params)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     pub async fn query_one(

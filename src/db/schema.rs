@@ -3,6 +3,7 @@
 //! progress, cancellation).
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -262,6 +263,7 @@ const LOCK_KEY: i32 = 0x7067_7475;
 #[derive(Debug, Clone, Copy)]
 pub enum Runner {
     SchemaApply = 1,
+    Maintain = 2,
 }
 
 pub async fn try_lock(db: &Db, runner: Runner) -> Result<bool, QueryError> {
@@ -271,13 +273,31 @@ pub async fn try_lock(db: &Db, runner: Runner) -> Result<bool, QueryError> {
     Ok(row.get("locked"))
 }
 
+/// Takes a runner lock, polling `pg_try_advisory_lock` with a doubling pause (at most 2 s) for up to
+/// `wait`; false when another session still holds it. Never `pg_advisory_lock`: blocking there would
+/// deadlock with another runner's concurrent index build (it waits for our transaction, we for its lock).
+pub async fn poll_lock(db: &Db, runner: Runner, wait: Duration) -> Result<bool, QueryError> {
+    let deadline = Instant::now() + wait;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        if try_lock(db, runner).await? {
+            return Ok(true);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(pause.min(deadline - now)).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
+
 pub async fn unlock(db: &Db, runner: Runner) -> Result<(), QueryError> {
     db.query_one(&sql::LOCK_RELEASE, &[&LOCK_KEY, &(runner as i32)])
         .await
         .map(|_| ())
 }
 
-/// Whoever holds a runner lock.
 /// Whoever holds a runner lock; what pg_stat_activity hides from this role is None.
 pub struct LockHolder {
     pub pid: i32,

@@ -5,6 +5,7 @@ pub mod check;
 pub mod config;
 pub mod info;
 pub mod jobs;
+pub mod playbook;
 pub mod report;
 pub mod schema;
 

@@ -561,11 +561,27 @@ impl Run {
 }
 
 pub fn run(cmd: &mut Command) -> Run {
+    collect(cmd.output().expect("run pgtune"))
+}
+
+/// Starts pgtune in the background, its output captured; `finish` waits for it.
+pub fn spawn(cmd: &mut Command) -> std::process::Child {
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start pgtune")
+}
+
+pub fn finish(child: std::process::Child) -> Run {
+    collect(child.wait_with_output().expect("wait for pgtune"))
+}
+
+fn collect(output: Output) -> Run {
     let Output {
         status,
         stdout,
         stderr,
-    } = cmd.output().expect("run pgtune");
+    } = output;
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),

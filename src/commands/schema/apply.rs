@@ -108,8 +108,8 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
     )?;
     let source = source::load(&args.files.paths)?;
     let connect = super::super::maintenance::session(cli, &args.lock_timeout)?;
-    let wait = parse_duration(&args.wait, "--wait", true)?;
-    let lock_timeout = parse_duration(&args.lock_timeout, "--lock-timeout", false)?;
+    let wait = super::super::parse_duration(&args.wait, "--wait", true)?;
+    let lock_timeout = super::super::parse_duration(&args.lock_timeout, "--lock-timeout", false)?;
     let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes && !args.dry_run && !terminal {
         bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
@@ -184,61 +184,37 @@ fn plan_status(s: &Step) -> Status {
     }
 }
 
-fn parse_duration(value: &str, flag: &str, zero_ok: bool) -> anyhow::Result<Duration> {
-    crate::guc::in_setting_units(value, Some("ms"))
-        .filter(|v| *v > 0.0 || (zero_ok && *v == 0.0))
-        .map(|ms| Duration::from_millis(ms.round() as u64))
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "invalid {flag} \"{value}\": expected a duration such as 500ms, 5s or 10min"
-            )
-        })
-}
-
-/// Polls pg_try_advisory_lock: blocking in pg_advisory_lock would deadlock with another runner's
-/// concurrent index build (it waits for our transaction, we wait for its lock).
+/// One runner per database: the lock is polled (see `dbschema::poll_lock`), and a second runner names
+/// the session that holds it.
 async fn take_runner_lock(db: &Db, database: &str, wait: Duration) -> anyhow::Result<()> {
-    let deadline = Instant::now() + wait;
-    let mut pause = Duration::from_millis(100);
-    loop {
-        if dbschema::try_lock(db, Runner::SchemaApply).await? {
-            return Ok(());
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            let holder = dbschema::lock_holder(db, Runner::SchemaApply).await?;
-            let who = match holder {
-                Some(h) => format!(
-                    "pid {}{}{}{}{}",
-                    h.pid,
-                    h.role.map(|r| format!(", role {r}")).unwrap_or_default(),
-                    h.application
-                        .filter(|a| !a.is_empty())
-                        .map(|a| format!(", application \"{a}\""))
-                        .unwrap_or_default(),
-                    h.client.map(|c| format!(", from {c}")).unwrap_or_default(),
-                    h.since
-                        .map(|s| format!(
-                            ", connected since {}",
-                            s.with_timezone(&chrono::Local)
-                                .format("%Y-%m-%d %H:%M:%S %Z")
-                        ))
-                        .unwrap_or_default(),
-                ),
-                None => "a session that has just finished".into(),
-            };
-            bail!(
-                "another pgtune schema apply is running on database {database} ({who}){}",
-                if wait.is_zero() {
-                    "; pass --wait to wait for it".to_string()
-                } else {
-                    format!("; waited {}", crate::units::format_duration(wait))
-                }
-            );
-        }
-        tokio::time::sleep(pause.min(deadline - now)).await;
-        pause = (pause * 2).min(Duration::from_secs(2));
+    if dbschema::poll_lock(db, Runner::SchemaApply, wait).await? {
+        return Ok(());
     }
+    let holder = dbschema::lock_holder(db, Runner::SchemaApply).await?;
+    let who = match holder {
+        Some(h) => format!(
+            "pid {}{}{}{}{}",
+            h.pid,
+            h.role.map(|r| format!(", role {r}")).unwrap_or_default(),
+            h.application
+                .filter(|a| !a.is_empty())
+                .map(|a| format!(", application \"{a}\""))
+                .unwrap_or_default(),
+            h.client.map(|c| format!(", from {c}")).unwrap_or_default(),
+            h.since
+                .map(|s| format!(
+                    ", connected since {}",
+                    s.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S %Z")
+                ))
+                .unwrap_or_default(),
+        ),
+        None => "a session that has just finished".into(),
+    };
+    bail!(
+        "another pgtune schema apply is running on database {database} ({who}){}",
+        super::super::lock_wait_hint(wait)
+    );
 }
 
 #[allow(clippy::too_many_arguments)]

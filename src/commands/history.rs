@@ -1,0 +1,34 @@
+//! `pgtune history`: what the recent maintenance runs did, step by step, from the run record.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{Cli, Format, HistoryArgs};
+use crate::db::{self, playbook as dbp};
+use crate::outcome::Status;
+use crate::render;
+
+#[derive(Debug, Serialize)]
+pub struct HistoryReport {
+    pub runs: Vec<dbp::RecordedRun>,
+}
+
+pub fn run(cli: &Cli, args: &HistoryArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format =
+        render::choose_format(cli.output.format, &[Format::Table, Format::Json], "history")?;
+    let target = super::connect_target(cli)?;
+    let runs = db::runtime()?.block_on(async {
+        let db = db::connect(&target, &super::read_only(cli)).await?;
+        if !dbp::runs_exist(&db).await? {
+            return anyhow::Ok(vec![]);
+        }
+        anyhow::Ok(dbp::history(&db, args.limit.max(1), args.playbook.as_deref()).await?)
+    })?;
+    let report = HistoryReport { runs };
+    match format {
+        Format::Json => render::json("history", &report, out)?,
+        _ => render::playbook::history(&report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,960 @@
+//! `pgtune maintain PLAYBOOK`: runs a playbook's steps in order, as cron would. A step is another
+//! pgtune command (its flags from the profile) or a team's SQL statement; its JSON output becomes the
+//! step's recorded summary and its status the step's outcome. One run per database (a polled advisory
+//! lock); every run and step recorded in pgtune.maintenance_runs / maintenance_steps; a run whose
+//! connection is lost ends with exit 3 and is recorded as failed by the next one.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use serde::Serialize;
+
+use super::maintenance;
+use crate::cli::{Cli, Format, MaintainArgs};
+use crate::db::schema::{self as dbschema, Runner};
+use crate::db::{self, playbook as dbp, Db};
+use crate::outcome::Status;
+use crate::profile::{OnError, PlaybookStep};
+use crate::render;
+
+/// The commands a step may run.
+const STEP_COMMANDS: &[&str] = &[
+    "analyze", "refresh", "reindex", "vacuum", "purge", "snapshot", "report", "check", "trends",
+];
+/// Steps that change nothing, so --dry-run only names them.
+const READ_ONLY_STEPS: &[&str] = &["report", "check", "trends"];
+/// Steps that read the profile's tables or thresholds: they get maintain's --profile.
+const PROFILE_STEPS: &[&str] = &["purge", "check", "report"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Ok,
+    Warning,
+    /// It ran, and found something critical (a report, a check).
+    Critical,
+    /// It could not run to the end: an error, a lost connection, an interruption.
+    Failed,
+    Skipped,
+}
+
+impl StepStatus {
+    fn of(status: Status) -> StepStatus {
+        match status {
+            Status::Ok => StepStatus::Ok,
+            Status::Warning => StepStatus::Warning,
+            Status::Critical => StepStatus::Critical,
+        }
+    }
+
+    fn status(self) -> Status {
+        match self {
+            StepStatus::Ok | StepStatus::Skipped => Status::Ok,
+            StepStatus::Warning => Status::Warning,
+            StepStatus::Critical | StepStatus::Failed => Status::Critical,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StepStatus::Ok => "ok",
+            StepStatus::Warning => "warning",
+            StepStatus::Critical => "critical",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// A step ready to run: the command line it stands for.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub step: PlaybookStep,
+    /// `pgtune <command> <flags>` as the step runs it (without connection flags); for `sql`, the statement.
+    pub command: String,
+    argv: Vec<String>,
+    sql: Option<String>,
+    timeout: Option<Duration>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepReport {
+    pub name: String,
+    pub step: String,
+    pub command: String,
+    pub status: StepStatus,
+    pub seconds: f64,
+    pub summary: serde_json::Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MaintainReport {
+    pub playbook: String,
+    pub database: String,
+    pub run_id: Option<i64>,
+    pub status: Status,
+    pub seconds: f64,
+    pub steps: Vec<StepReport>,
+    /// Earlier runs that ended without recording their outcome, recorded as failed by this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub closed_interrupted_runs: Vec<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlaybookList {
+    pub playbooks: Vec<ListedPlaybook>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListedPlaybook {
+    pub name: String,
+    pub source: String,
+    pub steps: Vec<ListedStep>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListedStep {
+    pub name: String,
+    pub step: String,
+    pub command: String,
+    pub timeout: Option<String>,
+    pub on_error: OnError,
+}
+
+pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(
+        cli.output.format,
+        &[Format::Table, Format::Json],
+        "maintain",
+    )?;
+    let profile = args
+        .profile
+        .as_deref()
+        .map(crate::profile::load)
+        .transpose()?;
+    let mut playbooks: Vec<(String, String, Vec<PlaybookStep>)> =
+        crate::profile::builtin_playbooks()
+            .into_iter()
+            .map(|(k, v)| (k, "built-in".to_string(), v))
+            .collect();
+    if let Some(p) = &profile {
+        for (name, steps) in &p.playbooks {
+            let source = format!("profile {}", p.name);
+            match playbooks.iter_mut().find(|(n, _, _)| n == name) {
+                Some(slot) => *slot = (name.clone(), source, steps.clone()),
+                None => playbooks.push((name.clone(), source, steps.clone())),
+            }
+        }
+    }
+    let mut resolved = Vec::new();
+    for (name, source, steps) in &playbooks {
+        let invocations = steps
+            .iter()
+            .map(|s| invocation(s, args.profile.as_deref()))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        resolved.push((name.clone(), source.clone(), invocations));
+    }
+    if args.list {
+        let list = PlaybookList {
+            playbooks: resolved
+                .iter()
+                .map(|(name, source, inv)| ListedPlaybook {
+                    name: name.clone(),
+                    source: source.clone(),
+                    steps: inv
+                        .iter()
+                        .map(|i| ListedStep {
+                            name: i.step.name.clone(),
+                            step: i.step.step.clone(),
+                            command: i.command.clone(),
+                            timeout: i.step.timeout.clone(),
+                            on_error: i.step.on_error,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        };
+        match format {
+            Format::Json => render::json("maintain", &list, out)?,
+            _ => render::playbook::list(&list, out)?,
+        }
+        return Ok(Status::Ok);
+    }
+    let playbook = args.playbook.clone().unwrap_or_default();
+    let Some((_, _, invocations)) = resolved.iter().find(|(n, _, _)| *n == playbook) else {
+        bail!(
+            "unknown playbook \"{playbook}\": the playbooks are {} (see pgtune maintain --list)",
+            resolved
+                .iter()
+                .map(|(n, _, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    for name in args.only.iter().chain(&args.skip) {
+        if !invocations.iter().any(|i| &i.step.name == name) {
+            bail!(
+                "playbook {playbook} has no step named \"{name}\" (its steps: {})",
+                invocations
+                    .iter()
+                    .map(|i| i.step.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let selected: Vec<&Invocation> = invocations
+        .iter()
+        .filter(|i| args.only.is_empty() || args.only.contains(&i.step.name))
+        .filter(|i| !args.skip.contains(&i.step.name))
+        .collect();
+    if args.dry_run {
+        return dry_run(cli, &playbook, &selected, out);
+    }
+    let wait = super::parse_duration(&args.wait, "--wait", true)?;
+    execute(cli, args, &playbook, &selected, wait, format, out)
+}
+
+/// A step's flags from its options: `jobs = 2` is `--jobs 2`, `freeze = true` is `--freeze`, a list
+/// repeats the flag, `args` are positional. Validated by the command line parser itself.
+fn invocation(step: &PlaybookStep, profile: Option<&str>) -> anyhow::Result<Invocation> {
+    let at = &step.at;
+    let timeout = step
+        .timeout
+        .as_deref()
+        .map(|t| {
+            crate::guc::in_setting_units(t, Some("ms"))
+                .filter(|ms| *ms > 0.0)
+                .map(|ms| Duration::from_millis(ms as u64))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{at}: invalid timeout \"{t}\": expected a duration such as 30min or 2h"
+                    )
+                })
+        })
+        .transpose()?;
+    if step.step == "sql" {
+        let sql = step
+            .options
+            .iter()
+            .find(|(k, _)| k == "sql")
+            .and_then(|(_, v)| v.as_str().map(str::to_string));
+        let Some(sql) = sql.filter(|s| !s.trim().is_empty()) else {
+            bail!("{at}: a sql step needs `sql = \"...\"`, the statement to run");
+        };
+        if let Some((k, _)) = step.options.iter().find(|(k, _)| k != "sql") {
+            bail!("{at}: a sql step takes no option {k}");
+        }
+        return Ok(Invocation {
+            step: step.clone(),
+            command: sql.clone(),
+            argv: vec![],
+            sql: Some(sql),
+            timeout,
+        });
+    }
+    if !STEP_COMMANDS.contains(&step.step.as_str()) {
+        bail!(
+            "{at}: unknown step \"{}\": a step is one of {}, or sql",
+            step.step,
+            STEP_COMMANDS.join(", ")
+        );
+    }
+    let mut argv = vec![step.step.clone()];
+    let mut positional = Vec::new();
+    for (key, value) in &step.options {
+        if key == "args" {
+            match value.as_array() {
+                Some(a) => positional.extend(a.iter().map(toml_text)),
+                None => bail!("{at}: args must be a list of strings"),
+            }
+            continue;
+        }
+        let flag = format!("--{}", key.replace('_', "-"));
+        match value {
+            toml::Value::Boolean(true) => argv.push(flag),
+            toml::Value::Boolean(false) => {}
+            toml::Value::Array(items) => {
+                for item in items {
+                    argv.push(flag.clone());
+                    argv.push(toml_text(item));
+                }
+            }
+            other => {
+                argv.push(flag);
+                argv.push(toml_text(other));
+            }
+        }
+    }
+    if PROFILE_STEPS.contains(&step.step.as_str())
+        && !step.options.iter().any(|(k, _)| k == "profile")
+    {
+        if let Some(p) = profile {
+            argv.push("--profile".into());
+            argv.push(p.to_string());
+        }
+    }
+    argv.extend(positional);
+    let command = std::iter::once("pgtune".to_string())
+        .chain(argv.iter().map(|a| shell_word(a)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    // The command line parser is the judge of the flags: the same messages as on a command line.
+    if let Err(e) = step_cli(&argv) {
+        bail!(
+            "{at}: step {}: {}",
+            step.name,
+            crate::cli::usage_error_text(&e.to_string())
+        );
+    }
+    Ok(Invocation {
+        step: step.clone(),
+        command,
+        argv,
+        sql: None,
+        timeout,
+    })
+}
+
+fn toml_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-=@%+:,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn step_cli(argv: &[String]) -> Result<Cli, clap::Error> {
+    use clap::Parser;
+    Cli::try_parse_from(std::iter::once("pgtune".to_string()).chain(argv.iter().cloned()))
+}
+
+/// The step's command line, connecting where maintain connects, rendering JSON (or tables, for a
+/// dry run's plan).
+fn step_command(cli: &Cli, inv: &Invocation, extra: &[&str]) -> anyhow::Result<Cli> {
+    let mut argv = inv.argv.clone();
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    let mut step = step_cli(&argv)
+        .map_err(|e| anyhow::anyhow!("{}", crate::cli::usage_error_text(&e.to_string())))?;
+    step.conn = cli.conn.clone();
+    step.output.no_color = true;
+    step.output.quiet = cli.output.quiet;
+    step.output.verbose = cli.output.verbose;
+    Ok(step)
+}
+
+fn dry_run(
+    cli: &Cli,
+    playbook: &str,
+    steps: &[&Invocation],
+    out: &mut impl Write,
+) -> anyhow::Result<Status> {
+    writeln!(
+        out,
+        "-- pgtune maintain {playbook} --dry-run: {} step(s); nothing is changed",
+        steps.len()
+    )?;
+    for (n, inv) in steps.iter().enumerate() {
+        writeln!(out)?;
+        let limits = format!(
+            "{}on error {}",
+            inv.timeout
+                .map(|t| format!("timeout {}, ", crate::units::format_duration(t)))
+                .unwrap_or_default(),
+            match inv.step.on_error {
+                OnError::Continue => "continue",
+                OnError::Stop => "stop",
+            }
+        );
+        writeln!(out, "-- step {} {} ({limits})", n + 1, inv.step.name)?;
+        if let Some(sql) = &inv.sql {
+            writeln!(out, "{};", sql.trim().trim_end_matches(';'))?;
+            continue;
+        }
+        writeln!(out, "-- {}", inv.command)?;
+        if READ_ONLY_STEPS.contains(&inv.step.step.as_str()) {
+            writeln!(out, "-- reads only: nothing to show until it runs")?;
+            continue;
+        }
+        let mut step = step_command(cli, inv, &["--dry-run"])?;
+        step.output.format = Some(Format::Table);
+        let mut buf = Vec::new();
+        match super::dispatch(&step, &mut buf) {
+            Ok(_) => out.write_all(&buf)?,
+            Err(e) => writeln!(
+                out,
+                "-- could not plan this step: {}",
+                one_line(&format!("{e:#}"))
+            )?,
+        }
+    }
+    Ok(Status::Ok)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Set by the signal watcher: the run stops after cancelling what runs.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C and SIGTERM: blocked in every thread, taken by one watcher that cancels this run's
+/// statements server-side (they carry this run's application_name) and lets the run record the rest.
+fn watch_signals(
+    target: crate::conninfo::Target,
+    connect: db::ConnectOptions,
+    application: String,
+) {
+    // SAFETY: sigset manipulation on a local set; the mask is set before any other thread starts.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+    std::thread::spawn(move || {
+        let mut sig: libc::c_int = 0;
+        // SAFETY: as above; sigwait fills `sig`.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGINT);
+            libc::sigaddset(&mut set, libc::SIGTERM);
+            libc::sigwait(&set, &mut sig);
+        }
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        tracing::warn!("interrupted: cancelling this run's statements");
+        let Ok(rt) = db::runtime() else { return };
+        rt.block_on(async {
+            if let Ok(db) = db::connect(&target, &connect).await {
+                if let Err(e) = dbp::cancel_application(&db, &application).await {
+                    tracing::warn!("could not cancel the running statements: {}", e.message);
+                }
+            }
+        });
+    });
+}
+
+fn is_connection_lost(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<db::QueryError>()
+            .is_some_and(|q| q.is_connection_lost())
+            || e.downcast_ref::<db::ConnectError>().is_some()
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn execute(
+    cli: &Cli,
+    args: &MaintainArgs,
+    playbook: &str,
+    steps: &[&Invocation],
+    wait: Duration,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<Status> {
+    let started = Instant::now();
+    // This run's sessions, and its steps', are told apart by their application_name.
+    let application = application_name(playbook, std::process::id());
+    std::env::set_var("PGAPPNAME", &application);
+    let target = super::connect_target(cli)?;
+    let connect = maintenance::session(cli, "5s")?;
+    watch_signals(target.clone(), connect.clone(), application.clone());
+    let rt = db::runtime()?;
+    let db = rt.block_on(db::connect(&target, &connect))?;
+    let database = target.dbname.clone();
+    rt.block_on(take_lock(&db, &database, wait))?;
+    let client = format!(
+        "{}@{}",
+        crate::sys::current_user()
+            .map(|u| u.name)
+            .unwrap_or_else(|| "unknown".into()),
+        crate::sys::hostname().unwrap_or_else(|| "unknown".into())
+    );
+    let (run_id, closed) = rt.block_on(async {
+        dbp::ensure_runs(&db).await?;
+        let closed = dbp::close_interrupted(&db).await?;
+        anyhow::Ok((dbp::run_start(&db, playbook, &client).await?, closed))
+    })?;
+    if !closed.is_empty() {
+        tracing::warn!("recorded earlier run(s) {closed:?} as failed: they ended without recording their outcome");
+    }
+    let mut report = MaintainReport {
+        playbook: playbook.to_string(),
+        database,
+        run_id: Some(run_id),
+        status: Status::Ok,
+        seconds: 0.0,
+        steps: vec![],
+        closed_interrupted_runs: closed,
+    };
+    let mut stopped: Option<String> = None;
+    for (position, inv) in steps.iter().enumerate() {
+        if let Some(why) = &stopped {
+            report.steps.push(StepReport {
+                name: inv.step.name.clone(),
+                step: inv.step.step.clone(),
+                command: inv.command.clone(),
+                status: StepStatus::Skipped,
+                seconds: 0.0,
+                summary: serde_json::Value::Null,
+                error: Some(why.clone()),
+            });
+            let r = report.steps.last().expect("just pushed");
+            let id = rt.block_on(dbp::step_start(
+                &db,
+                run_id,
+                position as i32 + 1,
+                &r.name,
+                &r.step,
+                &r.command,
+            ));
+            if let Ok(id) = id {
+                let _ = rt.block_on(dbp::step_end(
+                    &db,
+                    id,
+                    "skipped",
+                    "null",
+                    r.error.as_deref(),
+                ));
+            }
+            continue;
+        }
+        let step_id = match rt.block_on(dbp::step_start(
+            &db,
+            run_id,
+            position as i32 + 1,
+            &inv.step.name,
+            &inv.step.step,
+            &inv.command,
+        )) {
+            Ok(id) => id,
+            Err(e) if e.is_connection_lost() => bail!(
+                "lost the connection to {} before step {}; the next run records this one as failed",
+                db.server,
+                inv.step.name
+            ),
+            Err(e) => return Err(e.into()),
+        };
+        tracing::info!("step {}: {}", inv.step.name, inv.command);
+        let step_started = Instant::now();
+        maintenance::set_step_deadline(inv.timeout.map(|t| Instant::now() + t));
+        let result = run_step(cli, inv, &rt, &db);
+        maintenance::set_step_deadline(None);
+        let seconds = step_started.elapsed().as_secs_f64();
+        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        let (status, summary, error, lost) = match result {
+            Ok((status, summary)) if !interrupted => (StepStatus::of(status), summary, None, false),
+            Ok((_, summary)) => (
+                StepStatus::Failed,
+                summary,
+                Some("interrupted (Ctrl-C or SIGTERM)".to_string()),
+                false,
+            ),
+            Err(e) => {
+                let lost = is_connection_lost(&e);
+                let message = if interrupted {
+                    "interrupted (Ctrl-C or SIGTERM): its statement was cancelled".to_string()
+                } else {
+                    one_line(&format!("{e:#}"))
+                };
+                (
+                    StepStatus::Failed,
+                    serde_json::Value::Null,
+                    Some(message),
+                    lost,
+                )
+            }
+        };
+        let recorded = rt.block_on(dbp::step_end(
+            &db,
+            step_id,
+            status.name(),
+            &summary.to_string(),
+            error.as_deref(),
+        ));
+        report.steps.push(StepReport {
+            name: inv.step.name.clone(),
+            step: inv.step.step.clone(),
+            command: inv.command.clone(),
+            status,
+            seconds,
+            summary,
+            error: error.clone(),
+        });
+        match recorded {
+            Err(e) if e.is_connection_lost() || lost => {
+                report.status = Status::Critical;
+                render_report(cli, &report, format, out)?;
+                bail!(
+                    "lost the connection to {} during step {} ({}); the next run records it as failed",
+                    db.server,
+                    inv.step.name,
+                    error.unwrap_or(e.message)
+                );
+            }
+            Err(e) => return Err(e.into()),
+            Ok(()) => {}
+        }
+        if interrupted {
+            stopped = Some("not run: the run was interrupted".into());
+        } else if lost {
+            stopped = Some(format!(
+                "not run: step {} lost its connection",
+                inv.step.name
+            ));
+        } else if status == StepStatus::Failed && inv.step.on_error == OnError::Stop {
+            stopped = Some(format!(
+                "not run: step {} failed and stops the playbook (on_error = \"stop\")",
+                inv.step.name
+            ));
+        }
+    }
+    report.status = report
+        .steps
+        .iter()
+        .map(|s| s.status.status())
+        .max()
+        .unwrap_or(Status::Ok);
+    report.seconds = started.elapsed().as_secs_f64();
+    let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+    let run_status = if interrupted {
+        "failed"
+    } else {
+        report.status_word()
+    };
+    let summary = serde_json::json!({
+        "steps": report.steps.iter().map(|s| serde_json::json!({"name": s.name, "status": s.status})).collect::<Vec<_>>(),
+        "seconds": report.seconds,
+    });
+    rt.block_on(async {
+        dbp::run_end(
+            &db,
+            run_id,
+            run_status,
+            &summary.to_string(),
+            interrupted.then_some("interrupted (Ctrl-C or SIGTERM)"),
+        )
+        .await?;
+        if let Some(path) = &args.metrics_file {
+            let last = dbp::last_success(&db).await?;
+            let text = render::playbook::metrics(&report, run_status, &last);
+            crate::fsutil::write_atomically(path, text.as_bytes())?;
+        }
+        if let Err(e) = dbschema::unlock(&db, Runner::Maintain).await {
+            tracing::warn!("could not release the run lock: {}", e.message);
+        }
+        anyhow::Ok(())
+    })?;
+    render_report(cli, &report, format, out)?;
+    if interrupted {
+        out.flush()?;
+        bail!("interrupted: run {run_id} stopped and recorded as failed (see pgtune history)");
+    }
+    Ok(report.status)
+}
+
+impl MaintainReport {
+    /// The run's recorded status: failed when a step failed, else the worst finding.
+    fn status_word(&self) -> &'static str {
+        if self.steps.iter().any(|s| s.status == StepStatus::Failed) {
+            return "failed";
+        }
+        match self.status {
+            Status::Ok => "ok",
+            Status::Warning => "warning",
+            Status::Critical => "critical",
+        }
+    }
+}
+
+/// `pgtune maintain PLAYBOOK PID` as the server will store it, so that the run's sessions can be
+/// found by equality: printable ASCII only (the server rewrites other characters) and at most 63 bytes
+/// (it truncates longer names).
+fn application_name(playbook: &str, pid: u32) -> String {
+    let playbook: String = playbook
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .collect();
+    let suffix = format!(" {pid}");
+    let mut name = format!("pgtune maintain {playbook}");
+    name.truncate(63 - suffix.len());
+    name + &suffix
+}
+
+/// With --quiet, nothing on stdout when every step succeeded: what cron mails is what needs reading.
+fn render_report(
+    cli: &Cli,
+    report: &MaintainReport,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    if cli.output.quiet && report.status == Status::Ok {
+        return Ok(());
+    }
+    match format {
+        Format::Json => render::json("maintain", report, out)?,
+        _ => render::playbook::run(report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(())
+}
+
+/// Runs one step: a command (its JSON output summarised) or the team's SQL statement.
+fn run_step(
+    cli: &Cli,
+    inv: &Invocation,
+    rt: &tokio::runtime::Runtime,
+    db: &Db,
+) -> anyhow::Result<(Status, serde_json::Value)> {
+    if let Some(sql) = &inv.sql {
+        let timeout_ms = inv.timeout.map_or(0, |t| t.as_millis() as u64);
+        rt.block_on(async {
+            db.execute_statement(
+                "maintain sql step",
+                &format!("SET statement_timeout = {timeout_ms}"),
+            )
+            .await?;
+            let result = db.execute_statement("maintain sql step", sql).await;
+            if !db.is_closed() {
+                let _ = db
+                    .execute_statement("maintain sql step", "SET statement_timeout = 0")
+                    .await;
+            }
+            result
+        })?;
+        return Ok((Status::Ok, serde_json::Value::Null));
+    }
+    let mut step = step_command(cli, inv, &[])?;
+    step.output.format = Some(Format::Json);
+    let mut buf = Vec::new();
+    let status = super::dispatch(&step, &mut buf)?;
+    let json: serde_json::Value = serde_json::from_slice(&buf).unwrap_or(serde_json::Value::Null);
+    Ok((status, summarize(&json)))
+}
+
+/// Item statuses that need no one's attention.
+const QUIET_STATUSES: &[&str] = &["ok", "done", "skipped", "planned"];
+/// Fields that name an item, most specific first.
+const LABEL_FIELDS: &[&str] = &[
+    "check", "relation", "index", "table", "object", "name", "report",
+];
+/// How many items needing attention a summary names.
+const ATTENTION_NAMED: usize = 5;
+
+/// A step's JSON, compact enough to keep for every run: scalars as they are; each list as its length,
+/// the count of its items by status (or level), and the names of the first items that need attention;
+/// a list of named sections (a report's) as one summary per section.
+pub fn summarize(json: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    let Value::Object(fields) = json else {
+        return Value::Null;
+    };
+    let label = |item: &Value| {
+        LABEL_FIELDS
+            .iter()
+            .find_map(|f| item.get(*f).and_then(Value::as_str))
+            .map(str::to_string)
+    };
+    let mut out = Map::new();
+    for (k, v) in fields {
+        match v {
+            Value::Array(items)
+                if !items.is_empty()
+                    && items.iter().all(|i| {
+                        i.get("status").is_none()
+                            && i.get("level").is_none()
+                            && label(i).is_some()
+                            && i.as_object()
+                                .is_some_and(|o| o.values().any(Value::is_array))
+                    }) =>
+            {
+                let sections = items
+                    .iter()
+                    .map(|i| (label(i).expect("checked above"), summarize(i)))
+                    .collect();
+                out.insert(k.clone(), Value::Object(sections));
+            }
+            Value::Array(items) => {
+                let mut by_status: Map<String, Value> = Map::new();
+                let mut attention = Vec::new();
+                for item in items {
+                    let status = item
+                        .get("status")
+                        .or_else(|| item.get("level"))
+                        .and_then(Value::as_str);
+                    if let Some(s) = status {
+                        let n = by_status.get(s).and_then(Value::as_u64).unwrap_or(0);
+                        by_status.insert(s.to_string(), Value::from(n + 1));
+                        if !QUIET_STATUSES.contains(&s) && attention.len() < ATTENTION_NAMED {
+                            if let Some(name) = label(item) {
+                                attention.push(Value::from(name));
+                            }
+                        }
+                    }
+                }
+                let mut entry = Map::new();
+                entry.insert("count".into(), Value::from(items.len()));
+                if !by_status.is_empty() {
+                    entry.insert("by_status".into(), Value::Object(by_status));
+                }
+                if !attention.is_empty() {
+                    entry.insert("attention".into(), Value::Array(attention));
+                }
+                out.insert(k.clone(), Value::Object(entry));
+            }
+            Value::Object(_) => {
+                out.insert(k.clone(), summarize(v));
+            }
+            _ if k == "schema_version" || k == "command" => {}
+            other => {
+                out.insert(k.clone(), other.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// One run per database: polled, and a second run says since when the other has been running.
+async fn take_lock(db: &Db, database: &str, wait: Duration) -> anyhow::Result<()> {
+    if dbschema::poll_lock(db, Runner::Maintain, wait).await? {
+        return Ok(());
+    }
+    let since = match dbp::in_progress(db).await? {
+        Some((playbook, at, client)) => format!(
+            "playbook {playbook}, started {} by {client}",
+            at.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S %Z")
+        ),
+        None => "its record is not written yet".into(),
+    };
+    bail!(
+        "a maintenance run is already in progress on database {database} ({since}){}",
+        super::lock_wait_hint(wait)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(kind: &str, options: &[(&str, toml::Value)]) -> PlaybookStep {
+        PlaybookStep {
+            step: kind.into(),
+            name: kind.into(),
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            timeout: None,
+            on_error: OnError::Continue,
+            at: "p.toml:3:1".into(),
+        }
+    }
+
+    #[test]
+    fn options_become_flags_checked_by_the_parser() {
+        let inv = invocation(
+            &step(
+                "vacuum",
+                &[
+                    ("freeze", toml::Value::Boolean(true)),
+                    ("budget", "1h".into()),
+                    ("schema", toml::Value::Array(vec!["a".into(), "b c".into()])),
+                ],
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            inv.command,
+            "pgtune vacuum --freeze --budget 1h --schema a --schema 'b c'"
+        );
+        let inv = invocation(
+            &step(
+                "report",
+                &[("args", toml::Value::Array(vec!["all".into()]))],
+            ),
+            Some("web"),
+        )
+        .unwrap();
+        assert_eq!(inv.command, "pgtune report --profile web all");
+        let e = invocation(&step("analyze", &[("jbos", 2.into())]), None).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("p.toml:3:1: step analyze: unexpected argument '--jbos'"),
+            "{e}"
+        );
+        let e = invocation(&step("drop", &[]), None).unwrap_err();
+        assert!(e.to_string().contains("unknown step \"drop\""), "{e}");
+        let e = invocation(&step("sql", &[]), None).unwrap_err();
+        assert!(e.to_string().contains("needs `sql"), "{e}");
+    }
+
+    #[test]
+    fn the_built_in_playbooks_are_valid_steps() {
+        for (_, steps) in crate::profile::builtin_playbooks() {
+            for s in steps {
+                invocation(&s, Some("web")).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn the_application_name_survives_the_server_unchanged() {
+        assert_eq!(application_name("daily", 42), "pgtune maintain daily 42");
+        assert_eq!(
+            application_name("nächtlich ok", 7),
+            "pgtune maintain n_chtlich_ok 7"
+        );
+        let long = application_name(&"x".repeat(100), 4_000_000);
+        assert_eq!(long.len(), 63);
+        assert!(long.ends_with(" 4000000"));
+    }
+
+    #[test]
+    fn summaries_count_lists_by_status() {
+        let json = serde_json::json!({"schema_version": 1, "command": "analyze", "seconds": 1.5,
+            "outcomes": [{"status": "done"}, {"status": "done"}, {"status": "failed"}]});
+        assert_eq!(
+            summarize(&json),
+            serde_json::json!({"seconds": 1.5, "outcomes": {"count": 3, "by_status": {"done": 2, "failed": 1}}})
+        );
+        let json = serde_json::json!({"outcomes": [
+            {"relation": "public.a", "status": "done"},
+            {"relation": "public.b", "status": "skipped-locked"}]});
+        assert_eq!(
+            summarize(&json)["outcomes"]["attention"],
+            serde_json::json!(["public.b"])
+        );
+    }
+
+    #[test]
+    fn summaries_keep_each_report_section() {
+        let json = serde_json::json!({"sections": [
+            {"report": "unused-indexes", "findings": [
+                {"index": "orders_menu", "level": "warning"}, {"index": "u", "level": "ok"}]},
+            {"report": "bloat", "findings": []}]});
+        assert_eq!(
+            summarize(&json),
+            serde_json::json!({"sections": {
+                "unused-indexes": {"report": "unused-indexes", "findings": {"count": 2,
+                    "by_status": {"warning": 1, "ok": 1}, "attention": ["orders_menu"]}},
+                "bloat": {"report": "bloat", "findings": {"count": 0}}}})
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! `pgtune purge`: deletes a log table's old rows in batches, each its own short transaction, so it
+//! never holds long locks, never bloats the table in one go, and skips rows other sessions have locked.
+
+use std::io::Write;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::maintenance;
+use crate::cli::{Cli, Format, PurgeArgs};
+use crate::db::{self, playbook as dbp};
+use crate::outcome::Status;
+use crate::render;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PurgeOutcome {
+    pub table: String,
+    pub column: String,
+    pub older_than: String,
+    pub batch_size: i64,
+    /// Rows deleted, or with --dry-run the rows that would be.
+    pub rows: i64,
+    pub batches: i64,
+    pub seconds: f64,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub statement: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PurgeReport {
+    pub dry_run: bool,
+    /// Rows deleted over every table (with --dry-run, that would be).
+    pub rows: i64,
+    pub targets: Vec<PurgeOutcome>,
+    pub status: Status,
+}
+
+pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], "purge")?;
+    let targets: Vec<(String, String, String, i64)> =
+        match (&args.table, &args.column, &args.older_than) {
+            (Some(t), Some(c), Some(o)) => vec![(t.clone(), c.clone(), o.clone(), args.batch_size)],
+            _ => match &args.profile {
+                Some(p) => crate::profile::load(p)?
+                    .purge
+                    .into_iter()
+                    .map(|p| {
+                        (
+                            p.table,
+                            p.column,
+                            p.older_than,
+                            p.batch_size.unwrap_or(args.batch_size),
+                        )
+                    })
+                    .collect(),
+                None => vec![],
+            },
+        };
+    let mut report = PurgeReport {
+        dry_run: args.dry_run,
+        rows: 0,
+        targets: vec![],
+        status: Status::Ok,
+    };
+    if !targets.is_empty() {
+        let connect = maintenance::session(cli, &args.lock_timeout)?;
+        let target = super::connect_target(cli)?;
+        report.targets = db::runtime()?.block_on(async {
+            let db = db::connect(&target, &connect).await?;
+            let mut outcomes = Vec::new();
+            for (table, column, older_than, batch) in targets {
+                outcomes
+                    .push(purge_one(&db, &table, &column, &older_than, batch, args.dry_run).await);
+                if db.is_closed() {
+                    anyhow::bail!("lost the connection to {} while purging {table}", db.server);
+                }
+            }
+            anyhow::Ok(outcomes)
+        })?;
+    }
+    report.status = report
+        .targets
+        .iter()
+        .map(|t| t.status)
+        .max()
+        .unwrap_or(Status::Ok);
+    report.rows = report.targets.iter().map(|t| t.rows).sum();
+    match format {
+        Format::Json => render::json("purge", &report, out)?,
+        _ => render::playbook::purge(&report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(report.status)
+}
+
+async fn purge_one(
+    db: &db::Db,
+    table: &str,
+    column: &str,
+    older_than: &str,
+    batch: i64,
+    dry_run: bool,
+) -> PurgeOutcome {
+    let started = Instant::now();
+    let mut outcome = PurgeOutcome {
+        table: table.to_string(),
+        column: column.to_string(),
+        older_than: older_than.to_string(),
+        batch_size: batch,
+        rows: 0,
+        batches: 0,
+        seconds: 0.0,
+        status: Status::Ok,
+        detail: None,
+        statement: String::new(),
+    };
+    let fail = |mut o: PurgeOutcome, why: String| {
+        o.status = Status::Critical;
+        o.detail = Some(why);
+        o.seconds = started.elapsed().as_secs_f64();
+        o
+    };
+    let (schema, name) = match dbp::purge_target(db, table, column).await {
+        Err(e) => return fail(outcome, e.message),
+        Ok(None) => return fail(outcome, format!("table {table} does not exist")),
+        Ok(Some((_, _, None))) => {
+            return fail(outcome, format!("table {table} has no column {column}"))
+        }
+        Ok(Some((s, n, Some(kind)))) if !(kind.starts_with("timestamp") || kind == "date") => {
+            return fail(
+                outcome,
+                format!(
+                    "column {column} of {}.{} is {kind}, not a timestamp or date",
+                    s, n
+                ),
+            )
+        }
+        Ok(Some((s, n, Some(_)))) => (s, n),
+    };
+    outcome.table = crate::report::qualified(&schema, &name);
+    outcome.statement = dbp::purge_statement(&schema, &name, column);
+    if dry_run {
+        return match dbp::purge_count(db, &schema, &name, column, older_than).await {
+            Ok(rows) => PurgeOutcome {
+                rows,
+                seconds: started.elapsed().as_secs_f64(),
+                ..outcome
+            },
+            Err(e) => fail(outcome, e.message),
+        };
+    }
+    let deadline = maintenance::step_deadline();
+    let mut lock_attempt = 0;
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            outcome.status = Status::Warning;
+            outcome.detail =
+                Some("stopped at the step's timeout; the rest is left for the next run".into());
+            break;
+        }
+        match dbp::purge_batch(db, &outcome.statement, older_than, batch).await {
+            Ok(deleted) => {
+                lock_attempt = 0;
+                outcome.batches += 1;
+                outcome.rows += deleted as i64;
+                if (deleted as i64) < batch {
+                    break;
+                }
+            }
+            Err(e) if e.is_lock_timeout() && lock_attempt < 5 => {
+                lock_attempt += 1;
+                tokio::time::sleep(crate::jobs::run::backoff(lock_attempt)).await;
+            }
+            Err(e) => {
+                let done = format!(
+                    "{} rows deleted in {} batches before: {}",
+                    outcome.rows, outcome.batches, e.message
+                );
+                return fail(outcome, done);
+            }
+        }
+    }
+    outcome.seconds = started.elapsed().as_secs_f64();
+    outcome
+}

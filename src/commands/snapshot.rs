@@ -1,0 +1,78 @@
+//! `pgtune snapshot`: one row per table and index with sizes, row estimates and scan counters, and the
+//! database's counters and non-default settings, in pgtune.snapshot* tables, for `trends` to compare.
+//! One statement, so a snapshot is whole or absent; old ones expire.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{Cli, Format, SnapshotArgs};
+use crate::db::{self, playbook as dbp};
+use crate::outcome::Status;
+use crate::{render, sql};
+
+#[derive(Debug, Serialize)]
+pub struct SnapshotReport {
+    pub dry_run: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub tables: i64,
+    pub indexes: i64,
+    pub expired: i64,
+    pub retention: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<String>,
+}
+
+pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(
+        cli.output.format,
+        &[Format::Table, Format::Json],
+        "snapshot",
+    )?;
+    let retention = crate::guc::in_setting_units(&args.retention, Some("s"))
+        .filter(|s| *s > 0.0)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid --retention \"{}\": expected a duration such as 90d or 1y",
+                args.retention
+            )
+        })?;
+    let mut report = SnapshotReport {
+        dry_run: args.dry_run,
+        id: None,
+        tables: 0,
+        indexes: 0,
+        expired: 0,
+        retention: args.retention.clone(),
+        statements: vec![],
+    };
+    if args.dry_run {
+        report.statements = [
+            &sql::SNAPSHOT_CREATE,
+            &sql::SNAPSHOT_TAKE,
+            &sql::SNAPSHOT_RETENTION,
+        ]
+        .iter()
+        .map(|s| s.text.trim().to_string())
+        .collect();
+    } else {
+        let connect = super::maintenance::session(cli, "5s")?;
+        let target = super::connect_target(cli)?;
+        db::runtime()?.block_on(async {
+            let db = db::connect(&target, &connect).await?;
+            dbp::ensure_snapshots(&db).await?;
+            let (id, tables, indexes) = dbp::take_snapshot(&db).await?;
+            report.id = Some(id);
+            report.tables = tables;
+            report.indexes = indexes;
+            report.expired = dbp::expire_snapshots(&db, retention).await?;
+            anyhow::Ok(())
+        })?;
+    }
+    match format {
+        Format::Json => render::json("snapshot", &report, out)?,
+        _ => render::playbook::snapshot(&report, out)?,
+    }
+    Ok(Status::Ok)
+}

@@ -1,0 +1,251 @@
+//! `pgtune trends`: the latest snapshot against an earlier one (biggest growers, indexes unused in the
+//! window, cache hit ratio, dead tuples, settings changed) and, with --capacity, a linear projection per
+//! database and top tables over every snapshot, saying how many it rests on and how far to trust it.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cli::{Cli, Format, TrendsArgs};
+use crate::db::{self, playbook as dbp};
+use crate::outcome::Status;
+use crate::render;
+use crate::trends::{project, Projection};
+
+#[derive(Debug, Serialize)]
+pub struct Growth {
+    pub table: String,
+    pub before_bytes: i64,
+    pub after_bytes: i64,
+    pub growth_bytes: i64,
+    pub new: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeadChange {
+    pub table: String,
+    pub before: i64,
+    pub after: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnusedIndex {
+    pub index: String,
+    pub table: String,
+    pub bytes: i64,
+    /// Scanned before the window (or created since): newly unused.
+    pub newly: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SettingChange {
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Capacity {
+    /// "database" or a table's qualified name.
+    pub object: String,
+    #[serde(flatten)]
+    pub projection: Projection,
+    /// The date the line reaches the limit, if it does.
+    pub reaches_limit_on: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrendsReport {
+    pub snapshots: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub database_before_bytes: i64,
+    pub database_after_bytes: i64,
+    pub growers: Vec<Growth>,
+    pub unused_indexes: Vec<UnusedIndex>,
+    /// Cache hit ratio (percent) within the window, and within the window before it when known.
+    pub cache_hit_ratio: Option<f64>,
+    pub previous_cache_hit_ratio: Option<f64>,
+    pub dead_tuples_before: i64,
+    pub dead_tuples_after: i64,
+    pub dead_growers: Vec<DeadChange>,
+    pub settings_changed: Vec<SettingChange>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity_limit: Option<String>,
+    pub capacity: Vec<Capacity>,
+    pub status: Status,
+}
+
+fn ratio(hit: i64, read: i64) -> Option<f64> {
+    (hit + read > 0).then(|| 100.0 * hit as f64 / (hit + read) as f64)
+}
+
+pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format =
+        render::choose_format(cli.output.format, &[Format::Table, Format::Json], "trends")?;
+    let since = crate::guc::in_setting_units(&args.since, Some("s"))
+        .filter(|s| *s >= 0.0)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid --since \"{}\": expected a duration such as 7d or 12h",
+                args.since
+            )
+        })?;
+    let threshold = args
+        .threshold
+        .as_deref()
+        .map(|t| {
+            crate::guc::parse_memory_kb(t)
+                .map(|kb| kb as i64 * 1024)
+                .map_err(|e| anyhow::anyhow!("invalid --threshold \"{t}\": {e}"))
+        })
+        .transpose()?;
+    let target = super::connect_target(cli)?;
+    let report = db::runtime()?.block_on(async {
+        let db = db::connect(&target, &super::read_only(cli)).await?;
+        let mut report = TrendsReport {
+            snapshots: 0,
+            note: None,
+            from: None,
+            to: None,
+            database_before_bytes: 0,
+            database_after_bytes: 0,
+            growers: vec![],
+            unused_indexes: vec![],
+            cache_hit_ratio: None,
+            previous_cache_hit_ratio: None,
+            dead_tuples_before: 0,
+            dead_tuples_after: 0,
+            dead_growers: vec![],
+            settings_changed: vec![],
+            capacity_limit: None,
+            capacity: vec![],
+            status: Status::Ok,
+        };
+        let pair = if dbp::snapshots_exist(&db).await? { dbp::snapshot_pair(&db, since).await? } else { None };
+        let Some(pair) = pair else {
+            report.note = Some("fewer than two snapshots: `pgtune snapshot` (the daily playbook takes one) records them".into());
+            return anyhow::Ok(report);
+        };
+        report.snapshots = pair.snapshots;
+        report.from = Some(pair.earlier_at);
+        report.to = Some(pair.latest_at);
+        let window = (pair.latest_at - pair.earlier_at).num_seconds() as f64;
+        if window < since {
+            report.note = Some(format!(
+                "the history covers {} of the {} asked for",
+                crate::units::format_duration(std::time::Duration::from_secs_f64(window.max(0.0))),
+                args.since
+            ));
+        }
+        report.database_before_bytes = pair.earlier_bytes;
+        report.database_after_bytes = pair.latest_bytes;
+        let changes = dbp::table_changes(&db, pair.earlier_id, pair.latest_id).await?;
+        report.dead_tuples_before = changes.iter().map(|c| c.dead_before).sum();
+        report.dead_tuples_after = changes.iter().map(|c| c.dead_after).sum();
+        let name = |c: &dbp::TableChange| crate::report::qualified(&c.schema, &c.table);
+        let mut growers: Vec<&dbp::TableChange> = changes.iter().filter(|c| c.after_bytes > c.before_bytes).collect();
+        growers.sort_by_key(|c| std::cmp::Reverse(c.after_bytes - c.before_bytes));
+        report.growers = growers
+            .into_iter()
+            .take(args.top)
+            .map(|c| Growth {
+                table: name(c),
+                before_bytes: c.before_bytes,
+                after_bytes: c.after_bytes,
+                growth_bytes: c.after_bytes - c.before_bytes,
+                new: c.is_new,
+            })
+            .collect();
+        let mut dead: Vec<&dbp::TableChange> = changes.iter().filter(|c| c.dead_after > c.dead_before).collect();
+        dead.sort_by_key(|c| std::cmp::Reverse(c.dead_after - c.dead_before));
+        report.dead_growers = dead
+            .into_iter()
+            .take(args.top)
+            .map(|c| DeadChange { table: name(c), before: c.dead_before, after: c.dead_after })
+            .collect();
+        report.unused_indexes = dbp::unused_in_window(&db, pair.earlier_id, pair.latest_id)
+            .await?
+            .into_iter()
+            .take(args.top)
+            .map(|u| UnusedIndex {
+                index: crate::report::qualified(&u.schema, &u.index),
+                table: crate::report::qualified(&u.schema, &u.table),
+                bytes: u.bytes,
+                newly: u.newly,
+            })
+            .collect();
+        report.cache_hit_ratio = ratio(pair.hit, pair.read);
+        if let Some((hit, read)) = dbp::previous_counters(&db, pair.earlier_id).await? {
+            report.previous_cache_hit_ratio = ratio(pair.hit_before - hit, pair.read_before - read);
+        }
+        let mut names: Vec<&String> = pair.latest_settings.keys().chain(pair.earlier_settings.keys()).collect();
+        names.sort();
+        names.dedup();
+        let text = |v: Option<&serde_json::Value>| v.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        report.settings_changed = names
+            .into_iter()
+            .filter(|n| pair.latest_settings.get(*n) != pair.earlier_settings.get(*n))
+            .map(|n| SettingChange {
+                name: n.clone(),
+                before: text(pair.earlier_settings.get(n)),
+                after: text(pair.latest_settings.get(n)),
+            })
+            .collect();
+        if args.capacity {
+            let disk = match (threshold, db.is_local()) {
+                (Some(_), _) | (None, false) => None,
+                (None, true) => dbp::data_directory(&db)
+                    .await?
+                    .and_then(|d| crate::sys::disk_space(std::path::Path::new(&d))),
+            };
+            report.capacity_limit = match (threshold, disk) {
+                (Some(_), _) => args.threshold.clone(),
+                (None, Some((total, _))) => Some(format!("the disk ({})", crate::units::format_bytes(total as i64))),
+                (None, None) => None,
+            };
+            let series = dbp::size_series(&db, args.top as i64).await?;
+            let mut groups: Vec<(String, Vec<(f64, i64)>)> = Vec::new();
+            for (schema, table, at, bytes) in series {
+                let key = match (schema, table) {
+                    (Some(s), Some(t)) => crate::report::qualified(&s, &t),
+                    _ => "database".to_string(),
+                };
+                match groups.last_mut() {
+                    Some((k, points)) if *k == key => points.push((at, bytes)),
+                    _ => groups.push((key, vec![(at, bytes)])),
+                }
+            }
+            for (object, points) in groups {
+                // The disk limits the database: its free space plus what the database holds now.
+                let limit = match (threshold, disk) {
+                    (Some(t), _) => Some(t),
+                    (None, Some((_, available))) => {
+                        let now = points.last().map(|p| p.1).unwrap_or(0);
+                        Some(now + available as i64)
+                    }
+                    _ => None,
+                };
+                if let Some(projection) = project(&points, limit) {
+                    let reaches_limit_on = projection.days_to_limit.map(|d| {
+                        pair.latest_at + chrono::Duration::seconds((d * 86_400.0).min(1e11) as i64)
+                    });
+                    if projection.days_to_limit.is_some_and(|d| d <= 30.0) {
+                        report.status = Status::Warning;
+                    }
+                    report.capacity.push(Capacity { object, projection, reaches_limit_on });
+                }
+            }
+        }
+        anyhow::Ok(report)
+    })?;
+    let status = report.status;
+    match format {
+        Format::Json => render::json("trends", &report, out)?,
+        _ => render::playbook::trends(&report, &render::Style::detect(cli.output.no_color), out)?,
+    }
+    Ok(status)
+}

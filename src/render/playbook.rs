@@ -1,0 +1,599 @@
+//! Maintenance playbooks and what surrounds them, for humans: a run's steps, the playbook list, run
+//! history, purges, snapshots, trends; and the Prometheus textfile of a run.
+
+use std::io::{self, Write};
+
+use super::{cell, Style, Tone};
+use crate::commands::history::HistoryReport;
+use crate::commands::maintain::{MaintainReport, PlaybookList, StepStatus};
+use crate::commands::purge::PurgeReport;
+use crate::commands::snapshot::SnapshotReport;
+use crate::commands::trends::TrendsReport;
+use crate::outcome::Status;
+use crate::units::format_bytes;
+
+fn status_tone(s: Status) -> Tone {
+    match s {
+        Status::Ok => Tone::Good,
+        Status::Warning => Tone::Warn,
+        Status::Critical => Tone::Bad,
+    }
+}
+
+/// Summary fields the step table already shows, or that say nothing about what the step did.
+const SUMMARY_NOISE: &[&str] = &[
+    "status",
+    "seconds",
+    "dry_run",
+    "server",
+    "database",
+    "server_version",
+    "profile",
+    "report",
+    "from",
+    "to",
+    "id",
+    "retention",
+];
+
+/// A step's summary, a line per fact: what its lists hold (by status, naming what needs attention)
+/// and its telling scalars; `unused-indexes findings: 4 (2 warning, 2 ok: orders_menu, orders_note)`.
+fn summary_lines(v: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    if let serde_json::Value::Object(m) = v {
+        summary_parts("", m, &mut parts);
+    }
+    parts.join("\n")
+}
+
+fn summary_parts(
+    prefix: &str,
+    m: &serde_json::Map<String, serde_json::Value>,
+    parts: &mut Vec<String>,
+) {
+    use serde_json::Value;
+    let is_list = |v: &Value| v.get("count").is_some();
+    let lists = m.values().filter(|v| is_list(v)).count();
+    for (k, v) in m {
+        match v {
+            Value::Object(o) if is_list(v) => {
+                let n = o["count"].as_u64().unwrap_or(0);
+                if n == 0 {
+                    continue;
+                }
+                let name = if !prefix.is_empty() && lists == 1 {
+                    prefix.trim_end().to_string()
+                } else {
+                    format!("{prefix}{k}")
+                };
+                let by = o
+                    .get("by_status")
+                    .and_then(Value::as_object)
+                    .map(|b| {
+                        b.iter()
+                            .map(|(s, n)| format!("{n} {s}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                let attention = o
+                    .get("attention")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                let detail = match (by.is_empty(), attention.is_empty()) {
+                    (true, _) => String::new(),
+                    (false, true) => format!(" ({by})"),
+                    (false, false) => format!(" ({by}: {attention})"),
+                };
+                parts.push(format!("{name}: {n}{detail}"));
+            }
+            // A report's sections: each under its own name.
+            Value::Object(o) if o.values().all(Value::is_object) => {
+                for (section, inner) in o {
+                    if let Value::Object(inner) = inner {
+                        summary_parts(&format!("{prefix}{section} "), inner, parts);
+                    }
+                }
+            }
+            Value::Object(o) => summary_parts(&format!("{prefix}{k} "), o, parts),
+            _ if SUMMARY_NOISE.contains(&k.as_str()) => {}
+            Value::Null | Value::Bool(false) => {}
+            Value::String(s) if s.len() > 60 => {}
+            Value::String(s) => parts.push(format!("{prefix}{k}: {s}")),
+            Value::Number(n) if k.ends_with("_bytes") => parts.push(format!(
+                "{prefix}{k}: {}",
+                format_bytes(n.as_i64().unwrap_or(0))
+            )),
+            Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                parts.push(format!("{prefix}{k}: {:.2}", n.as_f64().unwrap_or(0.0)))
+            }
+            other => parts.push(format!("{prefix}{k}: {other}")),
+        }
+    }
+}
+
+pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "pgtune maintain {}: database {}, run {}",
+        report.playbook,
+        report.database,
+        report.run_id.map(|i| i.to_string()).unwrap_or_default()
+    )?;
+    let mut t = super::table(style, &["Step", "Outcome", "Seconds", "Summary / error"]);
+    for s in &report.steps {
+        let tone = match s.status {
+            StepStatus::Ok => Tone::Good,
+            StepStatus::Warning | StepStatus::Skipped => Tone::Warn,
+            StepStatus::Critical | StepStatus::Failed => Tone::Bad,
+        };
+        let mut detail = summary_lines(&s.summary);
+        if detail.is_empty() && s.status == StepStatus::Ok && s.summary.is_object() {
+            detail = "nothing to do".into();
+        }
+        if let Some(e) = &s.error {
+            detail = if detail.is_empty() {
+                e.clone()
+            } else {
+                format!("{detail}\n{e}")
+            };
+        }
+        t.add_row(vec![
+            cell(style, format!("{}\n{}", s.name, s.command), Tone::Normal),
+            cell(style, s.status.name(), tone),
+            cell(style, format!("{:.1}", s.seconds), Tone::Normal),
+            cell(style, detail, Tone::Normal),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(
+        out,
+        "{} step(s) in {:.1}s: {}",
+        report.steps.len(),
+        report.seconds,
+        match report.status {
+            Status::Ok => "all ok",
+            Status::Warning => "warnings",
+            Status::Critical => "FAILED",
+        }
+    )
+}
+
+pub fn list(list: &PlaybookList, out: &mut impl Write) -> io::Result<()> {
+    for (i, p) in list.playbooks.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(out, "{} ({})", p.name, p.source)?;
+        for (n, s) in p.steps.iter().enumerate() {
+            let mut extra = Vec::new();
+            if let Some(t) = &s.timeout {
+                extra.push(format!("timeout {t}"));
+            }
+            if s.on_error == crate::profile::OnError::Stop {
+                extra.push("on error: stop".into());
+            }
+            let extra = if extra.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", extra.join(", "))
+            };
+            let label = if s.name == s.step {
+                s.name.clone()
+            } else {
+                format!("{} ({})", s.name, s.step)
+            };
+            writeln!(out, "  {}. {label}: {}{extra}", n + 1, s.command)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    if report.runs.is_empty() {
+        return writeln!(out, "no maintenance runs recorded in this database yet");
+    }
+    let mut t = super::table(
+        style,
+        &["Run", "Playbook", "Started", "Seconds", "Status", "Steps"],
+    );
+    for r in &report.runs {
+        let steps = r
+            .steps
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        let mut line = format!(
+                            "{} {}",
+                            s["name"].as_str().unwrap_or(""),
+                            s["status"].as_str().unwrap_or("")
+                        );
+                        if let Some(e) = s["error"].as_str() {
+                            line.push_str(&format!(": {e}"));
+                        }
+                        line
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+        let seconds = r
+            .ended_at
+            .map(|e| {
+                format!(
+                    "{:.1}",
+                    (e - r.started_at).num_milliseconds() as f64 / 1000.0
+                )
+            })
+            .unwrap_or_default();
+        let tone = match r.status.as_str() {
+            "ok" => Tone::Good,
+            "warning" | "running" => Tone::Warn,
+            _ => Tone::Bad,
+        };
+        t.add_row(vec![
+            cell(style, r.id, Tone::Normal),
+            cell(style, &r.playbook, Tone::Normal),
+            cell(
+                style,
+                r.started_at
+                    .with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S"),
+                Tone::Normal,
+            ),
+            cell(style, seconds, Tone::Normal),
+            cell(style, &r.status, tone),
+            cell(style, steps, Tone::Normal),
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    if report.targets.is_empty() {
+        return writeln!(
+            out,
+            "nothing to purge: no --table given and no [[purge]] tables in the profile"
+        );
+    }
+    let rows_header = if report.dry_run {
+        "Rows to delete"
+    } else {
+        "Rows deleted"
+    };
+    let mut t = super::table(
+        style,
+        &[
+            "Table",
+            "Column",
+            "Older than",
+            rows_header,
+            "Batches",
+            "Seconds",
+            "Detail",
+        ],
+    );
+    for p in &report.targets {
+        t.add_row(vec![
+            cell(style, &p.table, status_tone(p.status)),
+            cell(style, &p.column, Tone::Normal),
+            cell(style, &p.older_than, Tone::Normal),
+            cell(style, p.rows, Tone::Normal),
+            cell(style, p.batches, Tone::Normal),
+            cell(style, format!("{:.2}", p.seconds), Tone::Normal),
+            cell(style, p.detail.clone().unwrap_or_default(), Tone::Normal),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if report.dry_run {
+        for p in report.targets.iter().filter(|p| !p.statement.is_empty()) {
+            writeln!(
+                out,
+                "-- {}: each batch, in its own transaction, until fewer than {} rows go:",
+                p.table, p.batch_size
+            )?;
+            writeln!(
+                out,
+                "{};",
+                p.statement
+                    .lines()
+                    .filter(|l| !l.starts_with("--"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .trim()
+                    .trim_end_matches(';')
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn snapshot(report: &SnapshotReport, out: &mut impl Write) -> io::Result<()> {
+    if report.dry_run {
+        writeln!(
+            out,
+            "-- pgtune snapshot --dry-run: the statements a snapshot runs (retention {})",
+            report.retention
+        )?;
+        for s in &report.statements {
+            writeln!(out, "{s}")?;
+        }
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "snapshot {}: {} tables, {} indexes; {} snapshot(s) older than {} removed",
+        report.id.unwrap_or_default(),
+        report.tables,
+        report.indexes,
+        report.expired,
+        report.retention
+    )
+}
+
+fn pct(before: i64, after: i64) -> String {
+    if before <= 0 {
+        return "new".into();
+    }
+    format!("{:+.1}%", 100.0 * (after - before) as f64 / before as f64)
+}
+
+pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+    let (Some(from), Some(to)) = (report.from, report.to) else {
+        return writeln!(out, "{}", report.note.as_deref().unwrap_or("no snapshots"));
+    };
+    writeln!(
+        out,
+        "trends from {} to {} ({} snapshots recorded)",
+        from.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+        to.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+        report.snapshots
+    )?;
+    if let Some(n) = &report.note {
+        writeln!(out, "note: {n}")?;
+    }
+    writeln!(
+        out,
+        "database: {} -> {} ({})",
+        format_bytes(report.database_before_bytes),
+        format_bytes(report.database_after_bytes),
+        pct(report.database_before_bytes, report.database_after_bytes)
+    )?;
+    let ratio = |r: Option<f64>| {
+        r.map(|r| format!("{r:.2}%"))
+            .unwrap_or_else(|| "n/a (no reads)".into())
+    };
+    writeln!(
+        out,
+        "cache hit ratio in this window: {}{}",
+        ratio(report.cache_hit_ratio),
+        report
+            .previous_cache_hit_ratio
+            .map(|p| format!(" (window before: {p:.2}%)"))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "dead tuples: {} -> {}",
+        report.dead_tuples_before, report.dead_tuples_after
+    )?;
+    if !report.growers.is_empty() {
+        super::heading(out, "Biggest growers")?;
+        let mut t = super::table(style, &["Table", "Before", "After", "Growth"]);
+        for g in &report.growers {
+            t.add_row(vec![
+                cell(style, &g.table, Tone::Normal),
+                cell(
+                    style,
+                    if g.new {
+                        "(new)".into()
+                    } else {
+                        format_bytes(g.before_bytes)
+                    },
+                    Tone::Normal,
+                ),
+                cell(style, format_bytes(g.after_bytes), Tone::Normal),
+                cell(
+                    style,
+                    format!(
+                        "+{} ({})",
+                        format_bytes(g.growth_bytes),
+                        pct(g.before_bytes, g.after_bytes)
+                    ),
+                    Tone::Warn,
+                ),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if !report.unused_indexes.is_empty() {
+        super::heading(
+            out,
+            "Indexes not scanned in this window (unique ones left out)",
+        )?;
+        let mut t = super::table(style, &["Index", "Table", "Size", "Since"]);
+        for u in &report.unused_indexes {
+            t.add_row(vec![
+                cell(style, &u.index, Tone::Normal),
+                cell(style, &u.table, Tone::Normal),
+                cell(style, format_bytes(u.bytes), Tone::Normal),
+                cell(
+                    style,
+                    if u.newly {
+                        "newly unused"
+                    } else {
+                        "unused before too"
+                    },
+                    if u.newly { Tone::Warn } else { Tone::Normal },
+                ),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if !report.dead_growers.is_empty() {
+        super::heading(out, "Dead tuples growing")?;
+        let mut t = super::table(style, &["Table", "Before", "After"]);
+        for d in &report.dead_growers {
+            t.add_row(vec![
+                cell(style, &d.table, Tone::Normal),
+                cell(style, d.before, Tone::Normal),
+                cell(style, d.after, Tone::Warn),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    if !report.settings_changed.is_empty() {
+        super::heading(out, "Settings changed")?;
+        for s in &report.settings_changed {
+            writeln!(
+                out,
+                "  {}: {} -> {}",
+                s.name,
+                s.before.as_deref().unwrap_or("(default)"),
+                s.after.as_deref().unwrap_or("(default)")
+            )?;
+        }
+    }
+    if !report.capacity.is_empty() {
+        super::heading(
+            out,
+            &format!(
+                "Capacity (linear fit over every snapshot; limit: {})",
+                report
+                    .capacity_limit
+                    .as_deref()
+                    .unwrap_or("none given: --threshold SIZE")
+            ),
+        )?;
+        let mut t = super::table(
+            style,
+            &[
+                "Object",
+                "Now",
+                "Growth per day",
+                "Reaches the limit",
+                "Based on",
+                "Confidence",
+            ],
+        );
+        for c in &report.capacity {
+            let p = &c.projection;
+            let when = match (c.reaches_limit_on, p.days_to_limit) {
+                (Some(d), Some(days)) => format!(
+                    "{} (in {:.0} days)",
+                    d.with_timezone(&chrono::Local).format("%Y-%m-%d"),
+                    days
+                ),
+                _ => "not at this rate".into(),
+            };
+            t.add_row(vec![
+                cell(style, &c.object, Tone::Normal),
+                cell(style, format_bytes(p.current_bytes), Tone::Normal),
+                cell(
+                    style,
+                    format!(
+                        "{}{}",
+                        if p.growth_per_day < 0.0 { "-" } else { "+" },
+                        format_bytes(p.growth_per_day.abs() as i64)
+                    ),
+                    Tone::Normal,
+                ),
+                cell(
+                    style,
+                    when,
+                    if p.days_to_limit.is_some_and(|d| d <= 30.0) {
+                        Tone::Bad
+                    } else {
+                        Tone::Normal
+                    },
+                ),
+                cell(
+                    style,
+                    format!(
+                        "{} snapshots over {:.1} days, R² {:.2}",
+                        p.snapshots, p.span_days, p.fit
+                    ),
+                    Tone::Normal,
+                ),
+                cell(style, p.confidence, Tone::Normal),
+            ]);
+        }
+        writeln!(out, "{t}")?;
+    }
+    Ok(())
+}
+
+/// A label value in the Prometheus text format: backslash, double quote and newline escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The Prometheus textfile-collector file for a run: each step's duration and status, the run's,
+/// and when each playbook last succeeded.
+pub fn metrics(
+    report: &MaintainReport,
+    run_status: &str,
+    last_success: &[(String, f64)],
+) -> String {
+    let db = label(&report.database);
+    let pb = label(&report.playbook);
+    let code = |s: &str| match s {
+        "ok" | "skipped" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    let mut s = String::new();
+    s.push_str(
+        "# HELP pgtune_maintain_step_duration_seconds How long the step of the last run took.\n",
+    );
+    s.push_str("# TYPE pgtune_maintain_step_duration_seconds gauge\n");
+    for st in &report.steps {
+        s.push_str(&format!(
+            "pgtune_maintain_step_duration_seconds{{database=\"{db}\",playbook=\"{pb}\",step=\"{}\"}} {}\n",
+            label(&st.name),
+            st.seconds
+        ));
+    }
+    s.push_str("# HELP pgtune_maintain_step_status The step's outcome in the last run: 0 ok or skipped, 1 warning, 2 critical or failed.\n");
+    s.push_str("# TYPE pgtune_maintain_step_status gauge\n");
+    for st in &report.steps {
+        s.push_str(&format!(
+            "pgtune_maintain_step_status{{database=\"{db}\",playbook=\"{pb}\",step=\"{}\"}} {}\n",
+            label(&st.name),
+            code(st.status.name())
+        ));
+    }
+    s.push_str(
+        "# HELP pgtune_maintain_run_status The last run's outcome: 0 ok, 1 warning, 2 critical or failed.\n",
+    );
+    s.push_str("# TYPE pgtune_maintain_run_status gauge\n");
+    s.push_str(&format!(
+        "pgtune_maintain_run_status{{database=\"{db}\",playbook=\"{pb}\"}} {}\n",
+        code(run_status)
+    ));
+    s.push_str("# HELP pgtune_maintain_run_duration_seconds How long the last run took.\n");
+    s.push_str("# TYPE pgtune_maintain_run_duration_seconds gauge\n");
+    s.push_str(&format!(
+        "pgtune_maintain_run_duration_seconds{{database=\"{db}\",playbook=\"{pb}\"}} {}\n",
+        report.seconds
+    ));
+    s.push_str("# HELP pgtune_maintain_last_success_timestamp_seconds When each playbook last ran every step to the end (whatever it found).\n");
+    s.push_str("# TYPE pgtune_maintain_last_success_timestamp_seconds gauge\n");
+    for (playbook, at) in last_success {
+        s.push_str(&format!(
+            "pgtune_maintain_last_success_timestamp_seconds{{database=\"{db}\",playbook=\"{}\"}} {at}\n",
+            label(playbook)
+        ));
+    }
+    s
+}
