@@ -82,10 +82,13 @@ fn each_default_playbook_runs_end_to_end_and_the_record_matches() {
         &db,
         &["maintain", "daily", "--profile", p, "--format", "json"],
     );
-    assert!(daily.code <= 1, "{}\n{}", daily.stdout, daily.stderr);
+    // The health checks judge the whole shared test cluster (before 15, every CREATE DATABASE of the
+    // other tests requests a checkpoint): their verdict may be anything but a failure to run.
+    assert!(daily.code <= 2, "{}\n{}", daily.stdout, daily.stderr);
     let v = daily.json();
     let names: Vec<String> = steps(&v).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["purge", "refresh", "analyze", "snapshot", "check"]);
+    assert_ne!(v["steps"][4]["status"], "failed", "{v:#}");
     assert!(steps(&v).iter().take(4).all(|(_, s)| s == "ok"), "{v:#}");
     assert_eq!(v["steps"][0]["summary"]["rows"], 30, "{v:#}");
     assert_eq!(count(&db, "SELECT count(*) FROM \"Perf Logs\""), 29);

@@ -4,7 +4,7 @@
 //! On a terminal it then offers to apply what differs; `--apply --yes` does so without asking.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -98,7 +98,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     for t in &args.thresholds {
         thresholds.set_from_flag(t).map_err(anyhow::Error::msg)?;
     }
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let terminal = crate::sys::can_prompt();
     if args.apply && !args.yes && !args.dry_run && !terminal {
         bail!("--apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking");
     }

@@ -477,7 +477,15 @@ fn execute(
     watch_signals(target.clone(), connect.clone(), application.clone());
     let rt = db::runtime()?;
     let db = rt.block_on(db::connect(&target, &connect))?;
+    // The steps never stop to ask: a password typed for this connection is reused by theirs.
+    crate::sys::set_unattended();
     let database = target.dbname.clone();
+    if rt.block_on(dbschema::server(&db))?.in_recovery {
+        bail!(
+            "database {database} on {} is a standby (in recovery): maintenance runs on the primary",
+            db.server
+        );
+    }
     rt.block_on(take_lock(&db, &database, wait))?;
     let client = format!(
         "{}@{}",

@@ -13,7 +13,6 @@ pub mod report;
 pub mod schema;
 mod tls;
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
@@ -61,9 +60,21 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// A password typed at the prompt, with its user: every later connection of this process (parallel
+/// jobs, a playbook's steps) uses it instead of asking again.
+static TYPED_PASSWORD: std::sync::Mutex<Option<(String, Secret)>> = std::sync::Mutex::new(None);
+
+fn typed_password(user: &str) -> Option<Secret> {
+    let typed = TYPED_PASSWORD.lock().unwrap_or_else(|e| e.into_inner());
+    typed
+        .as_ref()
+        .filter(|(u, _)| u == user)
+        .map(|(_, p)| p.clone())
+}
+
 pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, ConnectError> {
-    let mut prompted: Option<Secret> = None;
-    if opts.prompt == Prompt::Always {
+    let mut prompted: Option<Secret> = typed_password(&target.user);
+    if opts.prompt == Prompt::Always && prompted.is_none() {
         prompted = Some(ask_password(&target.user).map_err(one_attempt)?);
     }
     let tls = tls_connector(target).map_err(one_attempt)?;
@@ -73,18 +84,22 @@ pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, Conne
             let (password, source) = password_for(target, host, prompted.as_ref());
             match connect_host(target, host, password.as_ref(), &tls, opts).await {
                 Ok((client, notices)) => {
+                    if let Some(p) = &prompted {
+                        *TYPED_PASSWORD.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Some((target.user.clone(), p.clone()));
+                    }
                     return Ok(Db {
                         client,
                         server: host.describe(),
                         host: host.clone(),
                         notices,
-                    })
+                    });
                 }
                 Err((err, sslmode))
                     if error::is_password_missing(&err)
                         && prompted.is_none()
                         && opts.prompt == Prompt::IfNeeded
-                        && std::io::stdin().is_terminal() =>
+                        && crate::sys::can_prompt() =>
                 {
                     tracing::debug!("{}", error::describe(host, &err, &source, sslmode.name()));
                     prompted = Some(ask_password(&target.user).map_err(one_attempt)?);
@@ -106,7 +121,7 @@ fn one_attempt(msg: String) -> ConnectError {
 }
 
 fn ask_password(user: &str) -> Result<Secret, String> {
-    if !std::io::stdin().is_terminal() {
+    if !crate::sys::can_prompt() {
         return Err("-W/--password needs a terminal to prompt on".into());
     }
     dialoguer::Password::new()

@@ -110,7 +110,7 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
     let connect = super::super::maintenance::session(cli, &args.lock_timeout)?;
     let wait = super::super::parse_duration(&args.wait, "--wait", true)?;
     let lock_timeout = super::super::parse_duration(&args.lock_timeout, "--lock-timeout", false)?;
-    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let terminal = crate::sys::can_prompt();
     if !args.yes && !args.dry_run && !terminal {
         bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
     }
