@@ -108,6 +108,13 @@ refresh_loop = ["bash", "-c", "psql -X -q -tAc \"SELECT format('REFRESH MATERIAL
 bench("pgtune refresh --jobs 2 (200 views)", [pgtune, "refresh", "--jobs", "2", "--quiet", "--format", "json"],
       None, ("psql loop of REFRESH MATERIALIZED VIEW", refresh_loop))
 
+# Playbooks: a snapshot of the whole catalog, trends with the capacity fit over the snapshots taken,
+# and the daily playbook end to end (nothing to purge; refresh, analyze, snapshot, health checks).
+bench("pgtune snapshot (10,000 tables)", [pgtune, "snapshot", "--format", "json"])
+bench("pgtune trends --capacity", [pgtune, "trends", "--since", "0", "--capacity", "--format", "json"])
+bench("pgtune maintain daily", [pgtune, "maintain", "daily", "--format", "json"])
+sql("DROP SCHEMA pgtune CASCADE")
+
 tables = sql("SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relnamespace::regnamespace::text LIKE 'app%'")
 indexes = sql("SELECT count(*) FROM pg_class WHERE relkind = 'i' AND relnamespace::regnamespace::text LIKE 'app%'")
 fks = sql("SELECT count(*) FROM pg_constraint WHERE contype = 'f'")

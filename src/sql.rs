@@ -198,6 +198,7 @@ pub const INDEX_SIZES: Sql = sql_file!("maintain/index_sizes.sql");
 pub const RESOLVE_INDEXES: Sql = sql_file!("maintain/resolve_indexes.sql");
 pub const REINDEX_LEFTOVERS: Sql = sql_file!("maintain/reindex_leftovers.sql");
 pub const REPORT_INDEXES: Sql = sql_file!("report/indexes.sql");
+pub const REPORT_INDEX_COLUMN_NAMES: Sql = sql_file!("report/index_column_names.sql");
 pub const REPORT_LAST_IDX_SCAN_16: Sql = sql_file!("report/last_idx_scan_16.sql");
 pub const REPORT_LAST_IDX_SCAN_NONE: Sql = sql_file!("report/last_idx_scan_none.sql");
 pub const REPORT_COLUMN_STATS_PG_STATS: Sql = sql_file!("report/column_stats_pg_stats.sql");

@@ -159,6 +159,13 @@ fn duplicates_and_redundant_prefixes_from_catalog_structure() {
             .contains("keep \"Wéird Schema\".\"Users_pkey\" (it backs constraint \"Users_pkey\")"),
         "{evidence}"
     );
+    // Column names, fetched for the indexes in findings only, spell out what is compared.
+    let all: Vec<String> = findings(&json, "duplicate-indexes")
+        .iter()
+        .map(|f| f["evidence"].as_str().unwrap().to_string())
+        .collect();
+    assert!(all.iter().any(|e| e.contains("(org, email)")), "{all:#?}");
+    assert!(all.iter().any(|e| e.contains("(id)")), "{all:#?}");
 }
 
 #[test]

@@ -2,8 +2,9 @@
 -- (method, key columns, operator classes, collations, options, expressions, predicate, INCLUDE
 -- columns), its constraints, usage and size.
 -- $1 schema patterns to include (empty: all), $2 schema patterns to exclude, $3 table patterns (empty:
--- all): anchored regular expressions. $4: whether to spell out column names (only the duplicates
--- report shows them, and they cost a third of the query on a large catalog).
+-- all): anchored regular expressions. Column names are not spelled out here: they cost a third of
+-- the query on a large catalog, and only the duplicates report shows them, for its few findings
+-- (index_column_names.sql).
 -- The last_idx_scan placeholder takes a fragment chosen by server version (last_idx_scan_16.sql or
 -- last_idx_scan_none.sql).
 -- Sizes come from pg_class.relpages (as of the last VACUUM or ANALYZE), not pg_relation_size(): that
@@ -44,11 +45,6 @@ SELECT
     string_to_array(x.indoption::text, ' ')::int[]        AS options,
     coalesce(pg_get_expr(x.indexprs, x.indrelid), '')     AS expressions,
     coalesce(pg_get_expr(x.indpred, x.indrelid), '')      AS predicate,
-    CASE WHEN $4::bool THEN
-        (SELECT array_agg(coalesce(a.attname::text, '(expression)') ORDER BY k.ord)
-           FROM unnest(string_to_array(x.indkey::text, ' ')::int[]) WITH ORDINALITY AS k(attnum, ord)
-           LEFT JOIN pg_attribute AS a ON a.attrelid = x.indrelid AND a.attnum = k.attnum)
-    END                                                   AS column_names,
     i.relpages::int8 * current_setting('block_size')::int8 AS index_bytes,
     t.relpages::int8 * current_setting('block_size')::int8 AS table_bytes,
     pg_stat_get_numscans(i.oid)                           AS idx_scan,

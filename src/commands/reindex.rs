@@ -49,7 +49,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     let (picks, rows, sizes) = rt.block_on(async {
         let reader = db::connect(&target, &super::read_only(cli)).await?;
         let window = db::report::usage_window(&reader).await?;
-        let rows = db::report::indexes(&reader, &filter, window.version_num, false).await?;
+        let rows = db::report::indexes(&reader, &filter, window.version_num).await?;
         let mut picks: Vec<Pick> = Vec::new();
         if args.invalid {
             for ix in rows

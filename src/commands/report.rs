@@ -92,12 +92,16 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
                     | ReportKind::InvalidIndexes
             )
         });
-        let with_names = kinds.contains(&ReportKind::DuplicateIndexes);
-        let indexes = if needs_indexes {
-            db::report::indexes(&db, &filter, window.version_num, with_names).await?
+        let mut indexes = if needs_indexes {
+            db::report::indexes(&db, &filter, window.version_num).await?
         } else {
             Vec::new()
         };
+        if kinds.contains(&ReportKind::DuplicateIndexes) {
+            // Column names only for the indexes a duplicate finding can name.
+            let involved = duplicates::involved(&indexes);
+            db::report::index_column_names(&db, &mut indexes, &involved).await?;
+        }
         let mut sections = Vec::new();
         for kind in &kinds {
             sections.push(match kind {

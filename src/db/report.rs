@@ -13,21 +13,17 @@ use crate::sql;
 
 pub use crate::scope::Filter;
 
-/// Every index in scope; `with_names` spells out column names (for the duplicates report).
-pub async fn indexes(
-    db: &Db,
-    f: &Filter,
-    version_num: i32,
-    with_names: bool,
-) -> Result<Vec<IndexRow>, QueryError> {
+/// Every index in scope, without column names (`index_column_names` fills those for the few that
+/// need them).
+pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexRow>, QueryError> {
     let last_scan = if version_num >= 160000 {
         &sql::REPORT_LAST_IDX_SCAN_16
     } else {
         &sql::REPORT_LAST_IDX_SCAN_NONE
     };
     let text = sql::REPORT_INDEXES.with_fragments(&[("last_idx_scan", last_scan)]);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-        [&f.schemas, &f.exclude_schemas, &f.tables, &with_names];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+        [&f.schemas, &f.exclude_schemas, &f.tables];
     db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
         oid: r.get("index_oid"),
         schema: r.get("schema"),
@@ -48,9 +44,7 @@ pub async fn indexes(
         options: r.get("options"),
         expressions: r.get("expressions"),
         predicate: r.get("predicate"),
-        column_names: r
-            .get::<_, Option<Vec<String>>>("column_names")
-            .unwrap_or_default(),
+        column_names: Vec::new(),
         bytes: r.get("index_bytes"),
         table_bytes: r.get("table_bytes"),
         idx_scan: r.get("idx_scan"),
@@ -60,6 +54,40 @@ pub async fn indexes(
         definition: r.get("definition"),
     })
     .await
+}
+
+/// Fills in the column names of the indexes whose oids are in `oids`.
+pub async fn index_column_names(
+    db: &Db,
+    rows: &mut [IndexRow],
+    oids: &[i64],
+) -> Result<(), QueryError> {
+    if oids.is_empty() {
+        return Ok(());
+    }
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&oids];
+    let names: std::collections::HashMap<i64, Vec<String>> = db
+        .query_map(
+            &sql::REPORT_INDEX_COLUMN_NAMES,
+            sql::REPORT_INDEX_COLUMN_NAMES.text,
+            &params,
+            |r| {
+                (
+                    r.get("index_oid"),
+                    r.get::<_, Option<Vec<String>>>("column_names")
+                        .unwrap_or_default(),
+                )
+            },
+        )
+        .await?
+        .into_iter()
+        .collect();
+    for row in rows {
+        if let Some(n) = names.get(&row.oid) {
+            row.column_names = n.clone();
+        }
+    }
+    Ok(())
 }
 
 pub struct UsageWindow {

@@ -61,21 +61,44 @@ fn keep_rank(ix: &IndexRow) -> (bool, bool, bool, i64) {
     )
 }
 
-pub fn evaluate(rows: &[IndexRow], min_bytes: i64) -> Section {
-    let mut s = Section::new("duplicate-indexes");
-    // Indexes are only ever compared within their table.
-    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&IndexRow>> =
+/// Indexes grouped by table: they are only ever compared within their table.
+fn by_table(rows: &[IndexRow]) -> std::collections::BTreeMap<(&str, &str), Vec<&IndexRow>> {
+    let mut tables: std::collections::BTreeMap<(&str, &str), Vec<&IndexRow>> =
         std::collections::BTreeMap::new();
     for ix in rows {
-        by_table
+        tables
             .entry((ix.schema.as_str(), ix.table.as_str()))
             .or_default()
             .push(ix);
     }
-    for table in by_table.values() {
+    tables
+}
+
+pub fn evaluate(rows: &[IndexRow], min_bytes: i64) -> Section {
+    let mut s = Section::new("duplicate-indexes");
+    for table in by_table(rows).values() {
         compare_table(table, min_bytes, &mut s);
     }
     s
+}
+
+/// The oids of every index that is an exact duplicate or a prefix of another, or has one: the only
+/// ones a finding names, so the only ones whose column names are fetched.
+pub fn involved(rows: &[IndexRow]) -> Vec<i64> {
+    let mut oids = Vec::new();
+    for table in by_table(rows).values() {
+        for (i, a) in table.iter().enumerate() {
+            for b in &table[i + 1..] {
+                if exact(a, b) || prefix(a, b) || prefix(b, a) {
+                    oids.push(a.oid);
+                    oids.push(b.oid);
+                }
+            }
+        }
+    }
+    oids.sort_unstable();
+    oids.dedup();
+    oids
 }
 
 fn compare_table(rows: &[&IndexRow], min_bytes: i64, s: &mut Section) {
@@ -183,6 +206,23 @@ mod tests {
         assert!(s.findings[0]
             .evidence
             .contains("keep public.t_pkey (it backs constraint t_pkey)"));
+    }
+
+    #[test]
+    fn only_indexes_in_a_duplicate_or_prefix_pair_are_involved() {
+        let a = index("a_idx", &[1]);
+        let ab = index("ab_idx", &[1, 2]);
+        let c = index("c_idx", &[3]);
+        let mut desc = index("a_desc_idx", &[1]);
+        desc.options = vec![3];
+        let oids = |rows: &[IndexRow]| rows.iter().map(|r| r.oid).collect::<Vec<_>>();
+        let (want, c_oid) = (oids(&[a.clone(), ab.clone()]), c.oid);
+        let mut got = involved(&[a, ab, c, desc]);
+        got.sort_unstable();
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(got, want);
+        assert!(!got.contains(&c_oid));
     }
 
     #[test]
