@@ -16,6 +16,7 @@ WITH t AS (
                       WHERE option_name = 'autovacuum_enabled'), 'on')      AS autovacuum_enabled
     FROM pg_stat_user_tables AS s
     JOIN pg_class AS c ON c.oid = s.relid
+    WHERE s.schemaname <> 'pgtune'  -- pgtune's own records: small, and written by this very run
 )
 SELECT schemaname, relname, dead, threshold, dead / nullif(threshold, 0) AS ratio,
        last_autovacuum, autovacuum_enabled, count(*) OVER () AS total

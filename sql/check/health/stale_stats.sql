@@ -15,6 +15,7 @@ WITH t AS (
            * greatest(c.reltuples, 0)                                        AS threshold
     FROM pg_stat_user_tables AS s
     JOIN pg_class AS c ON c.oid = s.relid
+    WHERE s.schemaname <> 'pgtune'  -- pgtune's own records: small, and written by this very run
 )
 SELECT schemaname, relname, modified, live, threshold, last_analyzed,
        last_analyzed IS NULL AS never_analyzed, count(*) OVER () AS total
