@@ -267,12 +267,55 @@ pub fn files_to_read(cgroup: &str) -> Vec<String> {
 
 /// The major version of the PostgreSQL that `pg_config` on PATH belongs to.
 pub fn pg_config_version() -> Option<u32> {
-    let out = std::process::Command::new("pg_config")
+    let out = std::process::Command::new(pg_config_program())
         .arg("--version")
         .stderr(std::process::Stdio::null())
         .output()
         .ok()?;
     parse_pg_config_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Where Debian and Ubuntu install each major version's programs.
+const DEBIAN_PG_ROOT: &str = "/usr/lib/postgresql";
+
+/// The `pg_config` that `pg_config` on PATH runs. Debian's /usr/bin/pg_config is a shell script that
+/// execs the newest `/usr/lib/postgresql/N/bin/pg_config`: doing that lookup here saves a shell, `ls`
+/// and `tail` (most of the time `pgtune config` takes when it has to detect the version).
+fn pg_config_program() -> PathBuf {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("pg_config"))
+            .find(|p| p.is_file())
+    });
+    let Some(found) = on_path else {
+        return PathBuf::from("pg_config");
+    };
+    let is_debian_wrapper = std::fs::read(&found).is_ok_and(|text| {
+        text.starts_with(b"#!")
+            && text
+                .windows(DEBIAN_PG_ROOT.len())
+                .any(|w| w == DEBIAN_PG_ROOT.as_bytes())
+    });
+    if is_debian_wrapper {
+        if let Some(newest) = newest_major_program(Path::new(DEBIAN_PG_ROOT), "pg_config") {
+            return newest;
+        }
+    }
+    found
+}
+
+/// `ROOT/N/bin/PROGRAM` for the highest numeric N where it exists.
+fn newest_major_program(root: &Path, program: &str) -> Option<PathBuf> {
+    std::fs::read_dir(root)
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let major: f64 = e.file_name().to_str()?.parse().ok()?;
+            let path = e.path().join("bin").join(program);
+            path.is_file().then_some((major, path))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, p)| p)
 }
 
 /// `PostgreSQL 15.18 (Debian 15.18-0+deb12u1)` -> 15; `PostgreSQL 9.6.24` -> 9.
@@ -290,6 +333,21 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/hosts")
             .join(name)
+    }
+
+    #[test]
+    fn the_newest_major_version_wins_numerically() {
+        let root = tempfile::tempdir().unwrap();
+        for major in ["9.6", "13", "15", "notes"] {
+            let bin = root.path().join(major).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join("pg_config"), "").unwrap();
+        }
+        std::fs::create_dir_all(root.path().join("16/bin")).unwrap(); // no pg_config there
+        assert_eq!(
+            newest_major_program(root.path(), "pg_config"),
+            Some(root.path().join("15/bin/pg_config"))
+        );
     }
 
     #[test]
