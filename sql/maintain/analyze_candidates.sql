@@ -2,8 +2,9 @@
 -- ANALYZE: changes since the last ANALYZE above its autovacuum analyze threshold (per-table reloptions
 -- honoured), never analyzed although it has rows, or a partitioned parent (which autovacuum never
 -- analyzes) never analyzed, or whose leaf partitions now hold a number of rows that differs from the
--- parent's count at its last ANALYZE, or carry changes not yet analyzed, by more than its threshold. $4: every relation in scope, stale
--- or not. Filters as in report/indexes.sql ($1 schemas, $2 excluded schemas, $3 tables).
+-- parent's count at its last ANALYZE, or carry changes not yet analyzed, by more than its threshold.
+-- Only those are returned, unless $4 (--all): then every relation in scope, stale or not.
+-- Filters as in report/indexes.sql ($1 schemas, $2 excluded schemas, $3 tables).
 WITH rel AS (
     SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind, c.reltuples,
            c.relpages::int8 * current_setting('block_size')::int8 AS bytes,
@@ -43,6 +44,7 @@ WITH rel AS (
     WHERE s.relkind = 'p'
     GROUP BY s.oid
 )
+SELECT * FROM (
 SELECT schema, name, relkind::text AS relkind,
        CASE WHEN relkind = 'p' THEN coalesce(p.bytes, 0) ELSE s.bytes END AS bytes,
        CASE
@@ -65,4 +67,6 @@ SELECT schema, name, relkind::text AS relkind,
 FROM scoped AS s
 LEFT JOIN parts AS p ON p.parent = s.oid
 WHERE relkind <> 'p' OR p.parent IS NOT NULL
+) AS candidates
+WHERE $4::bool OR stale_reason IS NOT NULL
 ORDER BY bytes DESC, schema, name;

@@ -20,7 +20,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
     let candidates = db::runtime()?.block_on(async {
         // Selection only reads; the work runs on fresh connections.
         let reader = db::connect(&target, &super::read_only(cli)).await?;
-        anyhow::Ok(db::maintain::analyze_candidates(&reader, &filter).await?)
+        anyhow::Ok(db::maintain::analyze_candidates(&reader, &filter, args.all).await?)
     })?;
     let jobs: Vec<Job> = candidates
         .into_iter()

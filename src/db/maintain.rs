@@ -14,9 +14,14 @@ pub struct AnalyzeCandidate {
     pub stale_reason: Option<String>,
 }
 
-pub async fn analyze_candidates(db: &Db, f: &Filter) -> Result<Vec<AnalyzeCandidate>, QueryError> {
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
-        [&f.schemas, &f.exclude_schemas, &f.tables];
+/// The relations in scope that need ANALYZE, with why; with `all`, every relation in scope.
+pub async fn analyze_candidates(
+    db: &Db,
+    f: &Filter,
+    all: bool,
+) -> Result<Vec<AnalyzeCandidate>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&f.schemas, &f.exclude_schemas, &f.tables, &all];
     db.query_map(
         &sql::ANALYZE_CANDIDATES,
         sql::ANALYZE_CANDIDATES.text,
