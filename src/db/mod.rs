@@ -263,9 +263,12 @@ fn config_for(
     cfg
 }
 
-/// The user's `options` (PGOPTIONS) followed by ours, so ours win for the settings we need.
+/// `jit=off`, then the user's `options` (PGOPTIONS), then ours, so ours win for the settings we need.
+/// JIT is off unless the user turns it on: pgtune's catalog queries run once, and a never-executed
+/// subplan's estimate is enough to make compiling them (~100 ms) cost more than running them.
 fn startup_options(user: Option<&str>, opts: &ConnectOptions) -> String {
-    let mut parts: Vec<String> = user.into_iter().map(str::to_string).collect();
+    let mut parts: Vec<String> = vec!["-c jit=off".to_string()];
+    parts.extend(user.map(str::to_string));
     if opts.read_only {
         parts.push("-c default_transaction_read_only=on".into());
     }
@@ -518,4 +521,22 @@ pub fn read_only_settings(statement_timeout: Duration) -> Vec<(&'static str, Str
             format!("{}ms", statement_timeout.as_millis()),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn startup_options_put_jit_off_first_and_ours_last() {
+        let opts = ConnectOptions {
+            read_only: true,
+            prompt: Prompt::Never,
+            settings: vec![("statement_timeout", "5 min".into())],
+        };
+        assert_eq!(
+            startup_options(Some("-c jit=on -c search_path=app"), &opts),
+            "-c jit=off -c jit=on -c search_path=app -c default_transaction_read_only=on -c statement_timeout=5\\ min"
+        );
+    }
 }
