@@ -28,17 +28,7 @@ fn count(db: &TestDb, sql: &str) -> i64 {
 }
 
 fn steps(v: &Value) -> Vec<(String, String)> {
-    v["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            (
-                s["name"].as_str().unwrap().to_string(),
-                s["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    harness::pairs(v, "steps", "name", "status")
 }
 
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {

@@ -40,17 +40,7 @@ fn json(db: &TestDb, args: &[&str]) -> (i32, Value) {
 
 /// name -> verdict, from plan or verify JSON.
 fn verdicts(v: &Value) -> Vec<(String, String)> {
-    v["objects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| {
-            (
-                o["name"].as_str().unwrap().to_string(),
-                o["verdict"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    harness::pairs(v, "objects", "name", "verdict")
 }
 
 fn version_num(db: &TestDb) -> i32 {

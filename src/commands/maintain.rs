@@ -300,7 +300,7 @@ fn invocation(step: &PlaybookStep, profile: Option<&str>) -> anyhow::Result<Invo
     }
     argv.extend(positional);
     let command = std::iter::once("pgtune".to_string())
-        .chain(argv.iter().map(|a| shell_word(a)))
+        .chain(argv.iter().map(|a| super::shell_word(a)))
         .collect::<Vec<_>>()
         .join(" ");
     // The command line parser is the judge of the flags: the same messages as on a command line.
@@ -324,17 +324,6 @@ fn toml_text(v: &toml::Value) -> String {
     match v {
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-=@%+:,".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -109,3 +109,16 @@ pub fn lock_wait_hint(wait: std::time::Duration) -> String {
         format!("; waited {}", crate::units::format_duration(wait))
     }
 }
+
+/// A word for /bin/sh: as it is when it holds only characters the shell takes literally, else
+/// single-quoted (an empty word too, so that it is not lost).
+pub fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-=@%+:,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

@@ -89,41 +89,27 @@ fn job(cli: &Cli, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job> {
     })
 }
 
-/// Characters a word may hold unquoted (the playbook mark among them: it becomes a plain name).
-fn plain(c: char, also: &str) -> bool {
-    c.is_ascii_alphanumeric()
-        || "/._-=@+:,".contains(c)
-        || also.contains(c)
-        || PLAYBOOK_MARK.contains(c)
-}
-
-/// A word for /bin/sh: single-quoted when it needs it.
-fn shell_word(s: &str) -> String {
-    if s.chars().all(|c| plain(c, "")) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
-}
-
 /// A word for a crontab command: shell-quoted, and `%` escaped (cron turns a bare one into a newline).
 fn cron_word(s: &str) -> String {
-    shell_word(s).replace('%', "\\%")
+    super::shell_word(s).replace('%', "\\%")
 }
 
 /// A word for a systemd command line or assignment: double-quoted when it needs it, with `%` and `$`
 /// doubled so that systemd expands neither.
 fn systemd_word(s: &str) -> String {
     let escaped = s.replace('%', "%%").replace('$', "$$");
-    if s.chars().all(|c| plain(c, "%$")) {
+    // The playbook mark stays unquoted: it becomes the `%i` specifier.
+    if s.chars().all(|c| {
+        c.is_ascii_alphanumeric() || "/._-=@+:,%$".contains(c) || PLAYBOOK_MARK.contains(c)
+    }) {
         escaped
     } else {
         format!("\"{}\"", escaped.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 
-/// Stands for the playbook's name in --metrics-file until the word is quoted (a control character,
-/// so no checked value holds it).
+/// Stands for systemd's `%i` in --metrics-file until the word is quoted, which would double its `%`
+/// (a control character, so no checked value holds it).
 const PLAYBOOK_MARK: &str = "\u{1}";
 
 /// `BINARY maintain PLAYBOOK --quiet [--wait 1h] [options]`, each word quoted by `word`; `playbook` is
@@ -131,7 +117,12 @@ const PLAYBOOK_MARK: &str = "\u{1}";
 fn command(job: &Job, word: fn(&str) -> String, playbook: &str, wait: &str) -> String {
     let mut s = format!("{} maintain {playbook} --quiet{wait}", word(&job.binary));
     for (flag, value) in &job.options {
-        let quoted = word(&value.replace("PLAYBOOK", PLAYBOOK_MARK));
+        let named = if playbook == "%i" {
+            PLAYBOOK_MARK
+        } else {
+            playbook
+        };
+        let quoted = word(&value.replace("PLAYBOOK", named));
         s.push_str(&format!(
             " {flag} {}",
             quoted.replace(PLAYBOOK_MARK, playbook)

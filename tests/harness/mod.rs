@@ -560,6 +560,22 @@ impl Run {
     }
 }
 
+/// `(item[a], item[b])` for each item of the JSON list `v[list]`, e.g. each step's name and status.
+pub fn pairs(v: &serde_json::Value, list: &str, a: &str, b: &str) -> Vec<(String, String)> {
+    let text = |item: &serde_json::Value, key: &str| {
+        item[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("{key} is not a string in {item}"))
+            .to_string()
+    };
+    v[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("{list} is not a list in {v}"))
+        .iter()
+        .map(|item| (text(item, a), text(item, b)))
+        .collect()
+}
+
 pub fn run(cmd: &mut Command) -> Run {
     collect(cmd.output().expect("run pgtune"))
 }
