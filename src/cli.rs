@@ -572,20 +572,27 @@ pub struct CheckArgs {
     #[arg(long = "threshold", value_name = "NAME=WARN[,CRIT]")]
     pub thresholds: Vec<String>,
 
-    /// Apply the differing settings (with --yes, without asking)
+    /// Offer to apply the differing settings: on a terminal, pick them (none preselected), see the
+    /// exact statements, confirm; with --yes, apply them without asking. Without --apply, check
+    /// changes nothing and asks nothing
     #[arg(long)]
     pub apply: bool,
 
-    /// Answer yes to every question; with --apply, apply every differing setting
+    /// With --apply: apply without asking (every differing setting, or those named by --setting)
     #[arg(long)]
     pub yes: bool,
 
-    /// Print the SQL that applying would run, and change nothing
+    /// Print the statements (or conf lines) applying would run, and change nothing
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Apply by writing a conf.d snippet to PATH instead of ALTER SYSTEM
-    #[arg(long, value_name = "PATH")]
+    /// With --apply: only this setting (repeatable)
+    #[arg(long = "setting", value_name = "NAME", requires = "apply")]
+    pub settings: Vec<String>,
+
+    /// With --apply: write the settings into this conf.d file (merged with what it holds) instead of
+    /// ALTER SYSTEM
+    #[arg(long, value_name = "PATH", requires = "apply")]
     pub write_conf: Option<std::path::PathBuf>,
 }
 

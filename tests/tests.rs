@@ -10,4 +10,5 @@ mod info;
 mod maintain;
 mod playbook;
 mod report;
+mod safety;
 mod schema;

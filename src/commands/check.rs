@@ -56,6 +56,16 @@ pub struct ApplyReport {
     pub statements: Vec<String>,
     pub file: Option<PathBuf>,
     pub results: Vec<Applied>,
+    /// The settings and values applied, in order.
+    #[serde(skip)]
+    pub items: Vec<(String, String)>,
+}
+
+impl ApplyReport {
+    /// The settings this apply covers, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.items.iter().map(|(n, _)| n.as_str())
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -153,8 +163,12 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
             }));
     }
 
-    let interactive = terminal && !args.yes && !args.dry_run && format == Format::Table;
-    if !interactive && (args.apply || args.dry_run) {
+    // Only --apply ever changes the server, and only --apply on a terminal ever asks.
+    let interactive = args.apply && terminal && !args.yes && !args.dry_run && format == Format::Table;
+    if settings_wanted {
+        unknown_settings(&report, &args.settings)?;
+    }
+    if settings_wanted && !interactive && (args.apply || args.dry_run) {
         report.apply = apply(
             &rt,
             cli,
@@ -169,16 +183,52 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
 
     if interactive && settings_wanted {
         out.flush()?;
-        if let Some(plan) = ask_what_to_apply(&report, args)? {
-            let applied = apply(&rt, cli, &target, &report, &plan, false)?;
-            if let Some(applied) = &applied {
-                render::check::apply_table(
-                    applied,
-                    &render::Style::detect(cli.output.no_color),
-                    out,
-                )?;
+        let style = render::Style::detect(cli.output.no_color);
+        let chosen = match ask_what_to_apply(&report, args) {
+            Err(e) if interrupted(&e) => None,
+            other => other?,
+        };
+        let confirmed = match chosen {
+            None => None,
+            Some(plan) => {
+                // The preview is the dry run of exactly this plan: what the real run executes.
+                let preview = apply(&rt, cli, &target, &report, &plan, true)?;
+                match preview {
+                    None => None,
+                    Some(preview) => {
+                        render::check::apply_preview(&preview, &report, &style, out)?;
+                        out.flush()?;
+                        let n = plan.names.as_ref().map_or(0, Vec::len);
+                        let yes = dialoguer::Confirm::new()
+                            .with_prompt(format!(
+                                "Apply {n} setting{}?",
+                                if n == 1 { "" } else { "s" }
+                            ))
+                            .default(false)
+                            .interact_opt();
+                        match yes {
+                            Ok(answer) => answer.filter(|y| *y).map(|_| plan),
+                            Err(e) => {
+                                let e = anyhow::Error::from(e);
+                                if !interrupted(&e) {
+                                    return Err(e);
+                                }
+                                None
+                            }
+                        }
+                    }
+                }
             }
-            report.apply = applied;
+        };
+        match confirmed {
+            Some(plan) => {
+                let applied = apply(&rt, cli, &target, &report, &plan, false)?;
+                if let Some(applied) = &applied {
+                    render::check::apply_table(applied, &style, out)?;
+                }
+                report.apply = applied;
+            }
+            None => writeln!(out, "Nothing was changed.")?,
         }
     }
     Ok(after_apply_status(&report))
@@ -578,6 +628,30 @@ fn applicable(report: &CheckReport) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// A --setting name the audit does not know is a mistake to name, not a silent no-op.
+fn unknown_settings(report: &CheckReport, names: &[String]) -> anyhow::Result<()> {
+    match names
+        .iter()
+        .find(|n| !report.settings.iter().any(|s| &s.name == *n))
+    {
+        Some(n) => bail!("--setting {n}: pgtune has no recommendation for a setting of that name"),
+        None => Ok(()),
+    }
+}
+
+/// Ctrl-C in a prompt: the terminal is in raw mode, so it arrives as a key and dialoguer returns
+/// an interrupted read rather than the process getting SIGINT.
+fn interrupted(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::Interrupted)
+            || c.downcast_ref::<dialoguer::Error>().is_some_and(|d| {
+                let dialoguer::Error::IO(io) = d;
+                io.kind() == std::io::ErrorKind::Interrupted
+            })
+    })
+}
+
 /// What to apply and how.
 struct ApplyPlan {
     /// None: every applicable setting.
@@ -589,7 +663,7 @@ struct ApplyPlan {
 impl ApplyPlan {
     fn from_flags(args: &CheckArgs) -> ApplyPlan {
         ApplyPlan {
-            names: None,
+            names: (!args.settings.is_empty()).then(|| args.settings.clone()),
             method: if args.write_conf.is_some() {
                 ApplyMethod::ConfFile
             } else {
@@ -602,7 +676,10 @@ impl ApplyPlan {
 
 /// On a terminal: which of the differing settings, then how (ALTER SYSTEM unless --write-conf).
 fn ask_what_to_apply(report: &CheckReport, args: &CheckArgs) -> anyhow::Result<Option<ApplyPlan>> {
-    let items = applicable(report);
+    let items: Vec<(&str, &str)> = applicable(report)
+        .into_iter()
+        .filter(|(n, _)| args.settings.is_empty() || args.settings.iter().any(|s| s == n))
+        .collect();
     if items.is_empty() {
         return Ok(None);
     }
@@ -627,7 +704,7 @@ fn ask_what_to_apply(report: &CheckReport, args: &CheckArgs) -> anyhow::Result<O
     let chosen = dialoguer::MultiSelect::new()
         .with_prompt("Apply which settings? (space toggles, enter confirms, esc cancels)")
         .items(&labels)
-        .defaults(&vec![true; labels.len()])
+        .defaults(&vec![false; labels.len()])
         .interact_opt()?;
     let Some(chosen) = chosen.filter(|c| !c.is_empty()) else {
         return Ok(None);
@@ -697,6 +774,7 @@ fn apply(
         statements,
         file: plan.file.clone(),
         results: Vec::new(),
+        items: items.clone(),
     };
     if dry_run {
         return Ok(Some(applied));

@@ -13,7 +13,7 @@ pub mod report;
 pub mod schema;
 mod tls;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::{Client, Socket};
@@ -269,6 +269,9 @@ fn config_for(
 fn startup_options(user: Option<&str>, opts: &ConnectOptions) -> String {
     let mut parts: Vec<String> = vec!["-c jit=off".to_string()];
     parts.extend(user.map(str::to_string));
+    // Pinned after the user's options and over any database or role setting: strings are read the
+    // way pgtune's tokenizer reads them, so a backslash can never end a literal on the server only.
+    parts.push("-c standard_conforming_strings=on".into());
     if opts.read_only {
         parts.push("-c default_transaction_read_only=on".into());
     }
@@ -435,7 +438,7 @@ impl Db {
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, QueryError> {
         tracing::debug!("running {}", sql.name);
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         let rows = self
             .client
             .query(text, params)
@@ -450,21 +453,37 @@ impl Db {
         Ok(rows)
     }
 
-    /// Runs one statement that changes something (ALTER SYSTEM, pg_reload_conf()): `statement` is built
-    /// by the caller from quoted identifiers and literals, as utility statements take no parameters.
+    /// Runs exactly one statement that changes something (ALTER SYSTEM, DDL, a declared index):
+    /// `statement` is built by the caller from quoted identifiers and literals, as utility statements
+    /// take no parameters. It goes through the extended protocol, which carries one statement per
+    /// message: text holding a second statement (a declared index's tail ending a transaction, say)
+    /// is refused by the server, never run.
     pub async fn execute_statement(
         &self,
         what: &'static str,
         statement: &str,
     ) -> Result<(), QueryError> {
         tracing::info!("running {statement}");
-        self.client.batch_execute(statement).await.map_err(|e| {
+        let started = Instant::now();
+        let result = self.client.execute(statement, &[]).await;
+        tracing::debug!("{what} took {:?}", started.elapsed());
+        result.map(|_| ()).map_err(|e| {
             let sql = Sql {
                 name: what,
                 text: "",
             };
             self.query_error(&sql, e)
         })
+    }
+
+    /// Runs one of pgtune's own multi-statement files from `sql/` (the tables it keeps its records
+    /// in). Only an embedded `Sql` gets here: no name, value or file text is ever part of such a script.
+    pub async fn execute_script(&self, sql: &Sql) -> Result<(), QueryError> {
+        tracing::info!("running {}", sql.name);
+        self.client
+            .batch_execute(sql.text)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     /// Runs one statement with parameters, returning how many rows it changed.
@@ -536,7 +555,7 @@ mod tests {
         };
         assert_eq!(
             startup_options(Some("-c jit=on -c search_path=app"), &opts),
-            "-c jit=off -c jit=on -c search_path=app -c default_transaction_read_only=on -c statement_timeout=5\\ min"
+            "-c jit=off -c jit=on -c search_path=app -c standard_conforming_strings=on -c default_transaction_read_only=on -c statement_timeout=5\\ min"
         );
     }
 }

@@ -13,8 +13,7 @@ async fn present(db: &Db, sql: &Sql) -> Result<bool, QueryError> {
 /// Creates the run record tables unless they exist.
 pub async fn ensure_runs(db: &Db) -> Result<(), QueryError> {
     if !present(db, &sql::PLAYBOOK_EXISTS).await? {
-        db.execute_statement(sql::PLAYBOOK_CREATE.name, sql::PLAYBOOK_CREATE.text)
-            .await?;
+        db.execute_script(&sql::PLAYBOOK_CREATE).await?;
     }
     Ok(())
 }
@@ -140,8 +139,7 @@ pub async fn last_success(db: &Db) -> Result<Vec<(String, f64)>, QueryError> {
 
 pub async fn ensure_snapshots(db: &Db) -> Result<(), QueryError> {
     if !present(db, &sql::SNAPSHOT_EXISTS).await? {
-        db.execute_statement(sql::SNAPSHOT_CREATE.name, sql::SNAPSHOT_CREATE.text)
-            .await?;
+        db.execute_script(&sql::SNAPSHOT_CREATE).await?;
     }
     Ok(())
 }

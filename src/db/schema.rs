@@ -158,12 +158,22 @@ async fn shadow_batch(
         .await?;
     let mut built = Vec::new();
     for r in batch {
-        let statement = format!(
-            "SAVEPOINT pgtune_shadow; {}; {}; RELEASE SAVEPOINT pgtune_shadow",
-            r.create_table, r.create_index
-        );
-        match db.execute_statement("schema/shadow", &statement).await {
-            Ok(()) => built.push(r),
+        // One statement per message: a declared tail that tries to end the transaction (or to
+        // smuggle in a second statement) is refused by the server, and the savepoint is still ours.
+        db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow")
+            .await?;
+        let build = async {
+            db.execute_statement("schema/shadow", &r.create_table)
+                .await?;
+            db.execute_statement("schema/shadow", &r.create_index)
+                .await
+        };
+        match build.await {
+            Ok(()) => {
+                db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow")
+                    .await?;
+                built.push(r)
+            }
             Err(e) => {
                 db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
                     .await?;
@@ -413,11 +423,7 @@ pub async fn ensure_journal(db: &Db) -> Result<(), QueryError> {
         .await?
         .get("present");
     if !present {
-        db.execute_statement(
-            sql::SCHEMA_JOURNAL_CREATE.name,
-            sql::SCHEMA_JOURNAL_CREATE.text,
-        )
-        .await?;
+        db.execute_script(&sql::SCHEMA_JOURNAL_CREATE).await?;
     }
     Ok(())
 }

@@ -184,6 +184,59 @@ pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::
     writeln!(out, "{t}")
 }
 
+/// Before an interactive apply: each chosen setting with when it takes effect, then exactly the
+/// statements (or file lines) the apply runs.
+pub fn apply_preview(
+    a: &ApplyReport,
+    report: &CheckReport,
+    style: &Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let how = match (a.method, &a.file) {
+        (ApplyMethod::AlterSystem, _) => "ALTER SYSTEM, then pg_reload_conf()".to_string(),
+        (ApplyMethod::ConfFile, Some(f)) => format!("{}, then pg_reload_conf()", f.display()),
+        (ApplyMethod::ConfFile, None) => "a conf.d file".to_string(),
+    };
+    heading(out, &format!("Will apply with {how}"))?;
+    let mut t = super::table(style, &["Setting", "Now", "New", "Takes effect"]);
+    let mut restarts = 0;
+    for name in a.names() {
+        let Some(s) = report.settings.iter().find(|s| s.name == name) else {
+            continue;
+        };
+        let (when, tone) = match s.apply {
+            Apply::Reload => ("on reload", Tone::Good),
+            Apply::Restart => {
+                restarts += 1;
+                ("after a restart (pgtune does not restart)", Tone::Warn)
+            }
+        };
+        let now = if s.current.is_empty() {
+            "empty"
+        } else {
+            &s.current
+        };
+        t.add_row(vec![
+            cell(style, &s.name, Tone::Normal),
+            cell(style, now, Tone::Normal),
+            cell(style, s.recommended.as_deref().unwrap_or(""), Tone::Normal),
+            cell(style, when, tone),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(out, "Statements, in order:")?;
+    for s in &a.statements {
+        writeln!(out, "  {s}")?;
+    }
+    if restarts > 0 {
+        writeln!(
+            out,
+            "{restarts} of them wait for a restart of the server, which you schedule."
+        )?;
+    }
+    Ok(())
+}
+
 fn summary(report: &CheckReport) -> String {
     let count = |pred: &dyn Fn(Status) -> bool| {
         report.settings.iter().filter(|s| pred(s.status)).count()

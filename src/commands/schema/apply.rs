@@ -869,12 +869,14 @@ impl Executor<'_> {
         let bytes = self.build(schema, &new, true, statement, attempts).await?;
         loop {
             *attempts += 1;
-            let swap = format!(
-                "BEGIN; {}; {}; COMMIT",
-                ddl::rename_index(schema, name, &old),
-                ddl::rename_index(schema, &new, name)
-            );
-            match self.watched(&swap).await {
+            // The swap is the statements the dry run lists, one message each, in one transaction.
+            let swap = async {
+                self.db.execute_statement("schema apply", "BEGIN").await?;
+                self.watched(&ddl::rename_index(schema, name, &old)).await?;
+                self.watched(&ddl::rename_index(schema, &new, name)).await?;
+                self.db.execute_statement("schema apply", "COMMIT").await
+            };
+            match swap.await {
                 Ok(()) => break,
                 Err(e) => {
                     let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;

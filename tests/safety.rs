@@ -1,0 +1,140 @@
+//! Issue #19's regressions, each on a real cluster: declared text that would end pgtune's transaction
+//! under `standard_conforming_strings = off`, keywords as names, and the interactive safety of check.
+
+use crate::harness::{run, shared};
+
+/// The file from the report: one string literal to a standard-conforming reader, five statements to a
+/// server reading backslash escapes. plan, verify and apply must never run the DROP.
+const HOSTILE_TAIL: &str = "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b) WHERE b <> '\\''; COMMIT; BEGIN READ WRITE; DROP TABLE victim; COMMIT; SELECT 1 -- ';\n";
+
+fn victim_survives(label: &str, database_setting: bool, pgoptions: bool) {
+    let db = shared().create_db(label);
+    db.admin()
+        .execute("CREATE TABLE t (b text); CREATE TABLE victim (id int); INSERT INTO t VALUES ('x');");
+    if database_setting {
+        db.admin().execute(&format!(
+            "ALTER DATABASE {} SET standard_conforming_strings = off",
+            crate::harness::quote_ident(&db.name)
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("indexes.sql");
+    std::fs::write(&file, HOSTILE_TAIL).unwrap();
+    for command in ["plan", "verify", "apply"] {
+        let mut cmd = db.pgtune();
+        if pgoptions {
+            cmd.env("PGOPTIONS", "-c standard_conforming_strings=off");
+        }
+        cmd.args(["schema", command]).arg(&file);
+        if command == "apply" {
+            cmd.arg("--yes");
+        }
+        let out = run(&mut cmd);
+        assert!(out.code != 3, "{command:?}: {}\n{}", out.stdout, out.stderr);
+        let left = db
+            .admin()
+            .query_strings("SELECT count(*) FROM pg_class WHERE relname = 'victim'");
+        assert_eq!(
+            left[0][0].as_deref(),
+            Some("1"),
+            "schema {command} dropped the table:\n{}\n{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    // The index the file declares is the string comparison a standard-conforming reader sees.
+    let predicate = db.admin().query_strings(
+        "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = 't_b'::regclass",
+    );
+    assert!(
+        predicate[0][0].as_deref().unwrap().contains("COMMIT"),
+        "{predicate:?}"
+    );
+    let out = run(db.pgtune().args(["schema", "verify"]).arg(&file));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn declared_text_never_ends_the_shadow_transaction_database_setting() {
+    victim_survives("safety_scs_db", true, false);
+}
+
+#[test]
+fn declared_text_never_ends_the_shadow_transaction_pgoptions() {
+    victim_survives("safety_scs_opts", false, true);
+}
+
+#[test]
+fn a_second_statement_in_a_declared_tail_is_rejected_not_run() {
+    let db = shared().create_db("safety_two_statements");
+    db.admin()
+        .execute("CREATE TABLE t (b text); CREATE TABLE victim (id int);");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("indexes.sql");
+    // E'' strings read backslashes everywhere: here the tokenizer and the server agree that the
+    // literal ends early, so the file holds a second statement, which is out of scope, never run.
+    std::fs::write(
+        &file,
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b) WHERE b <> E'\\''; DROP TABLE victim; -- ';\n",
+    )
+    .unwrap();
+    for command in ["plan", "verify", "apply"] {
+        let mut cmd = db.pgtune();
+        cmd.args(["schema", command]).arg(&file);
+        if command == "apply" {
+            cmd.arg("--yes");
+        }
+        run(&mut cmd);
+        let left = db
+            .admin()
+            .query_strings("SELECT count(*) FROM pg_class WHERE relname = 'victim'");
+        assert_eq!(left[0][0].as_deref(), Some("1"), "schema {command} ran the DROP");
+    }
+}
+
+/// Every key word of the server's own list as a table name, in a schema named by a key word pgtune
+/// once left bare: analyze, vacuum and a dry run's script must each handle every one.
+#[test]
+fn quote_ident_quotes_every_keyword_the_server_quotes() {
+    let db = shared().create_db("safety_keywords");
+    db.admin().execute(
+        "CREATE SCHEMA \"freeze\"; \
+         DO $$ DECLARE w text; BEGIN \
+           FOR w IN SELECT word FROM pg_get_keywords() LOOP \
+             EXECUTE format('CREATE TABLE \"freeze\".%I (%I int)', w, w); \
+           END LOOP; END $$;",
+    );
+    let words = db
+        .admin()
+        .query_strings("SELECT count(*) FROM pg_get_keywords()");
+    let total: usize = words[0][0].as_deref().unwrap().parse().unwrap();
+    for command in [
+        &["analyze", "--all"][..],
+        &["vacuum", "--freeze", "--min-age", "0"][..],
+    ] {
+        let out = run(db
+            .pgtune()
+            .args(command)
+            .args(["--schema", "freeze", "--format", "json"]));
+        assert_eq!(out.code, 0, "{command:?}: {}\n{}", out.stdout, out.stderr);
+        let v = out.json();
+        let done = v["outcomes"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .filter(|j| j["status"] == "done")
+            .count();
+        assert_eq!(done, total, "{command:?}: {}", out.stdout);
+    }
+    // The dry run is a script: fed to psql it runs every statement without an error.
+    let out = run(db
+        .pgtune()
+        .args(["analyze", "--all", "--schema", "freeze", "--dry-run"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let psql = shared().psql(&db.name, &out.stdout);
+    assert!(
+        psql.status.success(),
+        "{}",
+        String::from_utf8_lossy(&psql.stderr)
+    );
+}
