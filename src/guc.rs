@@ -192,6 +192,94 @@ pub fn literal_value(name: &str, value: &str) -> String {
     quote(value)
 }
 
+/// A value as postgresql.conf needs it: bare when it is a plain word or number, else quoted, with
+/// quotes doubled and backslashes escaped (the file's quoted strings read backslash escapes).
+pub fn conf_value(v: &str) -> String {
+    if !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
+        v.to_string()
+    } else {
+        format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''"))
+    }
+}
+
+/// The setting a postgresql.conf line sets (`name = value` or `name value`), lower-cased as the
+/// server folds it; None for comments, blank lines and includes.
+fn conf_line_setting(line: &str) -> Option<String> {
+    let line = line.trim_start();
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+        .unwrap_or(line.len());
+    let name = line[..end].to_ascii_lowercase();
+    let rest = line[end..].trim_start();
+    let is_setting = !name.is_empty()
+        && !matches!(
+            name.as_str(),
+            "include" | "include_dir" | "include_if_exists"
+        )
+        && (rest.starts_with('=') || !rest.is_empty());
+    is_setting.then_some(name)
+}
+
+/// What merging settings into a conf file did to each of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfChange {
+    Added,
+    Replaced { was: String },
+    Unchanged,
+}
+
+/// `existing` (a conf file's text, possibly empty) with each of `items` set: a line that sets the same
+/// setting is replaced in place (later duplicates, which would win, removed), a new one is appended;
+/// every other line (settings the user or an earlier apply wrote, comments) is kept as it is.
+pub fn merge_conf(
+    existing: &str,
+    header: &str,
+    items: &[(String, String)],
+) -> (String, Vec<(String, ConfChange)>) {
+    let line_for = |n: &str, v: &str| format!("{n} = {}", conf_value(v));
+    let mut changes: Vec<(String, ConfChange)> = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    if existing.trim().is_empty() {
+        out.push(header.trim_end().to_string());
+    }
+    for line in existing.lines() {
+        let Some(name) = conf_line_setting(line) else {
+            out.push(line.to_string());
+            continue;
+        };
+        match items.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            None => out.push(line.to_string()),
+            Some((n, v)) => {
+                if changes.iter().any(|(c, _)| c == n) {
+                    continue;
+                }
+                let new = line_for(n, v);
+                let change = if line.trim() == new {
+                    ConfChange::Unchanged
+                } else {
+                    ConfChange::Replaced {
+                        was: line.trim().to_string(),
+                    }
+                };
+                changes.push((n.clone(), change));
+                out.push(new);
+            }
+        }
+    }
+    for (n, v) in items {
+        if !changes.iter().any(|(c, _)| c == n) {
+            changes.push((n.clone(), ConfChange::Added));
+            out.push(line_for(n, v));
+        }
+    }
+    let mut text = out.join("\n");
+    text.push('\n');
+    (text, changes)
+}
+
 /// A plausible setting name: lower-case letters, digits and underscores, with at most one dot for an
 /// extension's own settings (`pg_stat_statements.track`).
 pub fn is_valid_name(name: &str) -> bool {
@@ -210,6 +298,50 @@ pub fn is_valid_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn conf_values_are_quoted_as_the_conf_parser_reads_them() {
+        assert_eq!(conf_value("256MB"), "256MB");
+        assert_eq!(conf_value(""), "''");
+        assert_eq!(conf_value("it's"), "'it''s'");
+        assert_eq!(conf_value("a\\b"), "'a\\\\b'");
+        assert_eq!(
+            conf_value("pg_stat_statements, auto_explain"),
+            "'pg_stat_statements, auto_explain'"
+        );
+    }
+
+    #[test]
+    fn merging_keeps_other_settings_and_replaces_changed_ones() {
+        let existing =
+            "# Written by pgtune\nwork_mem = 4MB\nrandom_page_cost = 1.1 # mine\nWORK_MEM = 8MB\n";
+        let items = vec![
+            ("work_mem".to_string(), "16MB".to_string()),
+            ("effective_io_concurrency".to_string(), "200".to_string()),
+        ];
+        let (text, changes) = merge_conf(existing, "# header", &items);
+        assert_eq!(
+            text,
+            "# Written by pgtune\nwork_mem = 16MB\nrandom_page_cost = 1.1 # mine\neffective_io_concurrency = 200\n"
+        );
+        assert_eq!(
+            changes,
+            vec![
+                (
+                    "work_mem".to_string(),
+                    ConfChange::Replaced {
+                        was: "work_mem = 4MB".into()
+                    }
+                ),
+                ("effective_io_concurrency".to_string(), ConfChange::Added),
+            ]
+        );
+        let (fresh, _) = merge_conf("", "# header", &items);
+        assert_eq!(
+            fresh,
+            "# header\nwork_mem = 16MB\neffective_io_concurrency = 200\n"
+        );
+    }
     use super::*;
 
     #[test]

@@ -547,3 +547,138 @@ fn apply_with_yes_then_read_back() {
         .unwrap()
         .contains("effective_cache_size = 6GB"));
 }
+
+/// Sends keys once the prompt has had time to put the terminal in raw mode: keys typed before that
+/// are cooked by the line discipline (Enter arriving as a newline, not a return).
+fn key(p: &mut rexpect::session::PtySession, keys: &str) {
+    std::thread::sleep(Duration::from_millis(300));
+    p.send(keys).unwrap();
+    p.flush().unwrap();
+}
+
+/// The interactive apply, driven on a pseudo-terminal as a DBA drives it: plain check never asks and
+/// never writes; --apply preselects nothing, so Enter alone or Esc changes nothing; picking two
+/// settings and answering y applies exactly those two; a --write-conf file keeps earlier lines.
+#[test]
+fn interactive_apply_on_a_terminal() {
+    let cluster = Cluster::start(ClusterOptions {
+        conf: vec!["include_dir = 'conf.d'".into()],
+        files: vec![("conf.d/README".into(), "# drop-in settings\n".into())],
+        ..ClusterOptions::default()
+    });
+    let db = cluster.create_db("check_pty");
+    let auto_conf = || {
+        std::fs::read_to_string(cluster.data.join("postgresql.auto.conf"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let before = auto_conf();
+    let session = |args: &[&str]| {
+        let mut cmd = db.pgtune();
+        cmd.arg("check")
+            .args(["--only", "settings"])
+            .args(HW)
+            .args(args)
+            .env("TERM", "dumb")
+            .env("COLUMNS", "200")
+            .stdin(std::process::Stdio::inherit());
+        rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty")
+    };
+
+    // Plain check on a terminal: the report, then the end; no question.
+    let mut p = session(&[]);
+    let all = p.exp_eof().expect("plain check ends by itself");
+    assert!(!all.contains("Apply which"), "plain check asked:\n{all}");
+    assert_eq!(auto_conf(), before, "plain check wrote settings");
+
+    // --apply, then Enter with nothing picked: nothing changes, and it says so.
+    let mut p = session(&["--apply"]);
+    p.exp_string("Apply which settings?").unwrap();
+    key(&mut p, "\r");
+    p.exp_string("Nothing was changed.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(auto_conf(), before, "Enter alone applied settings");
+
+    // --apply, then Esc.
+    let mut p = session(&["--apply"]);
+    p.exp_string("Apply which settings?").unwrap();
+    key(&mut p, "\x1b");
+    p.exp_string("Nothing was changed.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(auto_conf(), before, "Esc applied settings");
+
+    // Two picked (space, down, space), ALTER SYSTEM, the preview, then no: nothing changes.
+    let pick_two = |p: &mut rexpect::session::PtySession| {
+        p.exp_string("Apply which settings?").unwrap();
+        key(p, " ");
+        key(p, "\x1b[B");
+        key(p, " ");
+        key(p, "\r");
+        p.exp_string("How?").unwrap();
+        key(p, "\r");
+        p.exp_string("Statements, in order:").unwrap();
+        p.exp_string("Apply 2 settings?").unwrap();
+    };
+    let mut p = session(&["--apply"]);
+    pick_two(&mut p);
+    key(&mut p, "\r");
+    p.exp_string("Nothing was changed.").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(auto_conf(), before, "the default answer is no");
+
+    // ... and y: exactly those two are written.
+    let mut p = session(&["--apply"]);
+    pick_two(&mut p);
+    key(&mut p, "y");
+    p.exp_string("Applied with ALTER SYSTEM").unwrap();
+    p.exp_eof().unwrap();
+    let after = auto_conf();
+    assert_eq!(
+        after.len(),
+        before.len() + 2,
+        "exactly two settings applied:\n{after:#?}"
+    );
+
+    // --write-conf merges: a line an earlier apply (or the DBA) wrote survives.
+    let conf = cluster.data.join("conf.d/pgtune.conf");
+    std::fs::write(&conf, "# mine\nlog_min_duration_statement = 250ms\n").unwrap();
+    let out = run(db
+        .pgtune()
+        .args(["check", "--only", "settings", "--apply", "--yes"])
+        .args(["--setting", "random_page_cost"])
+        .args(HW)
+        .arg("--write-conf")
+        .arg(&conf));
+    assert!(out.code != 3, "{}", out.stderr);
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        text.contains("log_min_duration_statement = 250ms")
+            && text.contains("random_page_cost = 1.1"),
+        "{text}"
+    );
+
+    // --write-conf without --apply is refused, not ignored.
+    run(db.pgtune().args(["check", "--write-conf"]).arg(&conf)).expect_one_line_error("--apply");
+}
+
+/// pgtune's sessions run with jit=off; the audit reports what a new session gets, never that.
+#[test]
+fn the_audit_reports_the_servers_jit_not_pgtunes_own() {
+    let db = shared().create_db("check_jit");
+    let (_, json) = check_json(&db, &["--only", "settings"]);
+    let jit = setting(&json, "jit");
+    assert_eq!(jit["current"], "on", "the built-in default: {jit:#}");
+    assert_eq!(jit["source"], "default", "{jit:#}");
+
+    db.admin().execute(&format!(
+        "ALTER DATABASE {} SET jit = off",
+        quote_ident(&db.name)
+    ));
+    let (_, json) = check_json(&db, &["--only", "settings"]);
+    let jit = setting(&json, "jit");
+    assert_eq!(jit["current"], "off", "{jit:#}");
+    assert_eq!(jit["source"], "database", "{jit:#}");
+}

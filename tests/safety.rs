@@ -9,8 +9,9 @@ const HOSTILE_TAIL: &str = "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b)
 
 fn victim_survives(label: &str, database_setting: bool, pgoptions: bool) {
     let db = shared().create_db(label);
-    db.admin()
-        .execute("CREATE TABLE t (b text); CREATE TABLE victim (id int); INSERT INTO t VALUES ('x');");
+    db.admin().execute(
+        "CREATE TABLE t (b text); CREATE TABLE victim (id int); INSERT INTO t VALUES ('x');",
+    );
     if database_setting {
         db.admin().execute(&format!(
             "ALTER DATABASE {} SET standard_conforming_strings = off",
@@ -88,7 +89,11 @@ fn a_second_statement_in_a_declared_tail_is_rejected_not_run() {
         let left = db
             .admin()
             .query_strings("SELECT count(*) FROM pg_class WHERE relname = 'victim'");
-        assert_eq!(left[0][0].as_deref(), Some("1"), "schema {command} ran the DROP");
+        assert_eq!(
+            left[0][0].as_deref(),
+            Some("1"),
+            "schema {command} ran the DROP"
+        );
     }
 }
 

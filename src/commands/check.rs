@@ -56,6 +56,8 @@ pub struct ApplyReport {
     pub statements: Vec<String>,
     pub file: Option<PathBuf>,
     pub results: Vec<Applied>,
+    /// --write-conf: what the merge does to each setting in the file (added, replaces a line).
+    pub file_changes: Vec<String>,
     /// The settings and values applied, in order.
     #[serde(skip)]
     pub items: Vec<(String, String)>,
@@ -164,7 +166,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     }
 
     // Only --apply ever changes the server, and only --apply on a terminal ever asks.
-    let interactive = args.apply && terminal && !args.yes && !args.dry_run && format == Format::Table;
+    let interactive =
+        args.apply && terminal && !args.yes && !args.dry_run && format == Format::Table;
     if settings_wanted {
         unknown_settings(&report, &args.settings)?;
     }
@@ -327,7 +330,7 @@ fn settings_audit(
     let mut names: Vec<String> = recommended.iter().map(|s| s.name.clone()).collect();
     names.extend(audit::SAFETY_SETTINGS.iter().map(|s| s.to_string()));
     names.extend(["work_mem".to_string(), "max_connections".to_string()]);
-    let current = rt.block_on(db::check::settings(db, &names))?;
+    let current = rt.block_on(db::check::settings(db, &names, privileges.is_superuser))?;
 
     let mut alter_system = None;
     if privileges.is_superuser {
@@ -756,13 +759,18 @@ fn apply(
         return Ok(None);
     }
     let method = plan.method;
+    let file_changes = match method {
+        ApplyMethod::ConfFile => conf_file_text(plan.file.as_deref(), &items)?.1,
+        ApplyMethod::AlterSystem => Vec::new(),
+    };
     let statements: Vec<String> = match method {
         ApplyMethod::AlterSystem => items
             .iter()
             .map(|(n, v)| crate::guc::alter_system(n, v))
             .chain(std::iter::once("SELECT pg_reload_conf();".to_string()))
             .collect(),
-        ApplyMethod::ConfFile => conf_snippet(&items)
+        ApplyMethod::ConfFile => conf_file_text(plan.file.as_deref(), &items)?
+            .0
             .lines()
             .map(str::to_string)
             .chain(std::iter::once("SELECT pg_reload_conf();".to_string()))
@@ -774,6 +782,7 @@ fn apply(
         statements,
         file: plan.file.clone(),
         results: Vec::new(),
+        file_changes,
         items: items.clone(),
     };
     if dry_run {
@@ -801,7 +810,8 @@ fn apply(
                     .file
                     .as_deref()
                     .expect("the conf-file method has a path");
-                crate::fsutil::write_atomically(path, conf_snippet(&items).as_bytes())?;
+                let (text, _) = conf_file_text(Some(path), &items)?;
+                crate::fsutil::write_atomically(path, text.as_bytes())?;
             }
         }
         db.execute_statement("pg_reload_conf()", "SELECT pg_reload_conf()")
@@ -811,22 +821,38 @@ fn apply(
     Ok(Some(applied))
 }
 
-fn conf_snippet(items: &[(String, String)]) -> String {
-    let mut text = format!(
-        "# Written by pgtune {} check --apply\n",
+/// The conf.d file as the apply writes it: what it holds now, merged with the chosen settings
+/// (nothing an earlier apply or the user wrote is dropped), and a line per setting saying what changed.
+fn conf_file_text(
+    path: Option<&Path>,
+    items: &[(String, String)],
+) -> anyhow::Result<(String, Vec<String>)> {
+    let existing = match path {
+        Some(p) => match std::fs::read_to_string(p) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => bail!(
+                "cannot read {}: {}",
+                p.display(),
+                crate::fsutil::io_reason(&e)
+            ),
+        },
+        None => String::new(),
+    };
+    let header = format!(
+        "# Written by pgtune {} check --apply; pgtune merges into this file and keeps other lines",
         env!("CARGO_PKG_VERSION")
     );
-    for (n, v) in items {
-        let bare = v
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if bare {
-            text.push_str(&format!("{n} = {v}\n"));
-        } else {
-            text.push_str(&format!("{n} = '{}'\n", v.replace('\'', "''")));
-        }
-    }
-    text
+    let (text, changes) = crate::guc::merge_conf(&existing, &header, items);
+    let notes = changes
+        .into_iter()
+        .map(|(name, change)| match change {
+            crate::guc::ConfChange::Added => format!("{name}: added"),
+            crate::guc::ConfChange::Replaced { was } => format!("{name}: replaces `{was}`"),
+            crate::guc::ConfChange::Unchanged => format!("{name}: already so in the file"),
+        })
+        .collect();
+    Ok((text, notes))
 }
 
 /// After the reload, what the server runs: polled briefly, as the postmaster re-reads its files
@@ -838,9 +864,13 @@ async fn read_back(
     file: Option<&Path>,
 ) -> anyhow::Result<Vec<Applied>> {
     let names: Vec<String> = items.iter().map(|(n, _)| n.clone()).collect();
+    let superuser = db::check::privileges(db)
+        .await
+        .context("reading back the settings")?
+        .is_superuser;
     let mut current: HashMap<String, audit::Current> = HashMap::new();
     for _ in 0..20 {
-        current = db::check::settings(db, &names)
+        current = db::check::settings(db, &names, superuser)
             .await
             .context("reading back the settings")?;
         let settled = items.iter().all(|(n, v)| {

@@ -33,8 +33,22 @@ pub async fn privileges(db: &Db) -> Result<Privileges, QueryError> {
     })
 }
 
-pub async fn settings(db: &Db, names: &[String]) -> Result<HashMap<String, Current>, QueryError> {
-    let rows = db.query(&sql::CHECK_SETTINGS, &[&names]).await?;
+/// The audited settings as a new session gets them (see `sql/check/settings.sql`); `can_read_files`:
+/// this role may read pg_file_settings.
+pub async fn settings(
+    db: &Db,
+    names: &[String],
+    can_read_files: bool,
+) -> Result<HashMap<String, Current>, QueryError> {
+    let files = if can_read_files {
+        &sql::CHECK_FILE_SETTINGS_READABLE
+    } else {
+        &sql::CHECK_FILE_SETTINGS_UNREADABLE
+    };
+    let text = sql::CHECK_SETTINGS.with_fragments(&[("file_settings", files)]);
+    let rows = db
+        .query_text(&sql::CHECK_SETTINGS, &text, &[&names])
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {

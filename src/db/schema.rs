@@ -165,8 +165,7 @@ async fn shadow_batch(
         let build = async {
             db.execute_statement("schema/shadow", &r.create_table)
                 .await?;
-            db.execute_statement("schema/shadow", &r.create_index)
-                .await
+            db.execute_statement("schema/shadow", &r.create_index).await
         };
         match build.await {
             Ok(()) => {

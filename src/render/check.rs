@@ -159,12 +159,18 @@ pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::
         for s in &a.statements {
             writeln!(out, "{s}")?;
         }
+        for c in &a.file_changes {
+            writeln!(out, "# {c}")?;
+        }
         return Ok(());
     }
     heading(
         out,
         &format!("Applied with {how}, then pg_reload_conf() (the server was not restarted)"),
     )?;
+    for c in &a.file_changes {
+        writeln!(out, "  {c}")?;
+    }
     let mut t = super::table(style, &["Setting", "Value", "Outcome"]);
     for r in &a.results {
         let tone = match r.outcome.as_str() {
@@ -224,6 +230,9 @@ pub fn apply_preview(
         ]);
     }
     writeln!(out, "{t}")?;
+    for c in &a.file_changes {
+        writeln!(out, "  {c}")?;
+    }
     writeln!(out, "Statements, in order:")?;
     for s in &a.statements {
         writeln!(out, "  {s}")?;

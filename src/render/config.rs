@@ -99,18 +99,6 @@ fn pgtune_extras(report: &ConfigReport, prefix: &str) -> Vec<String> {
     lines
 }
 
-/// A value as postgresql.conf needs it: bare when it is a plain word or number, else quoted.
-fn conf_value(v: &str) -> String {
-    if !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
-        v.to_string()
-    } else {
-        format!("'{}'", v.replace('\'', "''"))
-    }
-}
-
 /// The two output languages differ only in their comment marker, their title, and how PGTune spells a
 /// setting line in each.
 struct Dialect {
@@ -190,7 +178,12 @@ pub fn conf(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
                 continue;
             }
             writeln!(out, "# {}", s.reason)?;
-            writeln!(out, "{} = {}", s.name, conf_value(&s.value.render()))?;
+            writeln!(
+                out,
+                "{} = {}",
+                s.name,
+                crate::guc::conf_value(&s.value.render())
+            )?;
         }
         for r in dropped {
             writeln!(out, "# left out {} = {}: {}", r.name, r.value, r.reason)?;
@@ -294,9 +287,12 @@ mod tests {
         assert_eq!(memory_label(1536 * 1024), "1536 MB");
         assert_eq!(memory_label(2 * 1024 * 1024 * 1024), "2 TB");
         assert_eq!(memory_label(2049), "2049 kB");
-        assert_eq!(conf_value("pg_stat_statements"), "pg_stat_statements");
-        assert_eq!(conf_value("1s"), "1s");
-        assert_eq!(conf_value("a,b"), "'a,b'");
-        assert_eq!(conf_value("it's"), "'it''s'");
+        assert_eq!(
+            crate::guc::conf_value("pg_stat_statements"),
+            "pg_stat_statements"
+        );
+        assert_eq!(crate::guc::conf_value("1s"), "1s");
+        assert_eq!(crate::guc::conf_value("a,b"), "'a,b'");
+        assert_eq!(crate::guc::conf_value("it's"), "'it''s'");
     }
 }
