@@ -382,6 +382,20 @@ fn certificate_from_an_unknown_authority_is_rejected() {
     db.write_home_file(".postgresql/root.crt", &other.cert_pem, 0o644);
     run(as_alice(&db, "127.0.0.1", "require").arg("info"))
         .expect_one_line_error("not signed by a trusted root");
+    // ... and so do prefer and allow: a certificate root.crt does not vouch for is never used.
+    // prefer retries without TLS (this server's pg_hba allows it), as libpq does; allow connects
+    // plain first.
+    let ssl_of =
+        |mode: &str| info_json(&db, &mut as_alice(&db, "127.0.0.1", mode))["server"]["ssl"].clone();
+    assert!(
+        ssl_of("prefer").is_null(),
+        "prefer used an unverified certificate"
+    );
+    assert!(ssl_of("allow").is_null());
+    // With the right root.crt, prefer gets its verified TLS session.
+    db.write_home_file(".postgresql/root.crt", &server.ca_pem, 0o644);
+    assert!(ssl_of("prefer").is_object());
+    assert!(ssl_of("require").is_object());
 }
 
 #[test]

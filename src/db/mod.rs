@@ -189,6 +189,11 @@ fn ssl_attempts(target: &Target, host: &HostSpec) -> &'static [SslMode] {
     }
 }
 
+/// Whether a connection attempt failed in the TLS handshake itself (not in authentication).
+fn is_tls_failure(e: &tokio_postgres::Error) -> bool {
+    e.to_string().contains("TLS handshake")
+}
+
 async fn connect_host(
     target: &Target,
     host: &HostSpec,
@@ -206,6 +211,20 @@ async fn connect_host(
         };
         match result {
             Ok(client) => return Ok(client),
+            // prefer: a failed TLS handshake (a certificate root.crt does not vouch for) is
+            // retried once without TLS, as libpq does; a server that requires TLS then refuses.
+            Err(e) if mode == SslMode::Prefer && is_tls_failure(&e) => {
+                let cfg = config_for(target, host, password, SslMode::Disable, opts);
+                return start(&cfg, tokio_postgres::NoTls).await.map_err(|plain| {
+                    // A server that takes only TLS refuses the plain retry: the certificate is
+                    // what the user must hear about.
+                    if plain.to_string().contains("no encryption") {
+                        (e, target.ssl.mode)
+                    } else {
+                        (plain, target.ssl.mode)
+                    }
+                });
+            }
             // Errors name the sslmode the user asked for, not the step of `allow` that failed.
             Err(e) => last = Some((e, target.ssl.mode)),
         }

@@ -1,6 +1,8 @@
 //! TLS with libpq's meaning of each sslmode, on rustls:
-//! - `allow`, `prefer`, `require`: encrypt without checking the certificate, except that `require`
-//!   behaves as `verify-ca` when a root certificate file exists (libpq's documented rule);
+//! - `allow`, `prefer`, `require`: encrypt without checking the certificate, except when a root
+//!   certificate file exists: then libpq checks the chain in all three (`require` behaves as
+//!   `verify-ca`, as documented; `prefer` and `allow` load it the same way), and a failed check
+//!   fails the TLS attempt (`prefer` then retries without TLS, as libpq does);
 //! - `verify-ca`: the chain must lead to a trusted root, whatever name the certificate carries;
 //! - `verify-full`: the chain and the host name.
 //!
@@ -34,7 +36,9 @@ pub fn client_config(ssl: &SslSettings) -> Result<rustls::ClientConfig, String> 
     let check = match ssl.mode {
         SslMode::VerifyFull => Check::ChainAndName,
         SslMode::VerifyCa => Check::Chain,
-        SslMode::Require if root_file_exists(&ssl.rootcert) => Check::Chain,
+        SslMode::Allow | SslMode::Prefer | SslMode::Require if root_file_exists(&ssl.rootcert) => {
+            Check::Chain
+        }
         _ => Check::Nothing,
     };
     let verifier: Arc<dyn ServerCertVerifier> = match check {
