@@ -143,3 +143,38 @@ fn quote_ident_quotes_every_keyword_the_server_quotes() {
         String::from_utf8_lossy(&psql.stderr)
     );
 }
+
+/// A declaration PostgreSQL cannot parse is `rejected` at its place, and the rest of the file is still
+/// judged; a byte-order mark hides nothing.
+#[test]
+fn a_syntax_error_is_one_rejected_verdict_and_a_bom_hides_nothing() {
+    let db = shared().create_db("safety_syntax");
+    db.admin().execute("CREATE TABLE t (a int, b int);");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("indexes.sql");
+    std::fs::write(
+        &file,
+        "\u{feff}CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS t_bad ON t (b) WHERE ,;\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
+    )
+    .unwrap();
+    let out = run(db
+        .pgtune()
+        .args(["schema", "plan", "--format", "json"])
+        .arg(&file));
+    assert_ne!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let verdicts = crate::harness::pairs(&out.json(), "objects", "name", "verdict");
+    let verdict = |needle: &str| {
+        verdicts
+            .iter()
+            .find(|(n, _)| n == &format!("public.{needle}"))
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{needle} not judged: {verdicts:?}"))
+    };
+    assert_eq!(verdict("t_a"), "missing", "after the BOM: {}", out.stdout);
+    assert_eq!(verdict("t_bad"), "rejected");
+    assert_eq!(verdict("t_b"), "missing");
+    let out = run(db.pgtune().args(["schema", "verify"]).arg(&file));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+}

@@ -54,7 +54,10 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Source> {
             )
         })?;
         let checksum = super::checksum(&bytes);
-        parse_file(&file, &text, &checksum, &mut source)?;
+        // Editors on Windows start files with a byte-order mark; left in, it would hide the first
+        // declaration from the reader. Columns stay right: the mark is not a character of the text.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        parse_file(&file, text, &checksum, &mut source)?;
     }
     source.check_duplicates();
     Ok(source)
