@@ -50,12 +50,15 @@ fn split_fields(line: &str) -> Option<[String; 5]> {
     let mut chars = line.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => {
-                if let Some(next) = chars.next() {
-                    fields.last_mut()?.push(next);
-                }
-            }
+            // As libpq reads it: a backslash escapes the next character, and one at the end of
+            // the line is kept as it is (a password may end in a backslash).
+            '\\' => match chars.next() {
+                Some(next) => fields.last_mut()?.push(next),
+                None => fields.last_mut()?.push('\\'),
+            },
             ':' if fields.len() < 5 => fields.push(String::new()),
+            // libpq ends the password at an unescaped colon.
+            ':' => break,
             c => fields.last_mut()?.push(c),
         }
     }
@@ -64,6 +67,14 @@ fn split_fields(line: &str) -> Option<[String; 5]> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_trailing_backslash_is_kept_and_a_bare_colon_ends_the_password() {
+        let f = split_fields("h:5432:db:u:secret\\").unwrap();
+        assert_eq!(f[4], "secret\\");
+        let f = split_fields("h:5432:db:u:a\\:b:c").unwrap();
+        assert_eq!(f[4], "a:b");
+    }
     use super::*;
 
     const FILE: &str = "# comment\n\
@@ -84,7 +95,8 @@ mod tests {
         );
         assert_eq!(
             find(FILE, "localhost", "6000", "x", "bob").as_deref(),
-            Some("back\\slash:colon")
+            Some("back\\slash"),
+            "libpq ends the password at the unescaped colon"
         );
         assert_eq!(find(FILE, "db1", "5433", "app", "alice"), None);
         assert_eq!(find(FILE, "short", "line", "x", "y"), None);

@@ -225,6 +225,10 @@ pub fn parse_value(kind: Kind, s: &str) -> Result<f64, String> {
         Kind::Count => "a number",
     };
     match parsed {
+        // A ratio beyond 1 (200%) can never be reached: refused rather than silently never firing.
+        Some(v) if kind == Kind::Ratio && v > 1.0 => Err(format!(
+            "\"{s}\" is more than 100%: a ratio is between 0 and 1 (0% and 100%)"
+        )),
         Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(format!("\"{s}\" is not {expected}")),
     }
@@ -253,6 +257,22 @@ impl Thresholds {
         if let Some(c) = critical {
             level.critical =
                 Some(parse_value(d.kind, c).map_err(|e| format!("threshold {name}: {e}"))?);
+        }
+        // Both given at once: the critical level must be at least as bad as the warning level.
+        if let (Some(w), Some(c), Some(crit)) = (warning, critical, level.critical) {
+            let inverted = if d.lower_is_worse {
+                crit > level.warning
+            } else {
+                crit < level.warning
+            };
+            if inverted {
+                return Err(format!(
+                    "threshold {name}: critical {} is less severe than warning {} ({} is worse here)",
+                    c.trim(),
+                    w.trim(),
+                    if d.lower_is_worse { "lower" } else { "higher" }
+                ));
+            }
         }
         Ok(())
     }
@@ -294,6 +314,19 @@ impl Thresholds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inverted_and_impossible_levels_are_refused() {
+        let mut t = Thresholds::default();
+        let e = t.set_from_flag("cache_hit_ratio=0.5,0.9").unwrap_err();
+        assert!(e.contains("less severe"), "{e}");
+        let e = t.set_from_flag("long_query=5min,1min").unwrap_err();
+        assert!(e.contains("less severe"), "{e}");
+        let e = t.set_from_flag("connections=200%").unwrap_err();
+        assert!(e.contains("more than 100%"), "{e}");
+        t.set_from_flag("cache_hit_ratio=0.9,0.5").unwrap();
+        t.set_from_flag("long_query=1min,5min").unwrap();
+    }
 
     #[test]
     fn defaults_flags_and_units() {
