@@ -31,6 +31,20 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Fails now, in one line, when `path` could not be written later: a run checks its output paths
+/// before its first step, not after its last. Nothing is left behind.
+pub fn check_writable(path: &Path) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".pgtune-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), io_reason(&e)))
+}
+
 /// An IO error in the words a file error line needs, without Rust's "(os error 2)".
 pub fn io_reason(err: &std::io::Error) -> String {
     match err.kind() {

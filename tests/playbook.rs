@@ -496,6 +496,25 @@ fn the_metrics_file_is_prometheus_text() {
         "[[playbooks.nightly]]\nstep = \"sql\"\nname = \"step \\\"quoted\\\"\"\nsql = \"SELECT 1\"\n\
          [[playbooks.nightly]]\nstep = \"snapshot\"\n",
     );
+    // A metrics file in a missing directory is refused before any step runs: no run is recorded.
+    let missing = dir.path().join("no/such/dir/pgtune.prom");
+    pgtune(
+        &db,
+        &[
+            "maintain",
+            "nightly",
+            "--profile",
+            p.to_str().unwrap(),
+            "--metrics-file",
+            missing.to_str().unwrap(),
+        ],
+    )
+    .expect_one_line_error("no such file or directory");
+    let runs = db
+        .admin()
+        .query_strings("SELECT count(*) FROM pg_class WHERE relname = 'maintenance_runs'");
+    assert_eq!(runs[0][0].as_deref(), Some("0"), "a run was started");
+
     let metrics = dir.path().join("pgtune.prom");
     pgtune(
         &db,

@@ -171,6 +171,9 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     if settings_wanted {
         unknown_settings(&report, &args.settings)?;
     }
+    if let Some(path) = args.write_conf.as_deref().filter(|_| !args.dry_run) {
+        crate::fsutil::check_writable(path)?;
+    }
     if settings_wanted && !interactive && (args.apply || args.dry_run) {
         report.apply = apply(
             &rt,

@@ -150,6 +150,9 @@ pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Resu
             }
         }
     }
+    if let Some(path) = &args.metrics_file {
+        crate::fsutil::check_writable(std::path::Path::new(path))?;
+    }
     let mut resolved = Vec::new();
     for (name, source, steps) in &playbooks {
         let invocations = steps
