@@ -178,3 +178,35 @@ fn a_syntax_error_is_one_rejected_verdict_and_a_bom_hides_nothing() {
     let out = run(db.pgtune().args(["schema", "verify"]).arg(&file));
     assert_eq!(out.code, 2, "{}", out.stdout);
 }
+
+/// Ctrl-C or SIGTERM during a maintenance run cancels the statement running on the server, starts
+/// nothing more, says so, and exits 3.
+#[test]
+fn an_interrupted_maintenance_run_cancels_its_server_statement() {
+    let db = shared().create_db("safety_sigint");
+    db.admin().execute(
+        "CREATE MATERIALIZED VIEW slow AS SELECT 1 AS x FROM pg_sleep(60) WITH NO DATA; \
+         CREATE MATERIALIZED VIEW later AS SELECT 1 AS x WITH NO DATA;",
+    );
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let started = std::time::Instant::now();
+        let child = crate::harness::spawn(db.pgtune().args(["refresh", "--jobs", "1"]));
+        db.admin().wait_for(
+            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%slow%' AND state = 'active'",
+            "1",
+        );
+        // SAFETY: kill only sends a signal to the child we started.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let out = crate::harness::finish(child);
+        assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(50),
+            "the REFRESH ran to its end"
+        );
+        let running = db.admin().query_strings(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
+        );
+        assert_eq!(running[0][0].as_deref(), Some("0"), "a REFRESH still runs");
+    }
+}

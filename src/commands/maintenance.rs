@@ -63,7 +63,9 @@ pub fn status_of(outcomes: &[Outcome]) -> Status {
         .map(|o| match o.status {
             JobStatus::Done => Status::Ok,
             JobStatus::SkippedLocked | JobStatus::SkippedBudget => Status::Warning,
-            JobStatus::Failed | JobStatus::SkippedDependency => Status::Critical,
+            JobStatus::Failed | JobStatus::SkippedDependency | JobStatus::Cancelled => {
+                Status::Critical
+            }
         })
         .max()
         .unwrap_or(Status::Ok)
@@ -172,5 +174,17 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         Format::Json => render::json(command, &report, out)?,
         _ => render::jobs::table(&report, &render::Style::detect(cli.output.no_color), out)?,
     }
+    let cancelled = count_of(&report.outcomes, JobStatus::Cancelled);
+    if cancelled > 0 {
+        out.flush()?;
+        anyhow::bail!(
+            "interrupted: {} done, {cancelled} cancelled or not started; every statement pgtune had running was cancelled",
+            count_of(&report.outcomes, JobStatus::Done)
+        );
+    }
     Ok(report.status)
+}
+
+fn count_of(outcomes: &[Outcome], status: JobStatus) -> usize {
+    outcomes.iter().filter(|o| o.status == status).count()
 }

@@ -37,6 +37,9 @@ pub enum JobStatus {
     SkippedDependency,
     /// Not started: the time budget was spent.
     SkippedBudget,
+    /// Stopped or never started because the run was interrupted (Ctrl-C, SIGTERM); its server
+    /// statement was cancelled.
+    Cancelled,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -32,9 +32,18 @@ pub async fn run(
     let workers = opts.jobs.clamp(1, total.max(1));
     // Connect them all first, as vacuumdb does: a bad password fails before any work starts.
     let mut sessions = Vec::with_capacity(workers);
+    let mut pids = Vec::with_capacity(workers);
     for _ in 0..workers {
-        sessions.push(db::connect(target, connect).await?);
+        let session = db::connect(target, connect).await?;
+        pids.push(db::schema::backend_pid(&session).await?);
+        sessions.push(session);
     }
+    // Ctrl-C and SIGTERM stop the run rather than the process: the statements still running on the
+    // server are cancelled, nothing new starts, and the caller reports what state it left.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let interrupted = std::cell::Cell::new(false);
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
@@ -50,11 +59,22 @@ pub async fn run(
     });
     let wake = tokio::sync::Notify::new();
     let worker = |db: db::Db| {
-        let (state, wake, bar) = (&state, &wake, &bar);
+        let (state, wake, bar, interrupted) = (&state, &wake, &bar, &interrupted);
         async move {
             loop {
                 let next = {
                     let mut s = state.borrow_mut();
+                    if interrupted.get() {
+                        for i in s.scheduler.drain_pending() {
+                            s.record(
+                                i,
+                                JobStatus::Cancelled,
+                                0.0,
+                                0,
+                                Some("not started: the run was interrupted".into()),
+                            );
+                        }
+                    }
                     // No job starts in the last moments of a budget: the one stopped at its end may
                     // return a hair before it.
                     if opts
@@ -88,7 +108,16 @@ pub async fn run(
                     bar.set_message(job.relation.clone());
                 }
                 let started = Instant::now();
-                let (status, attempts, detail) = execute(&db, &job.statement, opts).await;
+                let (status, attempts, detail) =
+                    match execute(&db, &job.statement, opts, interrupted).await {
+                        (JobStatus::Done, a, d) => (JobStatus::Done, a, d),
+                        _ if interrupted.get() => (
+                            JobStatus::Cancelled,
+                            0,
+                            Some("cancelled: the run was interrupted".into()),
+                        ),
+                        other => other,
+                    };
                 let seconds = started.elapsed().as_secs_f64();
                 tracing::info!("{} {:?} in {seconds:.2}s", job.relation, status);
                 {
@@ -120,7 +149,34 @@ pub async fn run(
             wake.notify_waiters();
         }
     };
-    futures_util::future::join_all(sessions.into_iter().map(worker)).await;
+    {
+        let work = futures_util::future::join_all(sessions.into_iter().map(worker));
+        tokio::pin!(work);
+        tokio::select! {
+            _ = &mut work => {}
+            _ = async { tokio::select! { _ = sigint.recv() => {}, _ = sigterm.recv() => {} } } => {
+                interrupted.set(true);
+                wake.notify_waiters();
+                tracing::warn!("interrupted: cancelling the running statements");
+                // From a session of its own, again every half second until the workers are back: a
+                // cancel that reaches the server before its statement does is lost.
+                let monitor = db::connect(target, connect).await.ok();
+                let mut tick = tokio::time::interval(Duration::from_millis(500));
+                loop {
+                    tokio::select! {
+                        _ = &mut work => break,
+                        _ = tick.tick() => {
+                            if let Some(m) = &monitor {
+                                for pid in &pids {
+                                    let _ = db::schema::cancel(m, *pid).await;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -183,10 +239,14 @@ async fn execute(
     db: &db::Db,
     statement: &str,
     opts: &RunOptions,
+    interrupted: &std::cell::Cell<bool>,
 ) -> (JobStatus, u32, Option<String>) {
     let mut attempt = 0;
     loop {
         attempt += 1;
+        if interrupted.get() {
+            return (JobStatus::Cancelled, attempt, None);
+        }
         if let Some(deadline) = opts.deadline {
             // The running job is bounded by what is left of the budget.
             let left = deadline

@@ -39,6 +39,7 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
             JobStatus::SkippedLocked => ("skipped: locked", Tone::Warn),
             JobStatus::SkippedDependency => ("skipped: dependency failed", Tone::Bad),
             JobStatus::SkippedBudget => ("skipped: budget spent", Tone::Warn),
+            JobStatus::Cancelled => ("cancelled: interrupted", Tone::Bad),
         };
         let detail = match &o.detail {
             Some(d) => format!("{}\n{d}", o.reason),
