@@ -48,6 +48,27 @@ pub const HEALTH_SLOTS: Sql = sql_file!("check/health/slots.sql");
 pub const HEALTH_SLOW_STATEMENTS: Sql = sql_file!("check/health/slow_statements.sql");
 pub const HEALTH_PENDING_RESTART: Sql = sql_file!("check/health/pending_restart.sql");
 
+/// Text made safe inside a one-line comment (`-- ...` in SQL, `# ...` in a conf file): a newline
+/// (or any control character) in a name would end the comment and turn the rest of the name into a
+/// statement of the script, so each is written as a visible escape (`\n`, `\u{7}`); a backslash is
+/// doubled so the escapes cannot be forged.
+pub fn comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// An identifier quoted as PostgreSQL's quote_ident() would: left bare only when it is a plain
 /// lower-case name, otherwise in double quotes with inner quotes doubled.
 pub fn quote_ident(name: &str) -> String {
@@ -369,6 +390,15 @@ mod tests {
         ] {
             assert_eq!(quote_ident(name), quoted);
         }
+    }
+
+    #[test]
+    fn comments_cannot_be_ended_by_a_name() {
+        assert_eq!(
+            comment("t\nDROP TABLE x; -- \\n\r\u{7}"),
+            "t\\nDROP TABLE x; -- \\\\n\\r\\u{7}"
+        );
+        assert!(!comment("a\nb\rc\u{85}d").contains(['\n', '\r', '\u{85}']));
     }
 
     #[test]

@@ -211,3 +211,38 @@ fn an_interrupted_maintenance_run_cancels_its_server_statement() {
         assert_eq!(running[0][0].as_deref(), Some("0"), "a REFRESH still runs");
     }
 }
+
+/// A name holding a newline and SQL, printed in a dry run's comments, stays inside its comment: fed
+/// to psql, the script creates nothing pgtune did not name.
+#[test]
+fn a_newline_in_a_name_cannot_end_a_dry_run_comment() {
+    let db = shared().create_db("safety_newline");
+    db.admin().execute(
+        "CREATE TABLE \"x\nCREATE TABLE pwned (i int);\" (a int); \
+         CREATE MATERIALIZED VIEW \"m\nCREATE TABLE pwned2 (i int);\" AS SELECT 1 AS x WITH NO DATA;",
+    );
+    for args in [
+        &["analyze", "--all", "--dry-run"][..],
+        &["vacuum", "--freeze", "--min-age", "0", "--dry-run"][..],
+        &["refresh", "--dry-run"][..],
+    ] {
+        let out = run(db.pgtune().args(args));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        let psql = shared().psql(&db.name, &out.stdout);
+        assert!(
+            psql.status.success(),
+            "{args:?}: {}\n{}",
+            out.stdout,
+            String::from_utf8_lossy(&psql.stderr)
+        );
+        let made = db
+            .admin()
+            .query_strings("SELECT count(*) FROM pg_class WHERE relname LIKE 'pwned%'");
+        assert_eq!(
+            made[0][0].as_deref(),
+            Some("0"),
+            "{args:?}:\n{}",
+            out.stdout
+        );
+    }
+}

@@ -372,12 +372,17 @@ fn dry_run(
                 OnError::Stop => "stop",
             }
         );
-        writeln!(out, "-- step {} {} ({limits})", n + 1, inv.step.name)?;
+        writeln!(
+            out,
+            "-- step {} {} ({limits})",
+            n + 1,
+            crate::sql::comment(&inv.step.name)
+        )?;
         if let Some(sql) = &inv.sql {
             writeln!(out, "{};", sql.trim().trim_end_matches(';'))?;
             continue;
         }
-        writeln!(out, "-- {}", inv.command)?;
+        writeln!(out, "-- {}", crate::sql::comment(&inv.command))?;
         if READ_ONLY_STEPS.contains(&inv.step.step.as_str()) {
             writeln!(out, "-- reads only: nothing to show until it runs")?;
             continue;

@@ -202,7 +202,7 @@ pub fn sql(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
     }
     for s in report.effective() {
         if s.origin != Origin::Core {
-            writeln!(out, "-- {}", s.reason)?;
+            writeln!(out, "-- {}", crate::sql::comment(&s.reason))?;
         }
         writeln!(out, "{}", guc::alter_system(&s.name, &s.value.render()))?;
     }

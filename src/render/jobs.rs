@@ -24,7 +24,12 @@ pub fn plan(plan: &[PlannedJob], out: &mut impl Write) -> io::Result<()> {
                 }
             )?;
         }
-        writeln!(out, "-- {}: {}", p.relation, p.reason)?;
+        writeln!(
+            out,
+            "-- {}: {}",
+            crate::sql::comment(&p.relation),
+            crate::sql::comment(&p.reason)
+        )?;
         writeln!(out, "{};", p.statement)?;
     }
     Ok(())

@@ -297,7 +297,8 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
             writeln!(
                 out,
                 "-- {}: each batch, in its own transaction, until fewer than {} rows go:",
-                p.table, p.batch_size
+                crate::sql::comment(&p.table),
+                p.batch_size
             )?;
             writeln!(
                 out,

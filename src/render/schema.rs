@@ -227,7 +227,8 @@ pub fn apply_script(report: &ApplyReport, out: &mut impl Write) -> io::Result<()
     writeln!(
         out,
         "-- pgtune schema apply --dry-run: database {} on {}",
-        report.database, report.server
+        crate::sql::comment(&report.database),
+        crate::sql::comment(&report.server)
     )?;
     writeln!(
         out,
@@ -244,7 +245,10 @@ pub fn apply_script(report: &ApplyReport, out: &mut impl Write) -> io::Result<()
         writeln!(
             out,
             "-- {} {} ({}): {}",
-            step.kind, step.object, step.at, step.why
+            step.kind,
+            crate::sql::comment(&step.object),
+            crate::sql::comment(&step.at.to_string()),
+            crate::sql::comment(&step.why)
         )?;
         for st in &step.statements {
             writeln!(out, "{st};")?;
