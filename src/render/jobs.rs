@@ -27,8 +27,8 @@ pub fn plan(plan: &[PlannedJob], out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "-- {}: {}",
-            crate::sql::comment(&p.relation),
-            crate::sql::comment(&p.reason)
+            crate::sql::comment(p.relation),
+            crate::sql::comment(p.reason)
         )?;
         writeln!(out, "{};", p.statement)?;
     }
