@@ -222,11 +222,17 @@ pub fn github(report: &SchemaReport, command: &str, out: &mut impl Write) -> io:
     )
 }
 
-/// A dry run: a script psql could run, each step under a comment saying why.
+/// A dry run (or the confirmation before a real run): a script psql could run, each step under a
+/// comment saying why.
 pub fn apply_script(report: &ApplyReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
-        "-- pgtune schema apply --dry-run: database {} on {}",
+        "-- pgtune schema apply{}: database {} on {}",
+        if report.dry_run {
+            " --dry-run"
+        } else {
+            " will run, once confirmed"
+        },
         crate::sql::comment(&report.database),
         crate::sql::comment(&report.server)
     )?;
