@@ -204,7 +204,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
                     Some(preview) => {
                         render::check::apply_preview(&preview, &report, &style, out)?;
                         out.flush()?;
-                        let n = plan.names.as_ref().map_or(0, Vec::len);
+                        let n = preview.items.len();
                         let yes = dialoguer::Confirm::new()
                             .with_prompt(format!(
                                 "Apply {n} setting{}?",
@@ -762,22 +762,23 @@ fn apply(
         return Ok(None);
     }
     let method = plan.method;
-    let file_changes = match method {
-        ApplyMethod::ConfFile => conf_file_text(plan.file.as_deref(), &items)?.1,
-        ApplyMethod::AlterSystem => Vec::new(),
-    };
-    let statements: Vec<String> = match method {
-        ApplyMethod::AlterSystem => items
-            .iter()
-            .map(|(n, v)| crate::guc::alter_system(n, v))
-            .chain(std::iter::once("SELECT pg_reload_conf();".to_string()))
-            .collect(),
-        ApplyMethod::ConfFile => conf_file_text(plan.file.as_deref(), &items)?
-            .0
-            .lines()
-            .map(str::to_string)
-            .chain(std::iter::once("SELECT pg_reload_conf();".to_string()))
-            .collect(),
+    let reload = std::iter::once("SELECT pg_reload_conf();".to_string());
+    let (statements, file_changes): (Vec<String>, Vec<String>) = match method {
+        ApplyMethod::AlterSystem => (
+            items
+                .iter()
+                .map(|(n, v)| crate::guc::alter_system(n, v))
+                .chain(reload)
+                .collect(),
+            Vec::new(),
+        ),
+        ApplyMethod::ConfFile => {
+            let (text, changes) = conf_file_text(plan.file.as_deref(), &items)?;
+            (
+                text.lines().map(str::to_string).chain(reload).collect(),
+                changes,
+            )
+        }
     };
     let mut applied = ApplyReport {
         method,
