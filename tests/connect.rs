@@ -357,7 +357,85 @@ fn sslmodes() {
         "verify-ca ignores the name"
     );
     run(with_ca("127.0.0.1", "verify-full").arg("info"))
-        .expect_one_line_error("server certificate rejected: it does not match the host name");
+        .expect_one_line_error(
+            "the server's certificate is for \"localhost\", which does not match host name \"127.0.0.1\" (sslmode=verify-full)",
+        );
+}
+
+/// The certificate PostgreSQL's documentation shows how to make, as most small installations
+/// have it: self-signed by `openssl req -x509` (so a CA certificate), its name only in the
+/// Common Name, used as its own root. libpq accepts it with verify-ca and verify-full.
+#[test]
+fn self_signed_certificate_as_its_own_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("openssl")
+        .args(["req", "-new", "-x509", "-days", "30", "-nodes", "-text"])
+        .args(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args(["-subj", "/CN=localhost"])
+        .arg("-out")
+        .arg(dir.path().join("server.crt"))
+        .arg("-keyout")
+        .arg(dir.path().join("server.key"))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl (.ci/run installs it)");
+    assert!(status.success());
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let cert_pem = read("server.crt");
+    assert!(
+        cert_pem.contains("CA:TRUE"),
+        "openssl made a CA certificate"
+    );
+    let cluster = Cluster::start(ClusterOptions {
+        tcp: true,
+        conf: vec![
+            "ssl = on".into(),
+            "ssl_cert_file = 'server.crt'".into(),
+            "ssl_key_file = 'server.key'".into(),
+        ],
+        hba: Some("local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n".into()),
+        files: vec![
+            ("server.crt".into(), cert_pem.clone()),
+            ("server.key".into(), read("server.key")),
+        ],
+    });
+    let db = cluster.create_db("conn_selfsigned");
+    let root = db.write_home_file("server-root.crt", &cert_pem, 0o644);
+    let pgtune = |host: &str, mode: &str| {
+        let mut cmd = db.pgtune_bare();
+        cmd.env("PGHOST", host)
+            .env("PGPORT", cluster.port.to_string())
+            .env("PGUSER", "postgres")
+            .env("PGDATABASE", &db.name)
+            .env("PGSSLMODE", mode)
+            .env("PGSSLROOTCERT", &root);
+        cmd
+    };
+    let ssl_of =
+        |host: &str, mode: &str| info_json(&db, &mut pgtune(host, mode))["server"]["ssl"].clone();
+    assert!(
+        ssl_of("localhost", "verify-full").is_object(),
+        "the CN names the host"
+    );
+    assert!(ssl_of("127.0.0.1", "verify-ca").is_object());
+    assert!(
+        ssl_of("127.0.0.1", "require").is_object(),
+        "require with a root file checks the chain"
+    );
+    run(pgtune("127.0.0.1", "verify-full").arg("info")).expect_one_line_error(
+        "the server's certificate is for \"localhost\", which does not match host name \"127.0.0.1\"",
+    );
+    // Another self-signed certificate as the root: one plain line naming the file.
+    let other = Authority::new("localhost");
+    let wrong = db.write_home_file("other-root.crt", &other.cert_pem, 0o644);
+    let out = run(pgtune("localhost", "verify-ca")
+        .env("PGSSLROOTCERT", &wrong)
+        .arg("info"))
+    .expect_one_line_error(&format!(
+        "the server's certificate is not signed by a certificate in sslrootcert \"{}\"",
+        wrong.display()
+    ));
+    assert!(!out.stderr.contains("CaUsedAsEndEntity"), "{}", out.stderr);
 }
 
 #[test]
@@ -369,9 +447,10 @@ fn certificate_from_an_unknown_authority_is_rejected() {
     let out = run(as_alice(&db, "localhost", "verify-full")
         .env("PGSSLROOTCERT", &wrong_ca)
         .arg("info"))
-    .expect_one_line_error(
-        "server certificate rejected: it is not signed by a trusted root certificate",
-    );
+    .expect_one_line_error(&format!(
+        "the server's certificate is not signed by a certificate in sslrootcert \"{}\"",
+        wrong_ca.display()
+    ));
     out.assert_not_leaked(ALICE_PASSWORD);
 
     // No root file at all.
@@ -380,8 +459,9 @@ fn certificate_from_an_unknown_authority_is_rejected() {
 
     // libpq's rule: with ~/.postgresql/root.crt present, require verifies the chain.
     db.write_home_file(".postgresql/root.crt", &other.cert_pem, 0o644);
-    run(as_alice(&db, "127.0.0.1", "require").arg("info"))
-        .expect_one_line_error("not signed by a trusted root");
+    run(as_alice(&db, "127.0.0.1", "require").arg("info")).expect_one_line_error(
+        "the server's certificate is not signed by a certificate in sslrootcert",
+    );
     // ... and so do prefer and allow: a certificate root.crt does not vouch for is never used.
     // prefer retries without TLS (this server's pg_hba allows it), as libpq does; allow connects
     // plain first.

@@ -111,6 +111,10 @@ fn reason(
 
 fn tls_reason(err: &rustls::Error) -> String {
     match err {
+        // db::tls words its own refusals in full.
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(reason)) => {
+            reason.to_string()
+        }
         rustls::Error::InvalidCertificate(cert) => {
             format!("server certificate rejected: {}", certificate_reason(cert))
         }
@@ -131,6 +135,7 @@ fn certificate_reason(err: &rustls::CertificateError) -> String {
         C::NotValidYet | C::NotValidYetContext { .. } => "it is not valid yet".into(),
         C::Revoked => "it has been revoked".into(),
         C::BadSignature => "its signature is invalid".into(),
+        C::BadEncoding => "it cannot be parsed".into(),
         other => format!("{other:?}"),
     }
 }

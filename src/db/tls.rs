@@ -20,6 +20,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use super::certname::CertNames;
 use crate::conninfo::{RootCert, SslMode, SslSettings};
 
 /// How much of the server certificate is checked.
@@ -44,16 +45,17 @@ pub fn client_config(ssl: &SslSettings) -> Result<rustls::ClientConfig, String> 
     let verifier: Arc<dyn ServerCertVerifier> = match check {
         Check::Nothing => Arc::new(AcceptAnyCertificate(provider.clone())),
         Check::Chain | Check::ChainAndName => {
-            let roots = root_store(&ssl.rootcert)?;
+            let (roots, roots_der) = root_store(&ssl.rootcert)?;
             let webpki =
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                     .build()
                     .map_err(|e| format!("could not use the root certificates: {e}"))?;
-            if check == Check::Chain {
-                Arc::new(IgnoreHostName(webpki))
-            } else {
-                webpki
-            }
+            Arc::new(LibpqVerifier {
+                webpki,
+                roots: roots_der,
+                roots_named: roots_named(&ssl.rootcert),
+                check_name: check == Check::ChainAndName,
+            })
         }
     };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -73,8 +75,23 @@ fn root_file_exists(root: &RootCert) -> bool {
     matches!(root, RootCert::File { path, .. } if path.exists())
 }
 
-fn root_store(root: &RootCert) -> Result<RootCertStore, String> {
+/// How a refusal names the trusted roots.
+fn roots_named(root: &RootCert) -> String {
+    match root {
+        RootCert::File { path, .. } => {
+            format!("a certificate in sslrootcert \"{}\"", path.display())
+        }
+        RootCert::System => {
+            "any of the system's trusted root certificates (sslrootcert=system)".into()
+        }
+        RootCert::None => "a trusted root certificate".into(),
+    }
+}
+
+/// The trust store, and the root certificates as given (a server certificate among them is trusted as is).
+fn root_store(root: &RootCert) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), String> {
     let mut store = RootCertStore::empty();
+    let mut given = Vec::new();
     match root {
         RootCert::System => {
             let found = rustls_native_certs::load_native_certs();
@@ -92,6 +109,7 @@ fn root_store(root: &RootCert) -> Result<RootCertStore, String> {
                 ));
             }
             for cert in read_certs(path)? {
+                given.push(cert.clone());
                 store
                     .add(cert)
                     .map_err(|e| format!("could not use root certificate file \"{}\": {e}", path.display()))?;
@@ -101,7 +119,7 @@ fn root_store(root: &RootCert) -> Result<RootCertStore, String> {
             return Err("no root certificate file: set sslrootcert (the default ~/.postgresql/root.crt needs a home directory)".into())
         }
     }
-    Ok(store)
+    Ok((store, given))
 }
 
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
@@ -223,11 +241,121 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
-/// sslmode verify-ca: the full chain check, minus the host name.
+/// sslmode verify-ca and verify-full, as libpq (OpenSSL) checks them:
+/// - the chain must lead to a certificate in sslrootcert; a server certificate that is itself in
+///   sslrootcert is trusted as it stands, which is how the self-signed certificate `openssl req -x509`
+///   makes (a CA certificate, which webpki refuses as a server's) is used by most small installations;
+/// - verify-full also checks the host name against the certificate's names;
+/// - every refusal becomes one plain sentence naming the root file and the host.
 #[derive(Debug)]
-struct IgnoreHostName(Arc<WebPkiServerVerifier>);
+struct LibpqVerifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    roots: Vec<CertificateDer<'static>>,
+    roots_named: String,
+    check_name: bool,
+}
 
-impl ServerCertVerifier for IgnoreHostName {
+impl LibpqVerifier {
+    /// The server's own certificate is one of the roots: it must be valid now, and for this name.
+    fn trust_root_itself(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, CertificateError> {
+        let cert = parse(end_entity)?;
+        let validity = &cert.tbs_certificate.validity;
+        let now = now.as_secs();
+        if now < validity.not_before.to_unix_duration().as_secs() {
+            return Err(CertificateError::NotValidYet);
+        }
+        if now > validity.not_after.to_unix_duration().as_secs() {
+            return Err(CertificateError::Expired);
+        }
+        self.check_host_name(&cert, server_name)
+    }
+
+    /// verify-full: libpq's name rule (see `certname`), which also accepts a Common Name.
+    fn check_host_name(
+        &self,
+        cert: &x509_cert::Certificate,
+        server_name: &ServerName<'_>,
+    ) -> Result<ServerCertVerified, CertificateError> {
+        if !self.check_name {
+            return Ok(ServerCertVerified::assertion());
+        }
+        let names = CertNames::of(cert);
+        if names.matches(&server_name.to_str()) {
+            return Ok(ServerCertVerified::assertion());
+        }
+        Err(CertificateError::Other(rustls::OtherError(Arc::new(
+            PlainReason(format!(
+                "the server's certificate is for {}, which does not match host name \"{}\" (sslmode=verify-full)",
+                names.describe(),
+                server_name.to_str()
+            )),
+        ))))
+    }
+
+    fn plain(&self, err: CertificateError, server_name: &ServerName<'_>) -> rustls::Error {
+        let host = server_name.to_str();
+        let sentence = match err {
+            // A CA certificate as the server's own, not itself in sslrootcert (webpki's name for it).
+            CertificateError::Other(ref other) if other.to_string() == "CaUsedAsEndEntity" => {
+                format!(
+                    "the server's certificate is not signed by {}",
+                    self.roots_named
+                )
+            }
+            CertificateError::UnknownIssuer
+            | CertificateError::BadSignature
+            | CertificateError::UnhandledCriticalExtension => {
+                format!(
+                    "the server's certificate is not signed by {}",
+                    self.roots_named
+                )
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                format!("the server's certificate does not match host name \"{host}\" (sslmode=verify-full)")
+            }
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                "the server's certificate has expired".into()
+            }
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                "the server's certificate is not valid yet".into()
+            }
+            CertificateError::Revoked => "the server's certificate has been revoked".into(),
+            CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                "the server's certificate is not meant for a TLS server (its extended key usage)"
+                    .into()
+            }
+            CertificateError::BadEncoding => "the server's certificate cannot be parsed".into(),
+            other => return rustls::Error::InvalidCertificate(other),
+        };
+        rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(
+            PlainReason(sentence),
+        ))))
+    }
+}
+
+fn parse(der: &CertificateDer<'_>) -> Result<x509_cert::Certificate, CertificateError> {
+    use x509_cert::der::Decode;
+    x509_cert::Certificate::from_der(der.as_ref()).map_err(|_| CertificateError::BadEncoding)
+}
+
+/// A certificate refusal already worded for the user; `db::error` prints it as it is.
+#[derive(Debug)]
+pub struct PlainReason(pub String);
+
+impl std::fmt::Display for PlainReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PlainReason {}
+
+impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -236,15 +364,32 @@ impl ServerCertVerifier for IgnoreHostName {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self
-            .0
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) => Ok(ServerCertVerified::assertion()),
-            other => other,
+        let result = self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        let err = match result {
+            Ok(verified) => return Ok(verified),
+            Err(rustls::Error::InvalidCertificate(err)) => err,
+            Err(other) => return Err(other),
+        };
+        // OpenSSL trusts a certificate found in the trust store as it stands; so does libpq.
+        if self.roots.iter().any(|r| r.as_ref() == end_entity.as_ref()) {
+            return self
+                .trust_root_itself(end_entity, server_name, now)
+                .map_err(|e| self.plain(e, server_name));
         }
+        let outcome = match err {
+            // webpki checked the chain before the name.
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                parse(end_entity).and_then(|cert| self.check_host_name(&cert, server_name))
+            }
+            other => Err(other),
+        };
+        outcome.map_err(|e| self.plain(e, server_name))
     }
 
     fn verify_tls12_signature(
@@ -253,7 +398,7 @@ impl ServerCertVerifier for IgnoreHostName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        self.webpki.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -262,10 +407,10 @@ impl ServerCertVerifier for IgnoreHostName {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        self.webpki.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.webpki.supported_verify_schemes()
     }
 }
