@@ -586,3 +586,71 @@ fn without_the_temp_privilege_definitions_are_unverified_and_say_why() {
         "{v:#}"
     );
 }
+
+/// The build's backend is killed (pg_terminate_backend, an OOM kill, a failover): the monitor
+/// session drops the invalid leftover, journals the failed step, and the run says what it left,
+/// for a plain build and for a --rebuild-changed swap (its `_pgtune_new` copy).
+#[test]
+fn a_killed_build_backend_leaves_no_invalid_index_and_a_journal_row() {
+    let (db, dir) = fixture(
+        "schema_killed",
+        "CREATE TABLE t (a int, b int); CREATE TABLE other (a int); \
+         INSERT INTO t SELECT i, i FROM generate_series(1, 1000) i; CREATE INDEX t_b ON t (a);",
+    );
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
+    );
+    for (args, building, leftover) in [
+        (&["--yes"][..], "CREATE INDEX CONCURRENTLY t_a%", "t_a"),
+        (
+            &["--yes", "--rebuild-changed"][..],
+            "CREATE INDEX CONCURRENTLY t_b_pgtune_new%",
+            "t_b_pgtune_new",
+        ),
+    ] {
+        // An old snapshot keeps the concurrent build waiting in its last phase.
+        let holder = db.admin();
+        holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM other;");
+        let mut cmd = vec!["apply", f.to_str().unwrap(), "--lock-timeout", "1min"];
+        cmd.extend_from_slice(args);
+        let child = spawn(&db, &cmd);
+        let waiting = format!("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '{building}' AND wait_event_type = 'Lock'");
+        db.admin().wait_for(&waiting, "1");
+        db.admin().execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '{building}'"
+        ));
+        let out = finish(child);
+        holder.execute("COMMIT");
+        assert_eq!(out.code, 2, "{}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("lost the connection")
+                && out.stderr.contains(&format!(
+                    "its invalid leftover public.{leftover} was dropped"
+                )),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(
+            count(
+                &db,
+                &format!("SELECT count(*) FROM pg_class WHERE relname = '{leftover}'")
+            ),
+            0,
+            "{}",
+            out.stderr
+        );
+        assert_eq!(
+            count(&db, &format!("SELECT count(*) FROM pgtune.schema_journal WHERE outcome = 'failed' AND object_name LIKE 'public.{}%'", &leftover[..3])),
+            1,
+            "{}",
+            out.stderr
+        );
+        if leftover == "t_a" {
+            // The run after it builds what the killed one did not.
+            schema(&db, &["apply", f.to_str().unwrap(), "--yes"]).expect_code(1);
+        }
+    }
+}

@@ -263,6 +263,7 @@ async fn apply_locked(
         }
     }
     let interrupt = Interrupt::install()?;
+    let mut lost: Option<String> = None;
     if changes {
         let monitor = db::connect(target, connect).await?;
         let pid = dbschema::backend_pid(db).await?;
@@ -288,22 +289,29 @@ async fn apply_locked(
             client,
             interrupt: &interrupt,
             progress: !cli.output.quiet && std::io::stderr().is_terminal() && terminal,
+            lost: Default::default(),
         };
         for i in 0..steps.len() {
             let step = &mut steps[i];
-            if interrupt.raised() {
+            if interrupt.raised() || lost.is_some() {
                 step.outcome = StepOutcome::NotRun;
-                step.detail = Some("not run: interrupted".into());
+                step.detail = Some(if lost.is_some() {
+                    "not run: the connection was lost".into()
+                } else {
+                    "not run: interrupted".into()
+                });
                 continue;
             }
             executor.run(step).await;
-            if db.is_closed() {
-                let lost = format!("{} {}", steps[i].kind, steps[i].object);
-                bail!(
-                    "lost the connection to {} during {lost}; {}",
+            if executor.main_lost() {
+                // The monitor session has already cleaned up and journaled the step (Executor::live).
+                lost = Some(format!(
+                    "lost the connection to {} during {} {}: {}",
                     db.server,
-                    done_so_far(&steps_done(&steps))
-                );
+                    step.kind,
+                    step.object,
+                    step.detail.as_deref().unwrap_or("failed")
+                ));
             }
         }
     }
@@ -319,6 +327,12 @@ async fn apply_locked(
         _ => {
             render::schema::apply_table(&report, &render::Style::detect(cli.output.no_color), out)?
         }
+    }
+    if let Some(lost) = lost {
+        // A failed step, not a failure to run: the report above says what each step did.
+        out.flush()?;
+        tracing::error!("{lost}; {}", done_so_far(&steps_done(&report.steps)));
+        return Ok(Status::Critical);
     }
     if interrupt.raised() {
         out.flush()?;
@@ -610,6 +624,8 @@ struct Executor<'a> {
     client: String,
     interrupt: &'a Interrupt,
     progress: bool,
+    /// The main session's backend is gone (terminated, or the connection closed).
+    lost: std::cell::Cell<bool>,
 }
 
 /// Why a step stopped.
@@ -708,12 +724,23 @@ impl Executor<'_> {
         }
     }
 
-    async fn journal(&self, step: &Step, outcome: &str, error: Option<&str>) {
-        if self.db.is_closed() {
-            return;
+    /// The session to clean up and journal through: the main one, or the monitor once the main one
+    /// is gone (its backend killed, say), so a lost connection still leaves no leftover and a row.
+    fn live(&self) -> &Db {
+        if self.main_lost() {
+            self.monitor
+        } else {
+            self.db
         }
+    }
+
+    fn main_lost(&self) -> bool {
+        self.lost.get() || self.db.is_closed()
+    }
+
+    async fn journal(&self, step: &Step, outcome: &str, error: Option<&str>) {
         if let Err(e) =
-            dbschema::record(self.db, &self.entry(step, step.seconds, outcome, error)).await
+            dbschema::record(self.live(), &self.entry(step, step.seconds, outcome, error)).await
         {
             tracing::warn!(
                 "could not record {} {} in pgtune.schema_journal: {}",
@@ -810,16 +837,26 @@ impl Executor<'_> {
                     return match dbschema::index_state(self.db, schema, name).await? {
                         Some((true, true, bytes)) => Ok(Some(bytes)),
                         _ => {
-                            self.drop_leftover(schema, name).await;
-                            Err(Stop::Failed(
-                                "the build reported success but the index is not valid".into(),
-                            ))
+                            let left = self.drop_leftover(schema, name).await;
+                            Err(Stop::Failed(format!(
+                                "the build reported success but the index is not valid{}",
+                                left.map(|l| format!("; {l}")).unwrap_or_default()
+                            )))
                         }
                     };
                 }
                 Err(e) => {
-                    if concurrently && !self.db.is_closed() {
-                        self.drop_leftover(schema, name).await;
+                    let left = if concurrently {
+                        self.drop_leftover(schema, name).await
+                    } else {
+                        None
+                    };
+                    if self.main_lost() {
+                        let mut message = e.message;
+                        if let Some(left) = left {
+                            message.push_str(&format!("; {left}"));
+                        }
+                        return Err(Stop::Failed(message));
                     }
                     self.retry_or_stop(e, *attempts).await?;
                 }
@@ -827,26 +864,50 @@ impl Executor<'_> {
         }
     }
 
-    async fn drop_leftover(&self, schema: &str, name: &str) {
-        match dbschema::index_state(self.db, schema, name).await {
+    /// A cleanup DROP through the live session, retried on lock timeouts. Not `watched`: an
+    /// interrupt must not cancel the cleanup it asked for.
+    async fn drop_retrying(&self, statement: &str) -> Result<(), QueryError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match self
+                .live()
+                .execute_statement("schema apply", statement)
+                .await
+            {
+                Err(e) if e.is_lock_timeout() && tries <= self.retries => {
+                    tokio::time::sleep(crate::jobs::run::backoff(tries)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Drops the invalid index a failed concurrent build leaves, and says what was left: `None`
+    /// when there was nothing, else "its invalid leftover ... was dropped" or how to drop it.
+    async fn drop_leftover(&self, schema: &str, name: &str) -> Option<String> {
+        let db = self.live();
+        let qualified = ddl::qualified(schema, name);
+        match dbschema::index_state(db, schema, name).await {
             Ok(Some((valid, ready, _))) if !(valid && ready) => {
                 let statement = ddl::drop_index_concurrently(schema, name);
-                let mut tries = 0;
-                loop {
-                    tries += 1;
-                    match self.db.execute_statement("schema apply", &statement).await {
-                        Ok(()) => return,
-                        Err(e) if e.is_lock_timeout() && tries <= self.retries => {
-                            tokio::time::sleep(crate::jobs::run::backoff(tries)).await;
-                        }
-                        Err(e) => {
-                            tracing::warn!("could not drop the invalid leftover {}: {}; drop it with: {statement}", ddl::qualified(schema, name), e.message);
-                            return;
-                        }
+                match self.drop_retrying(&statement).await {
+                    Ok(()) => Some(format!("its invalid leftover {qualified} was dropped")),
+                    Err(e) => {
+                        let left = format!(
+                            "its invalid leftover {qualified} is still there ({}): drop it with {statement}",
+                            e.message
+                        );
+                        tracing::warn!("{left}");
+                        Some(left)
                     }
                 }
             }
-            _ => {}
+            Ok(_) => None,
+            Err(e) => Some(format!(
+                "could not check for an invalid leftover {qualified} ({}): look for it with \\d {qualified}",
+                e.message
+            )),
         }
     }
 
@@ -894,12 +955,13 @@ impl Executor<'_> {
 
     /// Drops an index of ours that was built but never swapped in.
     async fn drop_leftover_any(&self, schema: &str, name: &str) {
-        let mut attempts = 0;
-        if let Err(Stop::Failed(m)) = self
-            .ddl(&ddl::drop_index_concurrently(schema, name), &mut attempts)
-            .await
-        {
-            tracing::warn!("could not drop {}: {m}", ddl::qualified(schema, name));
+        let statement = ddl::drop_index_concurrently(schema, name);
+        if let Err(e) = self.drop_retrying(&statement).await {
+            tracing::warn!(
+                "could not drop {}: {}; drop it with {statement}",
+                ddl::qualified(schema, name),
+                e.message
+            );
         }
     }
 
@@ -966,6 +1028,9 @@ impl Executor<'_> {
         };
         if let Some(bar) = bar {
             bar.finish_and_clear();
+        }
+        if matches!(&result, Err(e) if e.is_connection_lost()) {
+            self.lost.set(true);
         }
         result
     }
