@@ -291,8 +291,7 @@ async fn apply_locked(
             progress: !cli.output.quiet && std::io::stderr().is_terminal() && terminal,
             lost: Default::default(),
         };
-        for i in 0..steps.len() {
-            let step = &mut steps[i];
+        for step in steps.iter_mut() {
             if interrupt.raised() || lost.is_some() {
                 step.outcome = StepOutcome::NotRun;
                 step.detail = Some(if lost.is_some() {
