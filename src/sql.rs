@@ -334,6 +334,7 @@ pub const PLAYBOOK_STEP_END: Sql = sql_file!("playbook/step_end.sql");
 pub const PLAYBOOK_IN_PROGRESS: Sql = sql_file!("playbook/in_progress.sql");
 pub const PLAYBOOK_HISTORY: Sql = sql_file!("playbook/history.sql");
 pub const PLAYBOOK_CANCEL_APPLICATION: Sql = sql_file!("playbook/cancel_application.sql");
+pub const PLAYBOOK_EARLIER_RUN_SESSIONS: Sql = sql_file!("playbook/earlier_run_sessions.sql");
 pub const PLAYBOOK_LAST_SUCCESS: Sql = sql_file!("playbook/last_success.sql");
 pub const SNAPSHOT_CREATE: Sql = sql_file!("snapshot/create.sql");
 pub const SNAPSHOT_EXISTS: Sql = sql_file!("snapshot/exists.sql");

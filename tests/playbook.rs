@@ -658,3 +658,45 @@ fn playbooks_are_listed_and_bad_ones_named_with_their_place() {
         0
     );
 }
+
+/// A run killed outright (SIGKILL: no chance to cancel anything) loses its runner lock with its
+/// session, but its step's statement goes on under the step's own session. The next run sees that
+/// session by its application_name and refuses, naming it, rather than run beside it.
+#[test]
+fn a_run_after_a_killed_run_waits_for_its_still_running_step() {
+    let db = shared().create_db("playbook_killed");
+    db.admin()
+        .execute("CREATE MATERIALIZED VIEW slow AS SELECT 1 AS x FROM pg_sleep(60) WITH NO DATA;");
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(
+        dir.path(),
+        "[[playbooks.long]]\nstep = \"refresh\"\n\
+         [[playbooks.quick]]\nstep = \"sql\"\nsql = \"SELECT 1\"\n",
+    );
+    let p = p.to_str().unwrap();
+    let mut child = spawn(&db, &["maintain", "long", "--profile", p]);
+    wait_active(&db, "REFRESH MATERIALIZED VIEW");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The killed run's main session goes; its step's REFRESH stays.
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        "0",
+    );
+    let out = pgtune(&db, &["maintain", "quick", "--profile", p, "--wait", "1s"])
+        .expect_one_line_error("an earlier maintenance run is still at work");
+    assert!(
+        out.stderr.contains("REFRESH MATERIALIZED VIEW")
+            && out.stderr.contains("pg_cancel_backend("),
+        "{}",
+        out.stderr
+    );
+    db.admin().execute(
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%'",
+    );
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
+        "0",
+    );
+    pgtune(&db, &["maintain", "quick", "--profile", p]).expect_code(0);
+}

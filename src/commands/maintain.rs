@@ -483,7 +483,7 @@ fn execute(
             db.server
         );
     }
-    rt.block_on(take_lock(&db, &database, wait))?;
+    rt.block_on(take_lock(&db, &database, wait, &application))?;
     let client = format!(
         "{}@{}",
         crate::sys::current_user()
@@ -835,9 +835,41 @@ pub fn summarize(json: &serde_json::Value) -> serde_json::Value {
 }
 
 /// One run per database: polled, and a second run says since when the other has been running.
-async fn take_lock(db: &Db, database: &str, wait: Duration) -> anyhow::Result<()> {
+/// The runner lock, and no statement of an earlier run still going: a run killed outright loses its
+/// lock with its session while its step's REINDEX goes on under its own. Waits up to `wait` for both.
+async fn take_lock(
+    db: &Db,
+    database: &str,
+    wait: Duration,
+    application: &str,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
     if dbschema::poll_lock(db, Runner::Maintain, wait).await? {
-        return Ok(());
+        loop {
+            let earlier = dbp::earlier_run_sessions(db, application).await?;
+            let Some(first) = earlier.first() else {
+                return Ok(());
+            };
+            if started.elapsed() < wait {
+                tokio::time::sleep(Duration::from_millis(500).min(wait)).await;
+                continue;
+            }
+            bail!(
+                "an earlier maintenance run is still at work on database {database}: pid {} (application \"{}\", {} for {}) runs {}{}; \
+                 its run ended without stopping it: wait for it, or stop it with SELECT pg_cancel_backend({}){}",
+                first.pid,
+                first.application,
+                first.state,
+                crate::units::format_duration(Duration::from_secs_f64(first.seconds.max(0.0))),
+                if first.query.is_empty() { "a statement we may not see".to_string() } else { format!("\"{}\"", first.query) },
+                match earlier.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more session(s))", n - 1),
+                },
+                first.pid,
+                super::lock_wait_hint(wait)
+            );
+        }
     }
     let since = match dbp::in_progress(db).await? {
         Some((playbook, at, client)) => format!(

@@ -331,6 +331,36 @@ pub async fn purge_batch(
         .await
 }
 
+/// A session of an earlier maintenance run, still working.
+#[derive(Debug)]
+pub struct EarlierRunSession {
+    pub pid: i32,
+    pub application: String,
+    pub state: String,
+    pub seconds: f64,
+    pub query: String,
+}
+
+/// Sessions of other maintenance runs still working in this database (`own`: this run's
+/// application_name).
+pub async fn earlier_run_sessions(
+    db: &Db,
+    own: &str,
+) -> Result<Vec<EarlierRunSession>, QueryError> {
+    Ok(db
+        .query(&sql::PLAYBOOK_EARLIER_RUN_SESSIONS, &[&own])
+        .await?
+        .iter()
+        .map(|r| EarlierRunSession {
+            pid: r.get("pid"),
+            application: r.get("application"),
+            state: r.get("state"),
+            seconds: r.get("seconds"),
+            query: r.get("query"),
+        })
+        .collect())
+}
+
 /// Cancels the active statements of every session named `application`; how many.
 pub async fn cancel_application(db: &Db, application: &str) -> Result<i64, QueryError> {
     Ok(db
