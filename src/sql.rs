@@ -356,6 +356,7 @@ pub const SCHEMA_SERVER: Sql = sql_file!("schema/server.sql");
 pub const SCHEMA_EXTENSIONS: Sql = sql_file!("schema/extensions.sql");
 pub const SCHEMA_RESOLVE_TABLES: Sql = sql_file!("schema/resolve_tables.sql");
 pub const SCHEMA_INDEXES: Sql = sql_file!("schema/indexes.sql");
+pub const SCHEMA_LOCKED_TABLES: Sql = sql_file!("schema/locked_tables.sql");
 pub const SCHEMA_INDEX_SHAPES: Sql = sql_file!("schema/index_shapes.sql");
 pub const SCHEMA_NULLS_NOT_DISTINCT_15: Sql = sql_file!("schema/nulls_not_distinct_15.sql");
 pub const SCHEMA_NULLS_NOT_DISTINCT_NONE: Sql = sql_file!("schema/nulls_not_distinct_none.sql");

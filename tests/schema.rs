@@ -654,3 +654,68 @@ fn a_killed_build_backend_leaves_no_invalid_index_and_a_journal_row() {
         }
     }
 }
+
+/// A declared table locked elsewhere (ACCESS EXCLUSIVE, held in an open transaction): plan, verify
+/// and apply retry its shadow build with backoff, then judge it `unverified` naming the lock holder,
+/// and judge (and apply) the rest.
+#[test]
+fn a_locked_table_is_unverified_naming_its_holder_and_the_rest_is_judged() {
+    let (db, dir) = fixture(
+        "schema_locked_table",
+        "CREATE TABLE busy (a int); CREATE TABLE free (a int); CREATE INDEX busy_a ON busy (a);",
+    );
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS busy_a ON busy (a);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS free_a ON free (a);\n",
+    );
+    let f = f.to_str().unwrap();
+    let holder = db.admin();
+    holder.execute(
+        "SET application_name = 'the holder'; BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;",
+    );
+    let (code, v) = json(&db, &["plan", f]);
+    assert_eq!(code, 1, "plan: missing and unverified are warnings: {v:#}");
+    let objects = v["objects"].as_array().unwrap();
+    let busy = objects
+        .iter()
+        .find(|o| o["name"] == "public.busy_a")
+        .unwrap();
+    assert_eq!(busy["verdict"], "unverified", "{v:#}");
+    let why = busy["detail"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("the holder") && why.contains("AccessExclusiveLock"),
+        "{v:#}"
+    );
+    let free = objects
+        .iter()
+        .find(|o| o["name"] == "public.free_a")
+        .unwrap();
+    assert_eq!(free["verdict"], "missing", "{v:#}");
+    let (code, _) = json(&db, &["verify", f]);
+    assert_eq!(code, 2);
+    let (code, v) = json(
+        &db,
+        &[
+            "apply",
+            f,
+            "--yes",
+            "--lock-timeout",
+            "200ms",
+            "--retries",
+            "1",
+        ],
+    );
+    assert_eq!(code, 1, "{v:#}");
+    holder.execute("COMMIT");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname = 'free_a'"
+        ),
+        1
+    );
+    let (code, v) = json(&db, &["verify", f]);
+    assert_eq!(code, 0, "{v:#}");
+}

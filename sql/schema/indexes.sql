@@ -1,5 +1,6 @@
 -- pgtune schema: every index on the declared tables ($1), and any index in a declared index's schema
 -- with its name ($2 schemas, $3 names), wherever it lives; with what makes an index not "extra".
+-- The definitions of indexes on tables locked elsewhere ($4) are not read: pg_get_indexdef would wait.
 WITH wanted AS (
     SELECT i.indexrelid
     FROM pg_index AS i
@@ -17,7 +18,7 @@ SELECT c.oid,
        quote_ident(tn.nspname) || '.' || quote_ident(t.relname) AS table_name,
        i.indisvalid AS valid,
        i.indisready AS ready,
-       pg_get_indexdef(c.oid) AS definition,
+       CASE WHEN i.indrelid = ANY ($4::oid[]) THEN '' ELSE pg_get_indexdef(c.oid) END AS definition,
        (SELECT con.conname::text FROM pg_constraint AS con
          WHERE con.conrelid = i.indrelid AND con.conindid = c.oid LIMIT 1) AS constraint_name,
        EXISTS (SELECT 1 FROM pg_depend AS d

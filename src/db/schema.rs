@@ -68,15 +68,72 @@ pub async fn resolve_tables(
         .collect())
 }
 
-/// Every index on `tables`, and any index named `names[i]` in `schemas[i]`.
+/// Another session's ACCESS EXCLUSIVE lock on a declared table (held, or queued for).
+#[derive(Debug, Clone)]
+pub struct TableLock {
+    pub table_oid: u32,
+    pub pid: Option<i32>,
+    pub granted: bool,
+    pub role: String,
+    pub application: String,
+    pub state: String,
+    pub seconds: f64,
+}
+
+impl TableLock {
+    /// "pid 42 (role alice, application \"psql\", idle in transaction for 3s) holds it in ACCESS EXCLUSIVE mode"
+    pub fn describe(&self) -> String {
+        let who = match self.pid {
+            Some(pid) => {
+                let mut parts = vec![];
+                if !self.role.is_empty() {
+                    parts.push(format!("role {}", self.role));
+                }
+                if !self.application.is_empty() {
+                    parts.push(format!("application \"{}\"", self.application));
+                }
+                parts.push(format!(
+                    "{} for {}",
+                    self.state,
+                    crate::units::format_duration(Duration::from_secs_f64(self.seconds.max(0.0)))
+                ));
+                format!("pid {pid} ({})", parts.join(", "))
+            }
+            None => "a prepared transaction".into(),
+        };
+        let how = if self.granted { "holds" } else { "waits for" };
+        format!("{who} {how} an ACCESS EXCLUSIVE lock (AccessExclusiveLock) on it")
+    }
+}
+
+/// Which of `tables` another session holds or waits for in ACCESS EXCLUSIVE mode.
+pub async fn locked_tables(db: &Db, tables: &[u32]) -> Result<Vec<TableLock>, QueryError> {
+    let rows = db.query(&sql::SCHEMA_LOCKED_TABLES, &[&tables]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| TableLock {
+            table_oid: r.get("table_oid"),
+            pid: r.get("pid"),
+            granted: r.get("granted"),
+            role: r.get("role"),
+            application: r.get("application"),
+            state: r.get("state"),
+            seconds: r.get("seconds"),
+        })
+        .collect())
+}
+
+/// Every index on `tables`, and any index named `names[i]` in `schemas[i]`; the definitions of
+/// indexes on `locked` tables are left empty (reading them would wait for the lock).
 pub async fn indexes(
     db: &Db,
     tables: &[u32],
     schemas: &[String],
     names: &[String],
+    locked: &[u32],
 ) -> Result<Vec<LiveIndex>, QueryError> {
     let rows = db
-        .query(&sql::SCHEMA_INDEXES, &[&tables, &schemas, &names])
+        .query(&sql::SCHEMA_INDEXES, &[&tables, &schemas, &names, &locked])
         .await?;
     Ok(rows
         .iter()

@@ -179,6 +179,95 @@ fn plan_or_verify(
     Ok(status)
 }
 
+/// How often a declared table locked elsewhere is looked at before it is judged without its
+/// definitions (`unverified`, naming the holder).
+const LOCK_ATTEMPTS: u32 = 3;
+
+/// The declared tables another session holds (or queues for) in ACCESS EXCLUSIVE mode, after
+/// waiting with backoff for them to be released.
+async fn wait_for_table_locks(
+    db: &Db,
+    tables: &[u32],
+) -> Result<Vec<db::schema::TableLock>, db::QueryError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let locks = db::schema::locked_tables(db, tables).await?;
+        if locks.is_empty() || attempt >= LOCK_ATTEMPTS {
+            return Ok(locks);
+        }
+        let pause = crate::jobs::run::backoff(attempt);
+        tracing::info!(
+            "{} declared table(s) locked by another session; looking again in {pause:?}",
+            locks.len()
+        );
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// The live indexes, and the shadow builds of the declarations, leaving out tables in `locks`.
+async fn read_indexes_and_shadows(
+    db: &Db,
+    source: &Source,
+    server: &db::schema::ServerFacts,
+    indexes: &[(usize, &crate::schema::IndexDecl)],
+    table_oids: &[u32],
+    locks: &[db::schema::TableLock],
+    facts: &mut Facts,
+) -> Result<(), db::QueryError> {
+    let locked: Vec<u32> = locks.iter().map(|l| l.table_oid).collect();
+    let (schemas, names): (Vec<String>, Vec<String>) = indexes
+        .iter()
+        .filter_map(|(i, ix)| Some((facts.tables.get(i)?.schema.clone(), ix.name.clone()?)))
+        .unzip();
+    facts.indexes = db::schema::indexes(db, table_oids, &schemas, &names, &locked).await?;
+    facts.not_compared.clear();
+    if facts.unverifiable.is_some() {
+        return Ok(());
+    }
+    let mut requests = Vec::new();
+    let mut live = Vec::new();
+    for (i, ix) in indexes {
+        let (Some(table), Some(name)) = (facts.tables.get(i), &ix.name) else {
+            continue;
+        };
+        if source.is_duplicate(*i) {
+            continue;
+        }
+        if let Some(lock) = locks.iter().find(|l| l.table_oid == table.oid) {
+            facts.not_compared.insert(
+                *i,
+                format!(
+                    "its table {} is locked: {}",
+                    ddl::qualified(&table.schema, &table.name),
+                    lock.describe()
+                ),
+            );
+            continue;
+        }
+        let existing = facts
+            .indexes
+            .iter()
+            .find(|l| l.schema == table.schema && &l.name == name);
+        match existing {
+            Some(l) if l.valid && l.ready && l.table_oid == table.oid => live.push(l.oid),
+            Some(_) => continue,
+            None => {}
+        }
+        requests.push(ShadowRequest {
+            declaration: *i,
+            create_table: ddl::shadow_table(requests.len(), table),
+            create_index: ddl::shadow_index(requests.len(), ix),
+            index_name: format!("{}_i", ddl::shadow_name(requests.len())),
+        });
+    }
+    let shadows = db::schema::shadow_shapes(db, server.version_num, &requests, &live).await?;
+    facts.declared_shapes = shadows.declared;
+    facts.not_compared.extend(shadows.not_compared);
+    facts.live_shapes = shadows.live;
+    Ok(())
+}
+
 /// Database facts shared by every schema command.
 pub struct GatheredFacts {
     pub database: String,
@@ -218,12 +307,6 @@ pub async fn gather(db: &Db, source: &Source) -> anyhow::Result<(Plan, GatheredF
     let mut table_oids: Vec<u32> = facts.tables.values().map(|t| t.oid).collect();
     table_oids.sort_unstable();
     table_oids.dedup();
-    let (schemas, names): (Vec<String>, Vec<String>) = indexes
-        .iter()
-        .filter_map(|(i, ix)| Some((facts.tables.get(i)?.schema.clone(), ix.name.clone()?)))
-        .unzip();
-    facts.indexes = db::schema::indexes(db, &table_oids, &schemas, &names).await?;
-
     facts.unverifiable = if server.in_recovery {
         Some("the server is a read-only standby: declared definitions are built on shadow tables, which needs a primary".into())
     } else if !server.can_temp {
@@ -234,36 +317,28 @@ pub async fn gather(db: &Db, source: &Source) -> anyhow::Result<(Plan, GatheredF
     } else {
         None
     };
-    if facts.unverifiable.is_none() {
-        let mut requests = Vec::new();
-        let mut live = Vec::new();
-        for (i, ix) in &indexes {
-            let (Some(table), Some(name)) = (facts.tables.get(i), &ix.name) else {
-                continue;
-            };
-            if source.is_duplicate(*i) {
-                continue;
+    // A table locked elsewhere is waited for a little, then judged without its definitions; a lock
+    // taken between the look and the reads (a lock timeout) starts the reads again.
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let locks = wait_for_table_locks(db, &table_oids).await?;
+        match read_indexes_and_shadows(
+            db,
+            source,
+            &server,
+            &indexes,
+            &table_oids,
+            &locks,
+            &mut facts,
+        )
+        .await
+        {
+            Err(e) if e.is_lock_timeout() && attempt < LOCK_ATTEMPTS => {
+                tokio::time::sleep(crate::jobs::run::backoff(attempt)).await;
             }
-            let existing = facts
-                .indexes
-                .iter()
-                .find(|l| l.schema == table.schema && &l.name == name);
-            match existing {
-                Some(l) if l.valid && l.ready && l.table_oid == table.oid => live.push(l.oid),
-                Some(_) => continue,
-                None => {}
-            }
-            requests.push(ShadowRequest {
-                declaration: *i,
-                create_table: ddl::shadow_table(requests.len(), table),
-                create_index: ddl::shadow_index(requests.len(), ix),
-                index_name: format!("{}_i", ddl::shadow_name(requests.len())),
-            });
+            other => break other?,
         }
-        let shadows = db::schema::shadow_shapes(db, server.version_num, &requests, &live).await?;
-        facts.declared_shapes = shadows.declared;
-        facts.not_compared = shadows.not_compared;
-        facts.live_shapes = shadows.live;
     }
     Ok((
         plan::plan(source, &facts),
