@@ -513,3 +513,41 @@ fn vacuum_dead_takes_the_tables_behind_on_dead_tuples() {
     );
     run(db.pgtune().args(["vacuum"])).expect_one_line_error("say which vacuum");
 }
+
+/// `reindex --bloated` confirms an estimate with a fresh ANALYZE: a candidate whose table is locked
+/// elsewhere is skipped with its reason (ANALYZE SKIP_LOCKED), the others go on, and the run exits 1.
+#[test]
+fn reindex_bloated_skips_a_candidate_whose_table_is_locked() {
+    let db = shared().create_db("maint_reindex_locked");
+    let admin = db.admin();
+    for t in ["locked_t", "free_t"] {
+        admin.execute(&format!(
+            "CREATE TABLE {t} (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = false); \
+             INSERT INTO {t} SELECT g, 'n' || g FROM generate_series(1, 100000) g; \
+             DELETE FROM {t} WHERE id % 5 < 3;"
+        ));
+        admin.execute(&format!("VACUUM {t}"));
+        admin.execute(&format!("ANALYZE {t}"));
+    }
+    let holder = db.admin();
+    holder.execute("BEGIN; LOCK TABLE locked_t IN SHARE UPDATE EXCLUSIVE MODE;");
+    let started = std::time::Instant::now();
+    let (code, json) = json_of(&db, &["reindex", "--bloated", "--min-size", "1MB"]);
+    holder.execute("COMMIT");
+    assert_eq!(code, 1, "{json:#}");
+    let o = outcomes(&json);
+    let status = |rel: &str| {
+        o.iter()
+            .find(|x| x.0 == rel)
+            .map(|x| x.1.clone())
+            .unwrap_or_else(|| panic!("{rel}: {o:?}"))
+    };
+    assert_eq!(status("public.locked_t_pkey"), "skipped-locked", "{json:#}");
+    assert_eq!(status("public.free_t_pkey"), "done", "{json:#}");
+    let reason = json["outcomes"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("SKIP_LOCKED") && reason.contains("public.locked_t"),
+        "{reason}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}

@@ -57,6 +57,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             run,
             dry_run: args.run.dry_run,
             after_run: None,
+            skipped: Vec::new(),
         },
         out,
     )

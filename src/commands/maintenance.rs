@@ -81,6 +81,8 @@ pub struct Work {
     pub dry_run: bool,
     /// Adds what only the command knows to the outcomes once the run is over (reindex: sizes after).
     pub after_run: Option<AfterRun>,
+    /// Candidates left alone before the run, with why (reindex: a table ANALYZE had to skip).
+    pub skipped: Vec<Outcome>,
 }
 
 pub type AfterRun = Box<dyn FnOnce(&mut [Outcome]) -> anyhow::Result<()>>;
@@ -95,6 +97,7 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         mut run,
         dry_run,
         after_run,
+        skipped,
     } = work;
     run.deadline = match (run.deadline, step_deadline()) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -142,7 +145,7 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         .first()
         .map(|h| h.describe())
         .unwrap_or_default();
-    if scheduler.len() == 0 {
+    if scheduler.len() == 0 && skipped.is_empty() {
         match format {
             Format::Json => render::json(
                 command,
@@ -159,11 +162,16 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         return Ok(Status::Ok);
     }
     let started = Instant::now();
-    let mut outcomes = db::runtime()?
-        .block_on(async { jobs::run::run(&target, &connect, scheduler, &run).await })?;
+    let mut outcomes = if scheduler.len() == 0 {
+        Vec::new()
+    } else {
+        db::runtime()?
+            .block_on(async { jobs::run::run(&target, &connect, scheduler, &run).await })?
+    };
     if let Some(after) = after_run {
         after(&mut outcomes)?;
     }
+    outcomes.splice(0..0, skipped);
     let report = RunReport {
         server,
         status: status_of(&outcomes),

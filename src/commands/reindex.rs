@@ -13,7 +13,7 @@ use crate::cli::{Cli, ReindexArgs};
 use crate::db::{self, Db};
 use crate::guc;
 use crate::health::thresholds::{parse_value, Kind};
-use crate::jobs::{run::RunOptions, Job, JobStatus, Scheduler};
+use crate::jobs::{self, run::RunOptions, Job, JobStatus, Scheduler};
 use crate::outcome::Status;
 use crate::report::{qualified, IndexRow};
 use crate::scope::Filter;
@@ -46,7 +46,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     let target = super::connect_target(cli)?;
     let filter = Filter::new(&args.scope);
     let rt = db::runtime()?;
-    let (picks, rows, sizes) = rt.block_on(async {
+    let (picks, rows, sizes, skipped) = rt.block_on(async {
         let reader = db::connect(&target, &super::read_only(cli)).await?;
         let window = db::report::usage_window(&reader).await?;
         let rows = db::report::indexes(&reader, &filter, window.version_num).await?;
@@ -82,18 +82,19 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 });
             }
         }
+        let mut skipped = Vec::new();
         if args.bloated {
-            picks.extend(
-                bloated(
-                    &reader,
-                    &filter,
-                    window.is_superuser,
-                    bloat_share,
-                    min_bytes,
-                    args.run.dry_run,
-                )
-                .await?,
-            );
+            let (bloated, locked) = bloated(
+                &reader,
+                &filter,
+                window.is_superuser,
+                bloat_share,
+                min_bytes,
+                args.run.dry_run,
+            )
+            .await?;
+            picks.extend(bloated);
+            skipped = locked;
         }
         // One job per index, whatever picked it.
         let mut seen = std::collections::HashSet::new();
@@ -106,7 +107,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             .await?
             .into_iter()
             .collect();
-        anyhow::Ok((picks, rows, sizes))
+        anyhow::Ok((picks, rows, sizes, skipped))
     })?;
 
     let mut jobs = Vec::new();
@@ -212,6 +213,19 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             run,
             dry_run: args.run.dry_run,
             after_run: Some(after_run),
+            skipped: skipped
+                .into_iter()
+                .map(|s| jobs::Outcome {
+                    statement: format!("REINDEX INDEX CONCURRENTLY {}", s.index),
+                    relation: s.index,
+                    reason: s.reason,
+                    status: JobStatus::SkippedLocked,
+                    started: 0.0,
+                    seconds: 0.0,
+                    attempts: 0,
+                    detail: None,
+                })
+                .collect(),
         },
         out,
     )
@@ -247,7 +261,7 @@ async fn bloated(
     share: f64,
     min_bytes: i64,
     dry_run: bool,
-) -> anyhow::Result<Vec<Pick>> {
+) -> anyhow::Result<(Vec<Pick>, Vec<Skipped>)> {
     let over = |rows: &[crate::report::bloat::BloatRow]| -> Vec<(String, String, String, f64)> {
         rows.iter()
             .filter(|r| {
@@ -271,8 +285,9 @@ async fn bloated(
     };
     let estimated = over(&db::report::bloat_estimate(db, filter, superuser).await?);
     if estimated.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
+    let mut locked: Vec<(String, String)> = Vec::new();
     // Confirm on just the candidates' tables.
     let only = Filter {
         schemas: Vec::new(),
@@ -289,7 +304,7 @@ async fn bloated(
         ),
         // A dry run changes nothing, not even statistics: it shows the estimate unconfirmed.
         None if dry_run => {
-            return Ok(estimated
+            return Ok((estimated
                 .into_iter()
                 .map(|(s, _, i, pct)| Pick {
                     schema: s,
@@ -300,13 +315,29 @@ async fn bloated(
                     ),
                     drop: false,
                 })
-                .collect())
+                .collect(), Vec::new()))
         }
         None => {
-            // Fresh statistics first, so the estimate is not working from stale row counts.
+            // Fresh statistics first, so the estimate is not working from stale row counts. A
+            // table locked elsewhere is skipped (the server warns), and so are its candidates.
+            let mut analyzed = std::collections::HashSet::new();
             for (s, t, _, _) in &estimated {
-                db.execute_statement("ANALYZE", &format!("ANALYZE {}", qualified(s, t)))
-                    .await?;
+                if !analyzed.insert((s, t)) {
+                    continue;
+                }
+                db.take_notices();
+                db.execute_statement(
+                    "ANALYZE",
+                    &format!("ANALYZE (SKIP_LOCKED) {}", qualified(s, t)),
+                )
+                .await?;
+                if db
+                    .take_notices()
+                    .iter()
+                    .any(|n| n.contains("skipping analyze"))
+                {
+                    locked.push((s.clone(), t.clone()));
+                }
             }
             (
                 over(&db::report::bloat_estimate(db, &only, superuser).await?),
@@ -314,7 +345,19 @@ async fn bloated(
             )
         }
     };
-    Ok(estimated
+    let skipped = estimated
+        .iter()
+        .filter(|(s, t, _, _)| locked.iter().any(|(ls, lt)| ls == s && lt == t))
+        .map(|(s, t, i, pct)| Skipped {
+            index: qualified(s, i),
+            reason: format!(
+                "{:.0}% bloat, estimated; not confirmed: ANALYZE (SKIP_LOCKED) skipped its table {}, locked by another session",
+                pct * 100.0,
+                qualified(s, t)
+            ),
+        })
+        .collect();
+    let picks = estimated
         .into_iter()
         .filter_map(|(s, t, i, _)| {
             let (_, _, _, pct) = confirmed
@@ -327,7 +370,14 @@ async fn bloated(
                 drop: false,
             })
         })
-        .collect())
+        .collect();
+    Ok((picks, skipped))
+}
+
+/// A candidate left alone before the run, and why.
+struct Skipped {
+    index: String,
+    reason: String,
 }
 
 fn regex_escape(s: &str) -> String {

@@ -101,6 +101,7 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
             run,
             dry_run: args.run.dry_run,
             after_run: None,
+            skipped: Vec::new(),
         },
         out,
     )
