@@ -388,6 +388,28 @@ fn purge_deletes_exactly_the_old_rows_in_batches() {
     assert_eq!(v["targets"][0]["batches"], 3);
     assert_eq!(count(&db, "SELECT count(*) FROM logs"), 750);
     assert_eq!(count(&db, "SELECT count(*) FROM logs WHERE id < 1000"), 0);
+    // A table another session holds is skipped after one lock_timeout, a warning as in the other
+    // maintenance commands, not retried for many times that.
+    let holder = db.admin();
+    holder.execute("BEGIN; LOCK TABLE logs IN SHARE MODE;");
+    let started = std::time::Instant::now();
+    let v = pgtune(&db, &[&args[..], &["--lock-timeout", "300ms"]].concat())
+        .expect_code(1)
+        .json();
+    holder.execute("COMMIT");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(v["targets"][0]["status"], "warning", "{v:#}");
+    assert!(
+        v["targets"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("skipped: locked by another session"),
+        "{v:#}"
+    );
     // A column that is not a timestamp, and a table that does not exist, are findings with a reason.
     let v = pgtune(
         &db,

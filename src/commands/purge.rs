@@ -151,7 +151,6 @@ async fn purge_one(
         };
     }
     let deadline = maintenance::step_deadline();
-    let mut lock_attempt = 0;
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             outcome.status = Status::Warning;
@@ -161,16 +160,21 @@ async fn purge_one(
         }
         match dbp::purge_batch(db, &outcome.statement, older_than, batch).await {
             Ok(deleted) => {
-                lock_attempt = 0;
                 outcome.batches += 1;
                 outcome.rows += deleted as i64;
                 if (deleted as i64) < batch {
                     break;
                 }
             }
-            Err(e) if e.is_lock_timeout() && lock_attempt < 5 => {
-                lock_attempt += 1;
-                tokio::time::sleep(crate::jobs::run::backoff(lock_attempt)).await;
+            // As analyze, vacuum and reindex do: a table another session holds is skipped after
+            // one lock_timeout (a warning), and left for the next run.
+            Err(e) if e.is_lock_timeout() => {
+                outcome.status = Status::Warning;
+                outcome.detail = Some(format!(
+                    "skipped: locked by another session ({}); {} rows deleted in {} batches before, the rest is left for the next run",
+                    e.message, outcome.rows, outcome.batches
+                ));
+                break;
             }
             Err(e) => {
                 let done = format!(
