@@ -246,3 +246,46 @@ fn a_newline_in_a_name_cannot_end_a_dry_run_comment() {
         );
     }
 }
+
+/// Ctrl-C during `purge` cancels the batch running on the server (its transaction rolls back, so
+/// nothing is half-deleted), reports the table, and exits 3.
+#[test]
+fn an_interrupted_purge_cancels_its_running_batch() {
+    let db = shared().create_db("safety_purge_sigint");
+    db.admin().execute(
+        "CREATE TABLE logs (id int, at timestamptz); \
+         INSERT INTO logs SELECT i, now() - interval '40 days' FROM generate_series(1, 10) i; \
+         CREATE FUNCTION slow_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(60); RETURN OLD; END $$; \
+         CREATE TRIGGER slow BEFORE DELETE ON logs FOR EACH ROW EXECUTE FUNCTION slow_delete();",
+    );
+    let started = std::time::Instant::now();
+    let child = crate::harness::spawn(db.pgtune().args([
+        "purge",
+        "--table",
+        "logs",
+        "--column",
+        "at",
+        "--older-than",
+        "30 days",
+    ]));
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '%pgtune purge%' AND query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
+        "1",
+    );
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = crate::harness::finish(child);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(50));
+    let running = db.admin().query_strings(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
+    );
+    assert_eq!(running[0][0].as_deref(), Some("0"), "the DELETE still runs");
+    let left = db.admin().query_strings("SELECT count(*) FROM logs");
+    assert_eq!(
+        left[0][0].as_deref(),
+        Some("10"),
+        "the cancelled batch rolled back"
+    );
+}

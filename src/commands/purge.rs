@@ -67,19 +67,53 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
     if !targets.is_empty() {
         let connect = maintenance::session(cli, &args.lock_timeout)?;
         let target = super::connect_target(cli)?;
+        let interrupted = std::cell::Cell::new(false);
         report.targets = db::runtime()?.block_on(async {
             let db = db::connect(&target, &connect).await?;
-            let mut outcomes = Vec::new();
-            for (table, column, older_than, batch) in targets {
-                outcomes
-                    .push(purge_one(&db, &table, &column, &older_than, batch, args.dry_run).await);
-                if db.is_closed() {
-                    anyhow::bail!("lost the connection to {} while purging {table}", db.server);
+            let pid = db::schema::backend_pid(&db).await?;
+            let work = async {
+                let mut outcomes = Vec::new();
+                for (table, column, older_than, batch) in targets {
+                    if interrupted.get() {
+                        break;
+                    }
+                    let mut outcome =
+                        purge_one(&db, &table, &column, &older_than, batch, args.dry_run).await;
+                    if interrupted.get() {
+                        outcome.status = Status::Critical;
+                        outcome.detail = Some(format!(
+                            "interrupted: its running batch was cancelled; {} rows deleted in {} committed batches before",
+                            outcome.rows, outcome.batches
+                        ));
+                    }
+                    outcomes.push(outcome);
+                    if db.is_closed() {
+                        anyhow::bail!("lost the connection to {} while purging {table}", db.server);
+                    }
                 }
-            }
-            anyhow::Ok(outcomes)
+                anyhow::Ok(outcomes)
+            };
+            db::cancel::on_interrupt(&target, &connect, &[pid], &interrupted, || {}, work).await?
         })?;
+        if interrupted.get() {
+            render_report(cli, &mut report, format, out)?;
+            out.flush()?;
+            anyhow::bail!(
+                "interrupted: the running batch was cancelled (each batch is its own transaction, so nothing is half-deleted); {} rows deleted before, no table purged after it",
+                report.rows
+            );
+        }
     }
+    render_report(cli, &mut report, format, out)?;
+    Ok(report.status)
+}
+
+fn render_report(
+    cli: &Cli,
+    report: &mut PurgeReport,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     report.status = report
         .targets
         .iter()
@@ -88,10 +122,10 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
         .unwrap_or(Status::Ok);
     report.rows = report.targets.iter().map(|t| t.rows).sum();
     match format {
-        Format::Json => render::json("purge", &report, out)?,
-        _ => render::playbook::purge(&report, &render::Style::detect(cli.output.no_color), out)?,
+        Format::Json => render::json("purge", &*report, out)?,
+        _ => render::playbook::purge(report, &render::Style::detect(cli.output.no_color), out)?,
     }
-    Ok(report.status)
+    Ok(())
 }
 
 async fn purge_one(

@@ -3,6 +3,7 @@
 //! a password prompt only on a terminal), and runs the SQL files embedded from `sql/`, turning rows
 //! into the plain structs the commands work with.
 
+pub mod cancel;
 mod certname;
 pub mod check;
 pub mod config;

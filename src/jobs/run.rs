@@ -38,11 +38,6 @@ pub async fn run(
         pids.push(db::schema::backend_pid(&session).await?);
         sessions.push(session);
     }
-    // Ctrl-C and SIGTERM stop the run rather than the process: the statements still running on the
-    // server are cancelled, nothing new starts, and the caller reports what state it left.
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sigterm = signal(SignalKind::terminate())?;
     let interrupted = std::cell::Cell::new(false);
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total as u64);
@@ -149,34 +144,19 @@ pub async fn run(
             wake.notify_waiters();
         }
     };
-    {
-        let work = futures_util::future::join_all(sessions.into_iter().map(worker));
-        tokio::pin!(work);
-        tokio::select! {
-            _ = &mut work => {}
-            _ = async { tokio::select! { _ = sigint.recv() => {}, _ = sigterm.recv() => {} } } => {
-                interrupted.set(true);
-                wake.notify_waiters();
-                tracing::warn!("interrupted: cancelling the running statements");
-                // From a session of its own, again every half second until the workers are back: a
-                // cancel that reaches the server before its statement does is lost.
-                let monitor = db::connect(target, connect).await.ok();
-                let mut tick = tokio::time::interval(Duration::from_millis(500));
-                loop {
-                    tokio::select! {
-                        _ = &mut work => break,
-                        _ = tick.tick() => {
-                            if let Some(m) = &monitor {
-                                for pid in &pids {
-                                    let _ = db::schema::cancel(m, *pid).await;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+    // Ctrl-C and SIGTERM stop the run rather than the process: the statements still running on the
+    // server are cancelled, nothing new starts, and the caller reports what state it left.
+    let work = futures_util::future::join_all(sessions.into_iter().map(worker));
+    // Workers waiting for a dependency wake up to find that nothing new starts.
+    db::cancel::on_interrupt(
+        target,
+        connect,
+        &pids,
+        &interrupted,
+        || wake.notify_waiters(),
+        work,
+    )
+    .await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
