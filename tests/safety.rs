@@ -205,10 +205,12 @@ fn an_interrupted_maintenance_run_cancels_its_server_statement() {
             started.elapsed() < std::time::Duration::from_secs(50),
             "the REFRESH ran to its end"
         );
-        let running = db.admin().query_strings(
-            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
+        // The backend reports itself idle a moment after its error reaches pgtune; the REFRESH
+        // would take 60 s if it had not been cancelled.
+        db.admin().wait_for(
+            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
+            "0",
         );
-        assert_eq!(running[0][0].as_deref(), Some("0"), "a REFRESH still runs");
     }
 }
 
@@ -278,10 +280,10 @@ fn an_interrupted_purge_cancels_its_running_batch() {
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(50));
-    let running = db.admin().query_strings(
-        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
+        "0",
     );
-    assert_eq!(running[0][0].as_deref(), Some("0"), "the DELETE still runs");
     let left = db.admin().query_strings("SELECT count(*) FROM logs");
     assert_eq!(
         left[0][0].as_deref(),

@@ -719,3 +719,60 @@ fn a_locked_table_is_unverified_naming_its_holder_and_the_rest_is_judged() {
     let (code, v) = json(&db, &["verify", f]);
     assert_eq!(code, 0, "{v:#}");
 }
+
+/// Only an error an extension could cure is put off until the declared extensions are installed: a
+/// missing column is `rejected` at once. After apply, a built index's row carries no stale error, and
+/// a failed build's error keeps PostgreSQL's DETAIL (which key is duplicated).
+#[test]
+fn errors_are_blamed_on_their_cause_and_keep_their_detail() {
+    let (db, dir) = fixture(
+        "schema_blame",
+        "CREATE TABLE orders (id int, b int); INSERT INTO orders VALUES (1, 1), (1, 2);",
+    );
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_x ON orders (no_such_col);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_t ON orders USING gin ((b::text) gin_trgm_ops);\n\
+         CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_u ON orders (id);\n",
+    );
+    let f = f.to_str().unwrap();
+    let (_, v) = json(&db, &["plan", f]);
+    let objects = v["objects"].as_array().unwrap();
+    let get = |name: &str| objects.iter().find(|o| o["name"] == name).unwrap().clone();
+    assert_eq!(get("public.orders_x")["verdict"], "rejected", "{v:#}");
+    assert_eq!(get("public.orders_t")["verdict"], "missing", "{v:#}");
+    assert!(get("public.orders_t")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("once the declared extensions are installed"));
+    let (code, v) = json(&db, &["apply", f, "--yes"]);
+    assert_eq!(code, 2, "{v:#}");
+    let steps = v["steps"].as_array().unwrap();
+    let step = |name: &str| {
+        steps
+            .iter()
+            .find(|s| s["object"] == name)
+            .unwrap_or_else(|| panic!("{name}: {v:#}"))
+            .clone()
+    };
+    let built = step("public.orders_t");
+    assert_eq!(built["outcome"], "done", "{v:#}");
+    assert!(
+        !built.to_string().contains("ERROR"),
+        "stale error: {built:#}"
+    );
+    let failed = step("public.orders_u");
+    assert!(
+        failed["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DETAIL: Key (id)=(1) is duplicated."),
+        "{failed:#}"
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pgtune.schema_journal WHERE error LIKE '%DETAIL: Key (id)=(1) is duplicated.%'"),
+        1
+    );
+}

@@ -539,8 +539,18 @@ impl Db {
     }
 
     fn query_error(&self, sql: &Sql, e: tokio_postgres::Error) -> QueryError {
+        // DETAIL and HINT stay: they say which key is duplicated, or what to do.
         let message = match e.as_db_error() {
-            Some(db) => format!("{}: {}", db.severity(), db.message()),
+            Some(db) => {
+                let mut text = format!("{}: {}", db.severity(), db.message());
+                if let Some(detail) = db.detail() {
+                    text.push_str(&format!(" DETAIL: {detail}"));
+                }
+                if let Some(hint) = db.hint() {
+                    text.push_str(&format!(" HINT: {hint}"));
+                }
+                text
+            }
             None => e.to_string(),
         };
         QueryError {

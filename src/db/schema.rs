@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::{Db, QueryError};
-use crate::schema::plan::{ExtensionFacts, LiveIndex, TableRef};
+use crate::schema::plan::{ExtensionFacts, LiveIndex, Refusal, TableRef};
 use crate::schema::shape::{IndexShape, KeyColumn};
 use crate::sql::{self, Sql};
 
@@ -165,7 +165,7 @@ pub struct ShadowRequest {
 /// declarations whose build could not be tried and why, and the live indexes' shapes by oid.
 #[derive(Default)]
 pub struct ShadowResults {
-    pub declared: HashMap<usize, Result<IndexShape, String>>,
+    pub declared: HashMap<usize, Result<IndexShape, Refusal>>,
     pub not_compared: HashMap<usize, String>,
     pub live: HashMap<u32, IndexShape>,
 }
@@ -239,7 +239,13 @@ async fn shadow_batch(
                         "its table is locked by another session".into(),
                     );
                 } else {
-                    results.declared.insert(r.declaration, Err(e.message));
+                    results.declared.insert(
+                        r.declaration,
+                        Err(Refusal {
+                            message: e.message,
+                            sqlstate: e.code,
+                        }),
+                    );
                 }
             }
         }

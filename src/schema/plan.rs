@@ -57,6 +57,27 @@ pub struct LiveIndex {
     pub partition_child: bool,
 }
 
+/// How a verdict's detail begins when the shadow build failed for want of a declared extension not
+/// installed yet: a provisional reason, which `apply` drops once the real build has spoken.
+pub const CHECKED_AFTER_EXTENSIONS: &str =
+    "its definition is checked once the declared extensions are installed";
+
+/// PostgreSQL's refusal of a declared definition in its shadow build.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub message: String,
+    pub sqlstate: Option<String>,
+}
+
+impl Refusal {
+    /// Whether an extension not installed yet could be why: an object it would provide (operator
+    /// class, type, access method: undefined_object; a function or operator: undefined_function) is
+    /// missing. A missing column or a syntax error is the declaration's own fault.
+    fn may_need_extension(&self) -> bool {
+        matches!(self.sqlstate.as_deref(), Some("42704" | "42883"))
+    }
+}
+
 /// Everything the verdicts are made from.
 #[derive(Debug, Default)]
 pub struct Facts {
@@ -67,7 +88,7 @@ pub struct Facts {
     /// The live indexes' shapes, by oid.
     pub live_shapes: HashMap<u32, IndexShape>,
     /// By declaration position: the declared index built on a shadow table, or PostgreSQL's error.
-    pub declared_shapes: HashMap<usize, Result<IndexShape, String>>,
+    pub declared_shapes: HashMap<usize, Result<IndexShape, Refusal>>,
     /// Why no shadow could be built at all (a standby, no TEMP privilege), if so.
     pub unverifiable: Option<String>,
     /// By declaration position: why this one's shadow build could not be tried (its table locked).
@@ -393,8 +414,9 @@ fn index_verdict(
         );
     };
     let declared = facts.declared_shapes.get(&i);
-    let rejected = |message: &String| {
-        if missing_extensions.is_empty() {
+    let rejected = |refusal: &Refusal| {
+        let message = &refusal.message;
+        if missing_extensions.is_empty() || !refusal.may_need_extension() {
             (
                 Verdict::Rejected,
                 vec![],
@@ -407,7 +429,7 @@ fn index_verdict(
                 Verdict::Missing,
                 vec![],
                 Some(format!(
-                    "its definition is checked once the declared extensions are installed ({}): {message}",
+                    "{CHECKED_AFTER_EXTENSIONS} ({}): {message}",
                     missing_extensions.join(", ")
                 )),
             )

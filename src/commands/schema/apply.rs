@@ -687,6 +687,15 @@ impl Executor<'_> {
         };
         step.outcome = outcome;
         step.detail = error.clone();
+        // A reason that waited for the extensions is stale now that the build itself has run.
+        if let Some(verdict) = step
+            .why
+            .split_once(": ")
+            .filter(|(_, rest)| rest.starts_with(crate::schema::plan::CHECKED_AFTER_EXTENSIONS))
+            .map(|(verdict, _)| verdict.to_string())
+        {
+            step.why = verdict;
+        }
         if !matches!(step.work, Work::Extension { .. }) || outcome != StepOutcome::Done {
             self.journal(
                 step,

@@ -145,7 +145,7 @@ fn index_verdicts() {
     facts.declared_shapes.insert(1, Ok(shape("a")));
     facts
         .declared_shapes
-        .insert(7, Err("ERROR: syntax error".into()));
+        .insert(7, Err(refusal("42601", "ERROR: syntax error")));
     facts
         .not_compared
         .insert(6, "its table is locked by another session".into());
@@ -187,7 +187,10 @@ fn a_rejected_definition_waits_for_missing_extensions() {
     facts.tables.insert(1, table(1));
     facts.declared_shapes.insert(
         1,
-        Err("operator class \"gin_trgm_ops\" does not exist".into()),
+        Err(refusal(
+            "42704",
+            "operator class \"gin_trgm_ops\" does not exist",
+        )),
     );
     let p = plan(&s, &facts);
     assert_eq!(verdicts(&p), [Verdict::Missing, Verdict::Missing]);
@@ -224,4 +227,11 @@ fn extra_leaves_out_constraints_extension_indexes_and_partitions_and_names_lefto
     assert_eq!(extra.len(), 2, "{extra:?}");
     assert!(extra[0].1.unwrap().contains("REINDEX CONCURRENTLY"));
     assert!(extra[1].1.unwrap().contains("pgtune rebuild"));
+}
+
+fn refusal(sqlstate: &str, message: &str) -> Refusal {
+    Refusal {
+        message: message.into(),
+        sqlstate: Some(sqlstate.into()),
+    }
 }
