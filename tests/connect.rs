@@ -157,6 +157,45 @@ fn nothing_listening() {
     );
 }
 
+/// A port where something else answers (a web server, an SSH daemon): one line saying so, whether
+/// the first thing it reads is PostgreSQL's startup message or a TLS request.
+#[test]
+fn something_that_is_not_postgresql() {
+    let db = shared().create_db("conn_not_pg");
+    for banner in [
+        &b"HTTP/1.1 400 Bad Request\r\n\r\n"[..],
+        &b"SSH-2.0-OpenSSH_9.6\r\n"[..],
+    ] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            for mut conn in listener.incoming().flatten() {
+                let mut buf = [0u8; 512];
+                let _ = conn.read(&mut buf);
+                let _ = conn.write_all(banner);
+            }
+        });
+        for sslmode in ["disable", "prefer", "require"] {
+            let out = run(db.pgtune().env("PGSSLMODE", sslmode).args([
+                "info",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ]));
+            let http_with_tls = banner.starts_with(b"HTTP") && sslmode == "require";
+            let expected = if http_with_tls {
+                // Not 'S': to tokio-postgres, as to a server, a refusal of TLS.
+                "the server does not support SSL"
+            } else {
+                "the server did not answer in PostgreSQL's protocol"
+            };
+            out.expect_one_line_error(expected);
+        }
+    }
+}
+
 #[test]
 fn every_host_in_a_list_is_tried() {
     let db = shared().create_db("conn_hostlist");

@@ -87,6 +87,17 @@ fn reason(
             .into();
     }
     let text = full_text(err);
+    // tokio-postgres' words for a reply it cannot parse as PostgreSQL's protocol.
+    if [
+        "bytes remaining on stream",
+        "unexpected message from server",
+        "invalid message length",
+    ]
+    .iter()
+    .any(|garbled| text.contains(garbled))
+    {
+        return NOT_POSTGRES.into();
+    }
     if text.contains("server does not support TLS") {
         return format!("the server does not support SSL, but sslmode={sslmode} requires it");
     }
@@ -109,8 +120,16 @@ fn reason(
     text
 }
 
+/// What is said when whatever answered does not speak PostgreSQL's protocol.
+const NOT_POSTGRES: &str = "the server did not answer in PostgreSQL's protocol: is something other than PostgreSQL listening on that port?";
+
 fn tls_reason(err: &rustls::Error) -> String {
     match err {
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateHandshakeMessage { .. }
+        | rustls::Error::InappropriateMessage { .. } => {
+            format!("{NOT_POSTGRES} (its answer to the TLS handshake is not TLS)")
+        }
         // db::tls words its own refusals in full.
         rustls::Error::InvalidCertificate(rustls::CertificateError::Other(reason)) => {
             reason.to_string()
