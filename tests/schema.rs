@@ -776,3 +776,44 @@ fn errors_are_blamed_on_their_cause_and_keep_their_detail() {
         1
     );
 }
+
+/// A role with only pg_monitor can run `schema verify`: what it may not judge is `unverified`,
+/// never `rejected`; `history` and `trends` say in one line which privilege is missing.
+#[test]
+fn a_monitoring_role_gets_unverified_and_one_line_privilege_errors() {
+    let (db, dir) = fixture(
+        "schema_monitor_role",
+        "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a); \
+         DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'schema_monitor') THEN CREATE ROLE schema_monitor LOGIN; END IF; END $$; \
+         GRANT pg_monitor TO schema_monitor;",
+    );
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n",
+    );
+    let out = run(db
+        .pgtune()
+        .args([
+            "-U",
+            "schema_monitor",
+            "schema",
+            "verify",
+            "--format",
+            "json",
+        ])
+        .arg(&f));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        verdicts(&out.json()),
+        [("public.t_a".to_string(), "unverified".to_string())]
+    );
+    // pgtune's records exist (a run as the owner made them) but this role may not read them.
+    run(db.pgtune().args(["snapshot"])).expect_code(0);
+    run(db.pgtune().args(["maintain", "daily"]));
+    for command in ["history", "trends"] {
+        run(db.pgtune().args(["-U", "schema_monitor", command])).expect_one_line_error(
+            "role schema_monitor may not read pgtune's records in schema pgtune; as their owner run GRANT USAGE ON SCHEMA pgtune TO schema_monitor;",
+        );
+    }
+}

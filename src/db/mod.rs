@@ -538,6 +538,16 @@ impl Db {
         }
     }
 
+    /// A refusal pgtune itself words, for what a query's answer forbids (a missing privilege).
+    pub fn refusal(&self, sql: &Sql, code: &str, message: String) -> QueryError {
+        QueryError {
+            sql: sql.name,
+            server: self.server.clone(),
+            message,
+            code: Some(code.to_string()),
+        }
+    }
+
     fn query_error(&self, sql: &Sql, e: tokio_postgres::Error) -> QueryError {
         // DETAIL and HINT stay: they say which key is duplicated, or what to do.
         let message = match e.as_db_error() {

@@ -6,8 +6,27 @@ use chrono::{DateTime, Utc};
 use super::{Db, QueryError};
 use crate::sql::{self, Sql};
 
+/// Whether pgtune's record table exists; a table this role may not read is an error that says
+/// which privilege is missing.
 async fn present(db: &Db, sql: &Sql) -> Result<bool, QueryError> {
-    Ok(db.query_one(sql, &[]).await?.get("present"))
+    let row = db.query_one(sql, &[]).await?;
+    let (present, readable, role, role_ident): (bool, bool, String, String) = (
+        row.get("present"),
+        row.get("readable"),
+        row.get("role"),
+        row.get("role_ident"),
+    );
+    if present && !readable {
+        return Err(db.refusal(
+            sql,
+            "42501",
+            format!(
+                "role {role} may not read pgtune's records in schema pgtune; as their owner run \
+                 GRANT USAGE ON SCHEMA pgtune TO {role_ident}; GRANT SELECT ON ALL TABLES IN SCHEMA pgtune TO {role_ident};"
+            ),
+        ));
+    }
+    Ok(present)
 }
 
 /// Creates the run record tables unless they exist.

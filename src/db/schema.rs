@@ -238,6 +238,16 @@ async fn shadow_batch(
                         r.declaration,
                         "its table is locked by another session".into(),
                     );
+                } else if e.code.as_deref() == Some("42501") {
+                    // A monitoring role (pg_monitor) may not copy the table: the definition
+                    // cannot be judged, which is not the declaration's fault.
+                    results.not_compared.insert(
+                        r.declaration,
+                        format!(
+                            "this role may not copy its table for the shadow build (SELECT on it is needed): {}",
+                            e.message
+                        ),
+                    );
                 } else {
                     results.declared.insert(
                         r.declaration,

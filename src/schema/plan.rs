@@ -438,7 +438,14 @@ fn index_verdict(
     let Some(live) = live else {
         return match declared {
             Some(Err(message)) => rejected(message),
-            _ => (Verdict::Missing, vec![], None),
+            _ => (
+                Verdict::Missing,
+                vec![],
+                facts
+                    .not_compared
+                    .get(&i)
+                    .map(|why| format!("its definition was not checked: {why}")),
+            ),
         };
     };
     if live.table_oid != table.oid {
