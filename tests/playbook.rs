@@ -722,3 +722,36 @@ fn a_run_after_a_killed_run_waits_for_its_still_running_step() {
     );
     pgtune(&db, &["maintain", "quick", "--profile", p]).expect_code(0);
 }
+
+/// The session that records the run is terminated while a step works on its own session: the
+/// step is reported failed (its outcome could not be recorded) with its real time, and the run
+/// exits 3 saying so.
+#[test]
+fn losing_the_recording_session_fails_the_step_with_its_real_time() {
+    let db = shared().create_db("playbook_lost_main");
+    db.admin().execute(
+        "CREATE MATERIALIZED VIEW slowish AS SELECT 1 AS x FROM pg_sleep(2) WITH NO DATA;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let p = profile(dir.path(), "[[playbooks.one]]\nstep = \"refresh\"\n");
+    let child = spawn(&db, &["maintain", "one", "--profile", p.to_str().unwrap()]);
+    wait_active(&db, "REFRESH MATERIALIZED VIEW");
+    db.admin().execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name LIKE 'pgtune maintain%' AND state = 'idle'",
+    );
+    let out = finish(child);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("lost the connection"), "{}", out.stderr);
+    let row = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("failed"))
+        .unwrap_or_else(|| panic!("no failed step:\n{}", out.stdout));
+    assert!(!row.contains(" 0.0 "), "the step's real time: {row}");
+    assert!(
+        out.stdout.contains("FAILED: 1 step failed"),
+        "{}",
+        out.stdout
+    );
+}

@@ -604,7 +604,19 @@ fn execute(
         });
         match recorded {
             Err(e) if e.is_connection_lost() || lost => {
+                // The step may have done its work, but the run lost the session that records it:
+                // the step did not end as the run knows it, so it is failed, with its real time.
+                if let Some(last) = report.steps.last_mut() {
+                    if last.status != StepStatus::Failed {
+                        last.status = StepStatus::Failed;
+                        last.error = Some(format!(
+                            "its outcome could not be recorded: lost the connection to {} ({})",
+                            db.server, e.message
+                        ));
+                    }
+                }
                 report.status = Status::Critical;
+                report.seconds = started.elapsed().as_secs_f64();
                 render_report(cli, &report, format, out)?;
                 bail!(
                     "lost the connection to {} during step {} ({}); the next run records it as failed",

@@ -157,12 +157,41 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
         "{} step(s) in {:.1}s: {}",
         report.steps.len(),
         report.seconds,
-        match report.status {
-            Status::Ok => "all ok",
-            Status::Warning => "warnings",
-            Status::Critical => "FAILED",
-        }
+        run_footer(&report.steps)
     )
+}
+
+/// "done: all ok", "done: 1 critical finding, 2 warnings" when every step ran to its end;
+/// "FAILED: 1 step failed, 3 not run" (and what the others found) when one did not.
+fn run_footer(steps: &[crate::commands::maintain::StepReport]) -> String {
+    let count = |status: StepStatus| steps.iter().filter(|s| s.status == status).count();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut found = Vec::new();
+    let (critical, warning) = (count(StepStatus::Critical), count(StepStatus::Warning));
+    if critical > 0 {
+        found.push(plural(critical, "critical finding", "critical findings"));
+    }
+    if warning > 0 {
+        found.push(plural(warning, "warning", "warnings"));
+    }
+    let (failed, skipped) = (count(StepStatus::Failed), count(StepStatus::Skipped));
+    if failed == 0 && skipped == 0 {
+        return if found.is_empty() {
+            "done: all ok".into()
+        } else {
+            format!("done: {}", found.join(", "))
+        };
+    }
+    let mut parts = Vec::new();
+    if failed > 0 {
+        parts.push(plural(failed, "step failed", "steps failed"));
+    }
+    if skipped > 0 {
+        parts.push(format!("{skipped} not run"));
+    }
+    parts.extend(found);
+    format!("FAILED: {}", parts.join(", "))
 }
 
 pub fn list(list: &PlaybookList, out: &mut impl Write) -> io::Result<()> {
@@ -597,4 +626,39 @@ pub fn metrics(
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::maintain::StepReport;
+
+    fn steps(statuses: &[StepStatus]) -> Vec<StepReport> {
+        statuses
+            .iter()
+            .map(|&status| StepReport {
+                name: "s".into(),
+                step: "s".into(),
+                command: "pgtune s".into(),
+                status,
+                seconds: 1.0,
+                summary: serde_json::Value::Null,
+                error: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_footer_says_failed_only_when_a_step_did_not_run_to_its_end() {
+        use StepStatus::*;
+        assert_eq!(run_footer(&steps(&[Ok, Ok])), "done: all ok");
+        assert_eq!(
+            run_footer(&steps(&[Ok, Critical, Warning, Warning])),
+            "done: 1 critical finding, 2 warnings"
+        );
+        assert_eq!(
+            run_footer(&steps(&[Critical, Failed, Skipped, Skipped])),
+            "FAILED: 1 step failed, 2 not run, 1 critical finding"
+        );
+    }
 }
