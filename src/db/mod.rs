@@ -353,7 +353,7 @@ where
 type Notices = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// A query failure, naming the SQL file it came from.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{sql} failed on {server}: {message}")]
 pub struct QueryError {
     sql: &'static str,

@@ -156,6 +156,8 @@ pub async fn indexes(
 /// A declared index to build on an empty copy of its table.
 pub struct ShadowRequest {
     pub declaration: usize,
+    pub table_oid: u32,
+    /// The copy of its table; made once per transaction for every request on that table.
     pub create_table: String,
     pub create_index: String,
     pub index_name: String,
@@ -203,6 +205,27 @@ pub async fn shadow_shapes(
     Ok(results)
 }
 
+/// Runs one statement inside a savepoint: its error (the inner result) is undone and returned; only
+/// a failure of the savepoint itself is the outer error. One statement per message: a declared tail
+/// that tries to end the transaction (or to smuggle in a second statement) is refused by the server,
+/// and the savepoint is still ours.
+async fn in_savepoint(db: &Db, statement: &str) -> Result<Result<(), QueryError>, QueryError> {
+    db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow")
+        .await?;
+    match db.execute_statement("schema/shadow", statement).await {
+        Ok(()) => {
+            db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow")
+                .await?;
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
+                .await?;
+            Ok(Err(e))
+        }
+    }
+}
+
 async fn shadow_batch(
     db: &Db,
     version_num: i32,
@@ -214,49 +237,44 @@ async fn shadow_batch(
     db.execute_statement("schema/shadow", "SET LOCAL temp_tablespaces = ''")
         .await?;
     let mut built = Vec::new();
+    // Each table is copied once per transaction; why a copy failed applies to all its requests.
+    let mut copies: HashMap<u32, Option<QueryError>> = HashMap::new();
     for r in batch {
-        // One statement per message: a declared tail that tries to end the transaction (or to
-        // smuggle in a second statement) is refused by the server, and the savepoint is still ours.
-        db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow")
-            .await?;
-        let build = async {
-            db.execute_statement("schema/shadow", &r.create_table)
-                .await?;
-            db.execute_statement("schema/shadow", &r.create_index).await
+        if !copies.contains_key(&r.table_oid) {
+            let copied = in_savepoint(db, &r.create_table).await?;
+            copies.insert(r.table_oid, copied.err());
+        }
+        let result = match &copies[&r.table_oid] {
+            Some(e) => Err(e.clone()),
+            None => in_savepoint(db, &r.create_index).await?,
         };
-        match build.await {
-            Ok(()) => {
-                db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow")
-                    .await?;
-                built.push(r)
+        match result {
+            Ok(()) => built.push(r),
+            Err(e) if e.is_lock_timeout() => {
+                results.not_compared.insert(
+                    r.declaration,
+                    "its table is locked by another session".into(),
+                );
+            }
+            Err(e) if e.code.as_deref() == Some("42501") => {
+                // A monitoring role (pg_monitor) may not copy the table: the definition cannot
+                // be judged, which is not the declaration's fault.
+                results.not_compared.insert(
+                    r.declaration,
+                    format!(
+                        "this role may not copy its table for the shadow build (SELECT on it is needed): {}",
+                        e.message
+                    ),
+                );
             }
             Err(e) => {
-                db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
-                    .await?;
-                if e.is_lock_timeout() {
-                    results.not_compared.insert(
-                        r.declaration,
-                        "its table is locked by another session".into(),
-                    );
-                } else if e.code.as_deref() == Some("42501") {
-                    // A monitoring role (pg_monitor) may not copy the table: the definition
-                    // cannot be judged, which is not the declaration's fault.
-                    results.not_compared.insert(
-                        r.declaration,
-                        format!(
-                            "this role may not copy its table for the shadow build (SELECT on it is needed): {}",
-                            e.message
-                        ),
-                    );
-                } else {
-                    results.declared.insert(
-                        r.declaration,
-                        Err(Refusal {
-                            message: e.message,
-                            sqlstate: e.code,
-                        }),
-                    );
-                }
+                results.declared.insert(
+                    r.declaration,
+                    Err(Refusal {
+                        message: e.message,
+                        sqlstate: e.code,
+                    }),
+                );
             }
         }
     }

@@ -88,27 +88,33 @@ pub fn with_suffix(name: &str, suffix: &str) -> String {
     format!("{base}{suffix}")
 }
 
-/// The empty copy of a table a declared index is built on, to let PostgreSQL normalise it.
+/// The empty copy of a table the declared indexes on it are built on, to let PostgreSQL normalise
+/// them; one per table and transaction (`n` numbers the tables).
 pub fn shadow_table(n: usize, table: &TableRef) -> String {
     format!(
         "CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP",
-        shadow_name(n),
+        shadow_table_name(n),
         table.qualified()
     )
 }
 
-pub fn shadow_index(n: usize, ix: &IndexDecl) -> String {
+/// Declared index `i` on shadow table `n`.
+pub fn shadow_index(n: usize, i: usize, ix: &IndexDecl) -> String {
     format!(
-        "CREATE {}INDEX {}_i ON pg_temp.{} {}",
+        "CREATE {}INDEX {} ON pg_temp.{} {}",
         if ix.unique { "UNIQUE " } else { "" },
-        shadow_name(n),
-        shadow_name(n),
+        shadow_index_name(i),
+        shadow_table_name(n),
         ix.tail
     )
 }
 
-pub fn shadow_name(n: usize) -> String {
+pub fn shadow_table_name(n: usize) -> String {
     format!("pgtune_shadow_{n}")
+}
+
+pub fn shadow_index_name(i: usize) -> String {
+    format!("pgtune_shadow_{i}_i")
 }
 
 #[cfg(test)]
