@@ -240,9 +240,8 @@ async fn shadow_batch(
     // Each table is copied once per transaction; why a copy failed applies to all its requests.
     let mut copies: HashMap<u32, Option<QueryError>> = HashMap::new();
     for r in batch {
-        if !copies.contains_key(&r.table_oid) {
-            let copied = in_savepoint(db, &r.create_table).await?;
-            copies.insert(r.table_oid, copied.err());
+        if let std::collections::hash_map::Entry::Vacant(copy) = copies.entry(r.table_oid) {
+            copy.insert(in_savepoint(db, &r.create_table).await?.err());
         }
         let result = match &copies[&r.table_oid] {
             Some(e) => Err(e.clone()),
