@@ -291,3 +291,46 @@ fn an_interrupted_purge_cancels_its_running_batch() {
         "the cancelled batch rolled back"
     );
 }
+
+/// Ctrl-C during `reindex` cancels the REINDEX INDEX CONCURRENTLY on the server and drops the
+/// `_ccnew` copy it was building: nothing half-built stays, and the run exits 3.
+#[test]
+fn an_interrupted_reindex_leaves_no_ccnew_copy() {
+    let db = shared().create_db("safety_reindex_sigint");
+    db.admin().execute(
+        "CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 1000); CREATE INDEX t_a ON t (a); \
+         CREATE TABLE other (a int);",
+    );
+    // An old snapshot keeps the concurrent rebuild waiting in one of its phases.
+    let holder = db.admin();
+    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM other;");
+    let child = crate::harness::spawn(db.pgtune().args([
+        "reindex",
+        "--index",
+        "t_a",
+        "--lock-timeout",
+        "1min",
+    ]));
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REINDEX INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
+        "1",
+    );
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = crate::harness::finish(child);
+    holder.execute("COMMIT");
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
+    db.admin().wait_for(
+        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REINDEX%' AND state = 'active'",
+        "0",
+    );
+    let left = db.admin().query_strings(
+        "SELECT string_agg(relname, ', ') FROM pg_class WHERE relname ~ '^t_a.'",
+    );
+    assert_eq!(left[0][0], None, "leftovers: {:?}\n{}", left, out.stdout);
+    let valid = db
+        .admin()
+        .query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_a'::regclass");
+    assert_eq!(valid[0][0].as_deref(), Some("true"));
+}
