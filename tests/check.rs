@@ -682,3 +682,36 @@ fn the_audit_reports_the_servers_jit_not_pgtunes_own() {
     assert_eq!(jit["current"], "off", "{jit:#}");
     assert_eq!(jit["source"], "database", "{jit:#}");
 }
+
+/// `slow_statements` judges the server's statements, not pgtune's own (left out, and counted), and
+/// when it cannot run it gives the hint that fits: preloaded but not created needs only CREATE
+/// EXTENSION, not a restart.
+#[test]
+fn slow_statements_leave_out_pgtunes_own_and_hint_what_fits() {
+    let cluster = Cluster::start(ClusterOptions {
+        conf: vec!["shared_preload_libraries = 'pg_stat_statements'".into()],
+        ..ClusterOptions::default()
+    });
+    let db = cluster.create_db("check_slow");
+    let (_, json) = check_json(&db, &[]);
+    let skipped = finding(&json, "slow_statements");
+    assert!(
+        skipped["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("preloaded but not created in this database: CREATE EXTENSION pg_stat_statements (no restart needed)"),
+        "{skipped:#}"
+    );
+    let admin = db.admin();
+    admin.execute("CREATE EXTENSION pg_stat_statements");
+    for _ in 0..6 {
+        admin.execute("SELECT pg_sleep(0.02)");
+        check_json(&db, &[]);
+    }
+    let (_, json) = check_json(&db, &[]);
+    let slow = finding(&json, "slow_statements");
+    let evidence = slow["evidence"].as_str().unwrap();
+    assert!(evidence.contains("pg_sleep"), "{slow:#}");
+    assert!(!evidence.contains("-- pgtune"), "pgtune's own: {slow:#}");
+    assert!(evidence.contains("of pgtune's own left out"), "{slow:#}");
+}

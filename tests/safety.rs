@@ -325,9 +325,9 @@ fn an_interrupted_reindex_leaves_no_ccnew_copy() {
         "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REINDEX%' AND state = 'active'",
         "0",
     );
-    let left = db.admin().query_strings(
-        "SELECT string_agg(relname, ', ') FROM pg_class WHERE relname ~ '^t_a.'",
-    );
+    let left = db
+        .admin()
+        .query_strings("SELECT string_agg(relname, ', ') FROM pg_class WHERE relname ~ '^t_a.'");
     assert_eq!(left[0][0], None, "leftovers: {:?}\n{}", left, out.stdout);
     let valid = db
         .admin()

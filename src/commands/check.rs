@@ -607,12 +607,14 @@ async fn health_checks(db: &Db, p: &Privileges, t: &Thresholds) -> Vec<Finding> 
         vec![slots(&r, t)]
     }));
     findings.push(match slow {
-        Some(result) => outcome("slow_statements", result, |r| vec![slow_statements(&r, t)]).remove(0),
+        Some(result) => outcome("slow_statements", result, |(r, left_out)| vec![slow_statements(&r, left_out, t)]).remove(0),
+        // The hint that fits: what is missing of preloading (a restart) and creating (no restart).
         None => Finding::skipped(
             "slow_statements",
-            match &p.pg_stat_statements_schema {
-                None => "pg_stat_statements is not installed in this database: add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements".into(),
-                Some(_) => "pg_stat_statements is installed but not loaded: add it to shared_preload_libraries and restart".into(),
+            match (&p.pg_stat_statements_schema, p.pg_stat_statements_loaded) {
+                (None, true) => "pg_stat_statements is preloaded but not created in this database: CREATE EXTENSION pg_stat_statements (no restart needed)".into(),
+                (None, false) => "pg_stat_statements is not installed: add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements in this database".into(),
+                (Some(_), _) => "pg_stat_statements is created in this database but not loaded: add it to shared_preload_libraries and restart".into(),
             },
         ),
     });

@@ -316,23 +316,32 @@ pub async fn slots(db: &Db) -> Result<Vec<Slot>, QueryError> {
         .collect())
 }
 
-pub async fn slow_statements(db: &Db, schema: &str) -> Result<Vec<SlowStatement>, QueryError> {
+/// The slowest statements not pgtune's own, and how many of pgtune's were left out.
+pub async fn slow_statements(
+    db: &Db,
+    schema: &str,
+) -> Result<(Vec<SlowStatement>, i64), QueryError> {
     let text = sql::HEALTH_SLOW_STATEMENTS.with_relation(
         "pg_stat_statements",
         schema,
         "pg_stat_statements",
     );
-    Ok(db
+    let rows = db
         .query_text(&sql::HEALTH_SLOW_STATEMENTS, &text, &[])
-        .await?
+        .await?;
+    let left_out = rows.first().map_or(0, |r| r.get::<_, i64>("left_out"));
+    let statements = rows
         .iter()
-        .map(|r| SlowStatement {
-            queryid: r.get::<_, Option<String>>("queryid").unwrap_or_default(),
-            calls: r.get("calls"),
-            mean_seconds: r.get("mean_seconds"),
-            query: r.get::<_, Option<String>>("query").unwrap_or_default(),
+        .filter_map(|r| {
+            Some(SlowStatement {
+                queryid: r.get::<_, Option<String>>("queryid")?,
+                calls: r.get::<_, Option<i64>>("calls")?,
+                mean_seconds: r.get::<_, Option<f64>>("mean_seconds")?,
+                query: r.get::<_, Option<String>>("query").unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect();
+    Ok((statements, left_out))
 }
 
 pub async fn pending_restart(db: &Db) -> Result<Vec<String>, QueryError> {

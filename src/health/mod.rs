@@ -729,12 +729,18 @@ pub fn slots(rows: &[Slot], t: &Thresholds) -> Finding {
     .perf("slot_retained_wal", retained_max, "B", Some((t, "slot_retained_wal")))
 }
 
-pub fn slow_statements(rows: &[SlowStatement], t: &Thresholds) -> Finding {
+/// `left_out`: pgtune's own statements, not judged.
+pub fn slow_statements(rows: &[SlowStatement], left_out: i64, t: &Thresholds) -> Finding {
+    let ours = match left_out {
+        0 => String::new(),
+        1 => " (1 statement of pgtune's own left out)".into(),
+        n => format!(" ({n} statements of pgtune's own left out)"),
+    };
     let Some(worst) = rows.first() else {
         return Finding::new(
             "slow_statements",
             Status::Ok,
-            "pg_stat_statements has no statement with 5 or more calls yet".into(),
+            format!("pg_stat_statements has no statement with 5 or more calls yet{ours}"),
             None,
         );
     };
@@ -753,7 +759,7 @@ pub fn slow_statements(rows: &[SlowStatement], t: &Thresholds) -> Finding {
     Finding::new(
         "slow_statements",
         t.status("slow_statement", worst.mean_seconds),
-        format!("slowest by mean time: {}", top.join(" | ")),
+        format!("slowest by mean time: {}{ours}", top.join(" | ")),
         Some(&format!(
             "EXPLAIN (ANALYZE, BUFFERS) the slowest (queryid {}) and index what it scans",
             worst.queryid

@@ -1,11 +1,22 @@
 -- The slowest statements by mean execution time (PostgreSQL 13+ column names), with enough calls to
 -- mean something. {pg_stat_statements} is the extension's view, schema-qualified and quoted.
-SELECT queryid::text                                      AS queryid,
-       calls                                              AS calls,
-       mean_exec_time / 1000.0                            AS mean_seconds,
-       total_exec_time / 1000.0                           AS total_seconds,
-       left(regexp_replace(query, '\s+', ' ', 'g'), 120)  AS query
-FROM {pg_stat_statements}
-WHERE calls >= 5
-ORDER BY mean_exec_time DESC
-LIMIT 5;
+-- pgtune's own statements are left out, and counted: every SQL file it runs begins with a
+-- "-- pgtune" comment (kept in pg_stat_statements' text), and its shadow builds name pgtune_shadow_*.
+-- One row even when nothing is left, so the count always arrives.
+WITH s AS (
+    SELECT queryid, calls, mean_exec_time, total_exec_time, query,
+           (query LIKE '-- pgtune%' OR query LIKE '%pgtune\_shadow%' OR query LIKE 'SAVEPOINT pgtune%') AS ours
+    FROM {pg_stat_statements}
+    WHERE calls >= 5
+)
+SELECT t.queryid::text                                      AS queryid,
+       t.calls                                              AS calls,
+       t.mean_exec_time / 1000.0                            AS mean_seconds,
+       t.total_exec_time / 1000.0                           AS total_seconds,
+       left(regexp_replace(t.query, '\s+', ' ', 'g'), 120)  AS query,
+       o.left_out                                           AS left_out
+FROM (SELECT count(*) FILTER (WHERE ours) AS left_out FROM s) AS o
+LEFT JOIN LATERAL (
+    SELECT * FROM s WHERE NOT ours ORDER BY mean_exec_time DESC LIMIT 5
+) AS t ON true
+ORDER BY t.mean_exec_time DESC NULLS LAST;
