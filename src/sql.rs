@@ -39,6 +39,7 @@ pub const HEALTH_CHECKPOINTS_CHECKPOINTER: Sql =
     sql_file!("check/health/checkpoints_checkpointer.sql");
 pub const HEALTH_WRAPAROUND: Sql = sql_file!("check/health/wraparound.sql");
 pub const HEALTH_DEAD_TUPLES: Sql = sql_file!("check/health/dead_tuples.sql");
+pub const HEALTH_XMIN_HOLDER: Sql = sql_file!("check/health/xmin_holder.sql");
 pub const HEALTH_STALE_STATS: Sql = sql_file!("check/health/stale_stats.sql");
 pub const HEALTH_INVALID_INDEXES: Sql = sql_file!("check/health/invalid_indexes.sql");
 pub const HEALTH_SEQUENCES: Sql = sql_file!("check/health/sequences.sql");

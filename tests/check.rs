@@ -293,6 +293,64 @@ fn stale_and_missing_statistics() {
             && evidence.contains("public.never has rows but was never analyzed"),
         "{evidence}"
     );
+    // JSON lists every table behind the finding, not only the worst, with raw names.
+    let mut tables: Vec<String> = finding(&json, "stale_stats")["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["table"].as_str().unwrap().to_string())
+        .collect();
+    tables.sort();
+    assert_eq!(tables, ["fresh", "never"], "{json:#}");
+}
+
+/// A table behind on vacuum because autovacuum is disabled on it gets that remedy (not "autovacuum
+/// is not keeping up"), every such table is listed in JSON, and running the remedy clears it.
+#[test]
+fn dead_tuples_remedy_follows_the_evidence() {
+    let db = shared().create_db("check_dead");
+    let admin = db.admin();
+    for t in ["Dead one", "dead_two"] {
+        admin.execute(&format!(
+            "CREATE TABLE {id} (i int) WITH (autovacuum_enabled = false);              INSERT INTO {id} SELECT generate_series(1, 2000);",
+            id = quote_ident(t)
+        ));
+        db.admin()
+            .execute(&format!("DELETE FROM {}", quote_ident(t)));
+    }
+    let json = check_until(&db, &["--only", "health"], |j| {
+        finding(j, "dead_tuples")["objects"]
+            .as_array()
+            .is_some_and(|o| o.len() == 2)
+    });
+    let f = finding(&json, "dead_tuples");
+    let remedy = f["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("autovacuum is disabled on public.\"Dead one\": ALTER TABLE public.\"Dead one\" RESET (autovacuum_enabled)"),
+        "{f:#}"
+    );
+    assert!(!remedy.contains("not keeping up"), "{f:#}");
+    let names: Vec<&str> = f["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["table"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Dead one") && names.contains(&"dead_two"),
+        "{f:#}"
+    );
+    // The remedy, run as the DBA would.
+    for t in ["\"Dead one\"", "dead_two"] {
+        admin.execute(&format!(
+            "ALTER TABLE public.{t} RESET (autovacuum_enabled)"
+        ));
+        admin.execute(&format!("VACUUM public.{t}"));
+    }
+    let json = check_until(&db, &["--only", "health"], |j| {
+        finding(j, "dead_tuples")["status"] == "ok"
+    });
+    assert_eq!(finding(&json, "dead_tuples")["status"], "ok", "{json:#}");
 }
 
 #[test]

@@ -490,6 +490,7 @@ fn outcome<T>(
             },
             remedy: None,
             perfdata: Vec::new(),
+            objects: Vec::new(),
         }],
     }
 }

@@ -221,23 +221,44 @@ pub async fn wraparound(db: &Db) -> Result<Vec<Wraparound>, QueryError> {
         .collect())
 }
 
-pub async fn dead_tuples(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryError> {
-    Ok(rows(db, &sql::HEALTH_DEAD_TUPLES, &[&factor])
+pub async fn dead_tuples(db: &Db, factor: f64) -> Result<DeadTuples, QueryError> {
+    let rows = rows(db, &sql::HEALTH_DEAD_TUPLES, &[&factor]).await?;
+    let Some(first) = rows.first() else {
+        return Ok(DeadTuples::default());
+    };
+    let (total, server_autovacuum) = (first.get("total"), first.get("server_autovacuum"));
+    let xmin_holder = db
+        .query(&sql::HEALTH_XMIN_HOLDER, &[])
         .await?
-        .iter()
-        .map(|r| TableCount {
-            schema: r.get("schemaname"),
-            table: r.get("relname"),
-            count: r.get("dead"),
-            threshold: r.get("threshold"),
-            never_analyzed: false,
-            autovacuum_enabled: !matches!(
-                r.get::<_, String>("autovacuum_enabled").as_str(),
-                "off" | "false"
-            ),
-            total: r.get("total"),
-        })
-        .collect())
+        .first()
+        .map(|r| XminHolder {
+            kind: r.get("kind"),
+            who: r.get("who"),
+            detail: r.get::<_, Option<String>>("detail").unwrap_or_default(),
+            xmin_age: r.get::<_, Option<i64>>("xmin_age").unwrap_or(0),
+            seconds: r.get("seconds"),
+        });
+    Ok(DeadTuples {
+        tables: rows
+            .iter()
+            .map(|r| DeadTable {
+                schema: r.get("schemaname"),
+                table: r.get("relname"),
+                dead_tuples: r.get("dead"),
+                threshold: r.get("threshold"),
+                autovacuum_enabled: !matches!(
+                    r.get::<_, String>("autovacuum_enabled").as_str(),
+                    "off" | "false"
+                ),
+                last_autovacuum: r.get("last_autovacuum"),
+                rows: r.get("reltuples"),
+                vacuuming_now: r.get("vacuuming_now"),
+            })
+            .collect(),
+        total,
+        server_autovacuum,
+        xmin_holder,
+    })
 }
 
 pub async fn stale_stats(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryError> {
@@ -250,7 +271,6 @@ pub async fn stale_stats(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryE
             count: r.get("modified"),
             threshold: r.get("threshold"),
             never_analyzed: r.get("never_analyzed"),
-            autovacuum_enabled: true,
             total: r.get("total"),
         })
         .collect())

@@ -63,6 +63,10 @@ pub struct Finding {
     pub evidence: String,
     pub remedy: Option<String>,
     pub perfdata: Vec<Perf>,
+    /// Every object behind the finding (each table, session, sequence, slot), worst first, with raw
+    /// names; the evidence names the worst.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<serde_json::Value>,
 }
 
 impl Finding {
@@ -82,7 +86,17 @@ impl Finding {
                 remedy.map(str::to_string)
             },
             perfdata: Vec::new(),
+            objects: Vec::new(),
         }
+    }
+
+    /// The objects behind the finding, for JSON.
+    fn with_objects<T: Serialize>(mut self, objects: &[T]) -> Finding {
+        self.objects = objects
+            .iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect();
+        self
     }
 
     pub fn skipped(check: &'static str, why: String) -> Finding {
@@ -92,6 +106,7 @@ impl Finding {
             evidence: why,
             remedy: None,
             perfdata: Vec::new(),
+            objects: Vec::new(),
         }
     }
 
@@ -136,7 +151,7 @@ pub struct Connections {
 }
 
 /// A backend from pg_stat_activity.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Session {
     pub pid: i32,
     pub datname: Option<String>,
@@ -145,6 +160,7 @@ pub struct Session {
     pub query: Option<String>,
     pub blocked_by: Vec<i32>,
     /// How many sessions matched in all (the query returns the first few).
+    #[serde(skip)]
     pub total: i64,
 }
 
@@ -173,7 +189,7 @@ pub struct Wraparound {
     pub multixact_freeze_max_age: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TableCount {
     pub schema: String,
     pub table: String,
@@ -181,26 +197,61 @@ pub struct TableCount {
     pub count: i64,
     pub threshold: f64,
     pub never_analyzed: bool,
-    pub autovacuum_enabled: bool,
+    #[serde(skip)]
     pub total: i64,
 }
 
-#[derive(Debug, Clone)]
+/// A table behind on vacuum, with what its remedy follows from.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadTable {
+    pub schema: String,
+    pub table: String,
+    pub dead_tuples: i64,
+    pub threshold: f64,
+    pub autovacuum_enabled: bool,
+    pub last_autovacuum: Option<DateTime<Utc>>,
+    pub rows: f64,
+    pub vacuuming_now: bool,
+}
+
+/// What holds the xmin horizon back the most.
+#[derive(Debug, Clone, Serialize)]
+pub struct XminHolder {
+    /// "session", "prepared transaction" or "replication slot".
+    pub kind: String,
+    /// The pid, the gid or the slot name.
+    pub who: String,
+    pub detail: String,
+    pub xmin_age: i64,
+    pub seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeadTuples {
+    pub tables: Vec<DeadTable>,
+    pub total: i64,
+    pub server_autovacuum: bool,
+    pub xmin_holder: Option<XminHolder>,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct InvalidIndex {
     pub schema: String,
     pub table: String,
     pub index: String,
     pub bytes: i64,
+    #[serde(skip)]
     pub total: i64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SequenceUse {
     pub schema: String,
     pub name: String,
     pub last_value: f64,
     pub limit: f64,
     pub used: f64,
+    #[serde(skip)]
     pub total: i64,
 }
 
@@ -213,7 +264,7 @@ pub struct Replication {
     pub lag_bytes: Option<f64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Slot {
     pub name: String,
     pub slot_type: String,
@@ -221,7 +272,7 @@ pub struct Slot {
     pub retained_bytes: Option<f64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SlowStatement {
     pub queryid: String,
     pub calls: i64,
@@ -372,6 +423,7 @@ fn sessions(
         Some(remedy),
     )
     .perf(check, first.seconds, "s", Some((t, threshold)))
+    .with_objects(rows)
 }
 
 pub fn idle_in_transaction(rows: &[Session], t: &Thresholds) -> Finding {
@@ -509,8 +561,11 @@ pub fn wraparound(rows: &[Wraparound], t: &Thresholds) -> Finding {
     .perf("xid_age", worst.xid_age as f64, "", None)
 }
 
-pub fn dead_tuples(rows: &[TableCount], t: &Thresholds) -> Finding {
-    let Some(worst) = rows.first() else {
+/// A holder older than this is named as why VACUUM cannot keep up.
+const XMIN_HOLDER_SECONDS: f64 = 600.0;
+
+pub fn dead_tuples(facts: &DeadTuples, t: &Thresholds) -> Finding {
+    let Some(worst) = facts.tables.first() else {
         return Finding::new(
             "dead_tuples",
             Status::Ok,
@@ -521,7 +576,8 @@ pub fn dead_tuples(rows: &[TableCount], t: &Thresholds) -> Finding {
             None,
         );
     };
-    let ratio = worst.count as f64 / worst.threshold.max(1.0);
+    let ratio = worst.dead_tuples as f64 / worst.threshold.max(1.0);
+    let name = qualified(&worst.schema, &worst.table);
     let off = if worst.autovacuum_enabled {
         ""
     } else {
@@ -531,15 +587,65 @@ pub fn dead_tuples(rows: &[TableCount], t: &Thresholds) -> Finding {
         "dead_tuples",
         t.status("dead_tuples", ratio),
         format!(
-            "{} table(s) behind on vacuum; worst {}: {} dead tuples, {:.1}x its threshold of {:.0}{off}",
-            worst.total,
-            qualified(&worst.schema, &worst.table),
-            worst.count,
-            ratio,
-            worst.threshold
+            "{} table(s) behind on vacuum; worst {name}: {} dead tuples, {:.1}x its threshold of {:.0}{off}",
+            facts.total, worst.dead_tuples, ratio, worst.threshold
         ),
-        Some("autovacuum is not keeping up: check for long transactions, raise autovacuum_max_workers or lower the table's scale factor; VACUUM it now"),
+        Some(&dead_tuples_remedy(facts, worst, &name)),
     )
+    .with_objects(&facts.tables)
+}
+
+/// The remedy the evidence points to, most fundamental cause first.
+fn dead_tuples_remedy(facts: &DeadTuples, worst: &DeadTable, name: &str) -> String {
+    let vacuum_now = format!("VACUUM {name} now");
+    if !facts.server_autovacuum {
+        return format!("autovacuum is off for the whole server: ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf(); then {vacuum_now}");
+    }
+    if !worst.autovacuum_enabled {
+        return format!("autovacuum is disabled on {name}: ALTER TABLE {name} RESET (autovacuum_enabled); then {vacuum_now}");
+    }
+    if let Some(h) = &facts.xmin_holder {
+        let long = h.seconds.is_none_or(|s| s >= XMIN_HOLDER_SECONDS);
+        if long && h.xmin_age > 0 {
+            let since = h
+                .seconds
+                .map(|s| {
+                    format!(
+                        " for {}",
+                        format_duration(std::time::Duration::from_secs_f64(s.max(0.0)))
+                    )
+                })
+                .unwrap_or_default();
+            let end = match h.kind.as_str() {
+                "session" => format!(
+                    "end it if it is stuck: SELECT pg_terminate_backend({})",
+                    h.who
+                ),
+                "prepared transaction" => format!(
+                    "COMMIT PREPARED or ROLLBACK PREPARED {}",
+                    crate::schema::ddl::quote_literal(&h.who)
+                ),
+                _ => format!(
+                    "drop it if its consumer is gone: SELECT pg_drop_replication_slot({})",
+                    crate::schema::ddl::quote_literal(&h.who)
+                ),
+            };
+            return format!(
+                "{} {} ({}) has held back the xmin horizon{since} ({} transactions): VACUUM cannot remove rows deleted since; {end}",
+                h.kind, h.who, h.detail, h.xmin_age
+            );
+        }
+    }
+    if worst.vacuuming_now {
+        return format!("autovacuum is vacuuming {name} right now and has not caught up: raise autovacuum_vacuum_cost_limit (or lower autovacuum_vacuum_cost_delay) so it finishes sooner");
+    }
+    if worst.rows >= 1_000_000.0 {
+        return format!(
+            "{name} is large ({:.0} rows), so its threshold waits for {:.0} dead rows: ALTER TABLE {name} SET (autovacuum_vacuum_scale_factor = 0.01); {vacuum_now}",
+            worst.rows, worst.threshold
+        );
+    }
+    format!("autovacuum has not reached {name} yet: its workers may all be busy (autovacuum_max_workers) or throttled (autovacuum_vacuum_cost_limit); {vacuum_now}")
 }
 
 pub fn stale_stats(rows: &[TableCount], _t: &Thresholds) -> Finding {
@@ -579,6 +685,7 @@ pub fn stale_stats(rows: &[TableCount], _t: &Thresholds) -> Finding {
         ),
         Some("ANALYZE them (pgtune analyze); the planner guesses without statistics"),
     )
+    .with_objects(rows)
 }
 
 pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
@@ -610,6 +717,7 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
             qualified(&first.schema, &first.index)
         )),
     )
+    .with_objects(rows)
 }
 
 pub fn sequences(rows: &[SequenceUse], unreadable: i64, t: &Thresholds) -> Finding {
@@ -643,6 +751,7 @@ pub fn sequences(rows: &[SequenceUse], unreadable: i64, t: &Thresholds) -> Findi
         Some("widen the column and the sequence to bigint before it runs out (ALTER TABLE ... ALTER COLUMN ... TYPE bigint)"),
     )
     .perf("sequence_used", worst.used, "", Some((t, "sequence_used")))
+    .with_objects(rows)
 }
 
 pub fn replication(rows: &[Replication], t: &Thresholds) -> Finding {
@@ -727,6 +836,7 @@ pub fn slots(rows: &[Slot], t: &Thresholds) -> Finding {
         Some("an unused slot keeps WAL (and old rows) forever: SELECT pg_drop_replication_slot('name') if its consumer is gone; cap it with max_slot_wal_keep_size"),
     )
     .perf("slot_retained_wal", retained_max, "B", Some((t, "slot_retained_wal")))
+    .with_objects(rows)
 }
 
 /// `left_out`: pgtune's own statements, not judged.
@@ -771,6 +881,7 @@ pub fn slow_statements(rows: &[SlowStatement], left_out: i64, t: &Thresholds) ->
         "s",
         Some((t, "slow_statement")),
     )
+    .with_objects(rows)
 }
 
 fn secs_precise(s: f64) -> String {

@@ -126,9 +126,16 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
         heading(out, "Health")?;
         let mut t = super::table(style, &["Check", "Status", "Evidence and remedy"]);
         for f in &report.health {
+            let mut evidence = f.evidence.clone();
+            if f.objects.len() > 1 {
+                evidence.push_str(&format!(
+                    " (all {} listed with --format json)",
+                    f.objects.len()
+                ));
+            }
             let text = match &f.remedy {
-                Some(r) => format!("{}\n-> {r}", f.evidence),
-                None => f.evidence.clone(),
+                Some(r) => format!("{evidence}\n-> {r}"),
+                None => evidence,
             };
             t.add_row(vec![
                 cell(style, f.check, Tone::Normal),

@@ -9,4 +9,4 @@ FROM pg_stat_activity
 WHERE state IN ('idle in transaction', 'idle in transaction (aborted)')
   AND now() - state_change >= make_interval(secs => $1::float8)
 ORDER BY state_change
-LIMIT 10;
+LIMIT 200;

@@ -12,4 +12,4 @@ JOIN pg_namespace AS n ON n.oid = i.relnamespace
 WHERE NOT x.indisvalid
   AND NOT EXISTS (SELECT FROM pg_stat_progress_create_index AS p WHERE p.index_relid = x.indexrelid)
 ORDER BY n.nspname, i.relname
-LIMIT 10;
+LIMIT 200;

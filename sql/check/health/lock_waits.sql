@@ -10,4 +10,4 @@ FROM pg_stat_activity
 WHERE wait_event_type = 'Lock'
   AND now() - coalesce(state_change, query_start) >= make_interval(secs => $1::float8)
 ORDER BY coalesce(state_change, query_start)
-LIMIT 10;
+LIMIT 200;

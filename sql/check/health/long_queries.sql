@@ -11,4 +11,4 @@ WHERE state = 'active'
   AND pid <> pg_backend_pid()
   AND now() - query_start >= make_interval(secs => $1::float8)
 ORDER BY query_start
-LIMIT 10;
+LIMIT 200;

@@ -33,4 +33,4 @@ SELECT schemaname, sequencename, last_value::float8 AS last_value, limit_value::
 FROM v
 WHERE increment > 0 AND last_value IS NOT NULL AND (last_value::numeric / limit_value)::float8 >= $1::float8
 ORDER BY used DESC
-LIMIT 10;
+LIMIT 200;

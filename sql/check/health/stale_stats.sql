@@ -23,4 +23,4 @@ FROM t
 WHERE (last_analyzed IS NULL AND live > 0)
    OR modified > threshold * $1::float8
 ORDER BY last_analyzed IS NULL DESC, modified / nullif(threshold, 0) DESC NULLS LAST
-LIMIT 10;
+LIMIT 200;
