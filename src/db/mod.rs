@@ -486,7 +486,9 @@ impl Db {
     ) -> Result<(), QueryError> {
         tracing::info!("running {statement}");
         let started = Instant::now();
-        let result = self.client.execute(statement, &[]).await;
+        // Parse, bind and execute in one round trip (execute() would prepare first, a second one);
+        // still the extended protocol, so a text holding two statements is refused.
+        let result = self.client.query_typed(statement, &[]).await;
         tracing::debug!("{what} took {:?}", started.elapsed());
         result.map(|_| ()).map_err(|e| {
             let sql = Sql {
@@ -495,6 +497,24 @@ impl Db {
             };
             self.query_error(&sql, e)
         })
+    }
+
+    /// Runs `statements` in order, pipelined: all are sent before the first answer is awaited, each
+    /// its own extended-protocol message (so each is still refused if it holds two statements).
+    /// After a failure inside a transaction the rest fail too ("current transaction is aborted"):
+    /// callers roll back and go one by one to learn which failed.
+    pub async fn execute_pipelined(
+        &self,
+        what: &'static str,
+        statements: &[&str],
+    ) -> Vec<Result<(), QueryError>> {
+        // join_all polls its futures in order, and each sends its messages on its first poll.
+        futures_util::future::join_all(
+            statements
+                .iter()
+                .map(|statement| self.execute_statement(what, statement)),
+        )
+        .await
     }
 
     /// Runs one of pgtune's own multi-statement files from `sql/` (the tables it keeps its records

@@ -205,37 +205,41 @@ pub async fn shadow_shapes(
     Ok(results)
 }
 
-/// Runs one statement inside a savepoint: its error (the inner result) is undone and returned; only
-/// a failure of the savepoint itself is the outer error. One statement per message: a declared tail
-/// that tries to end the transaction (or to smuggle in a second statement) is refused by the server,
-/// and the savepoint is still ours.
-async fn in_savepoint(db: &Db, statement: &str) -> Result<Result<(), QueryError>, QueryError> {
-    db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow")
-        .await?;
-    match db.execute_statement("schema/shadow", statement).await {
-        Ok(()) => {
-            db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow")
-                .await?;
-            Ok(Ok(()))
+/// Builds the batch's shadow tables and indexes, recording each declaration's refusal; the ones
+/// built. Optimistic first: every statement pipelined, no savepoints, in one round trip's time;
+/// only when something failed is the batch rolled back and built again one by one, each statement
+/// in a savepoint, to learn which declarations failed and why.
+async fn build_shadows<'r>(
+    db: &Db,
+    batch: &'r [ShadowRequest],
+    results: &mut ShadowResults,
+) -> Result<Vec<&'r ShadowRequest>, QueryError> {
+    let mut statements: Vec<&str> = Vec::new();
+    let mut copied = std::collections::HashSet::new();
+    for r in batch {
+        if copied.insert(r.table_oid) {
+            statements.push(&r.create_table);
         }
-        Err(e) => {
-            db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
-                .await?;
-            Ok(Err(e))
-        }
+        statements.push(&r.create_index);
     }
+    db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow_batch")
+        .await?;
+    let outcomes = db.execute_pipelined("schema/shadow", &statements).await;
+    if outcomes.iter().all(Result::is_ok) {
+        db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow_batch")
+            .await?;
+        return Ok(batch.iter().collect());
+    }
+    db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow_batch")
+        .await?;
+    build_shadows_one_by_one(db, batch, results).await
 }
 
-async fn shadow_batch(
+async fn build_shadows_one_by_one<'r>(
     db: &Db,
-    version_num: i32,
-    batch: &[ShadowRequest],
-    live: &[u32],
+    batch: &'r [ShadowRequest],
     results: &mut ShadowResults,
-) -> Result<(), QueryError> {
-    // Shadow indexes would land in temp_tablespaces and differ from the live ones in tablespace.
-    db.execute_statement("schema/shadow", "SET LOCAL temp_tablespaces = ''")
-        .await?;
+) -> Result<Vec<&'r ShadowRequest>, QueryError> {
     let mut built = Vec::new();
     // Each table is copied once per transaction; why a copy failed applies to all its requests.
     let mut copies: HashMap<u32, Option<QueryError>> = HashMap::new();
@@ -277,6 +281,41 @@ async fn shadow_batch(
             }
         }
     }
+    Ok(built)
+}
+
+/// Runs one statement inside a savepoint: its error (the inner result) is undone and returned; only
+/// a failure of the savepoint itself is the outer error. One statement per message: a declared tail
+/// that tries to end the transaction (or to smuggle in a second statement) is refused by the server,
+/// and the savepoint is still ours.
+async fn in_savepoint(db: &Db, statement: &str) -> Result<Result<(), QueryError>, QueryError> {
+    db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow")
+        .await?;
+    match db.execute_statement("schema/shadow", statement).await {
+        Ok(()) => {
+            db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow")
+                .await?;
+            Ok(Ok(()))
+        }
+        Err(e) => {
+            db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
+                .await?;
+            Ok(Err(e))
+        }
+    }
+}
+
+async fn shadow_batch(
+    db: &Db,
+    version_num: i32,
+    batch: &[ShadowRequest],
+    live: &[u32],
+    results: &mut ShadowResults,
+) -> Result<(), QueryError> {
+    // Shadow indexes would land in temp_tablespaces and differ from the live ones in tablespace.
+    db.execute_statement("schema/shadow", "SET LOCAL temp_tablespaces = ''")
+        .await?;
+    let built = build_shadows(db, batch, results).await?;
     db.execute_statement("schema/shadow", "SET LOCAL search_path = pg_catalog")
         .await?;
     let names: Vec<String> = built.iter().map(|r| r.index_name.clone()).collect();
