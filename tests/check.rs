@@ -773,3 +773,50 @@ fn slow_statements_leave_out_pgtunes_own_and_hint_what_fits() {
     assert!(!evidence.contains("-- pgtune"), "pgtune's own: {slow:#}");
     assert!(evidence.contains("of pgtune's own left out"), "{slow:#}");
 }
+
+/// A role that may not ALTER SYSTEM is told so before anything is picked or run, and is offered the
+/// conf lines instead: `--apply --yes` prints them and exits 3 having changed nothing; on a
+/// terminal the picker says why first and offers a conf.d file or the lines to paste.
+#[test]
+fn a_role_that_may_not_alter_system_is_offered_the_conf_lines() {
+    let db = shared().create_db("check_no_alter");
+    db.admin().execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'check_applier') THEN CREATE ROLE check_applier LOGIN; END IF; END $$",
+    );
+    let out = run(db
+        .pgtune()
+        .args(["-U", "check_applier", "check", "--only", "settings"])
+        .args(HW)
+        .args(["--apply", "--yes"]))
+    .expect_one_line_error(
+        "cannot apply with ALTER SYSTEM: role check_applier may not ALTER SYSTEM",
+    );
+    assert!(
+        out.stdout.contains("Lines for postgresql.conf")
+            && out.stdout.contains("shared_buffers = "),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+
+    let mut cmd = db.pgtune();
+    cmd.args(["-U", "check_applier", "check", "--only", "settings"])
+        .args(HW)
+        .arg("--apply")
+        .env("TERM", "dumb")
+        .env("COLUMNS", "200")
+        .stdin(std::process::Stdio::inherit());
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+    p.exp_string("ALTER SYSTEM is not possible here: role check_applier may not ALTER SYSTEM")
+        .unwrap();
+    p.exp_string("Apply which settings?").unwrap();
+    key(&mut p, " ");
+    key(&mut p, "\r");
+    p.exp_string("How?").unwrap();
+    p.exp_string("show the lines to paste").unwrap();
+    key(&mut p, "\x1b[B");
+    key(&mut p, "\r");
+    p.exp_string("# Written by pgtune").unwrap();
+    p.exp_string("Nothing was changed.").unwrap();
+    p.exp_eof().unwrap();
+}

@@ -174,6 +174,48 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     if let Some(path) = args.write_conf.as_deref().filter(|_| !args.dry_run) {
         crate::fsutil::check_writable(path)?;
     }
+    // ALTER SYSTEM may be impossible here (allow_alter_system = off, a role without the right):
+    // found out before anything is picked or run, so the conf snippet can be offered instead.
+    let alter_system_refusal =
+        if settings_wanted && (args.apply || args.dry_run) && args.write_conf.is_none() {
+            let names: Vec<String> = applicable(&report)
+                .into_iter()
+                .map(|(n, _)| n.to_string())
+                .filter(|n| args.settings.is_empty() || args.settings.contains(n))
+                .collect();
+            if names.is_empty() {
+                None
+            } else {
+                rt.block_on(db::check::alter_system_refusal(
+                    &db,
+                    privileges.version_num,
+                    &names,
+                ))?
+            }
+        } else {
+            None
+        };
+    if let Some(why) = alter_system_refusal.as_deref().filter(|_| !interactive) {
+        if args.dry_run {
+            tracing::warn!(
+                "a real run would stop here: {why}; --write-conf PATH writes a conf.d file instead"
+            );
+        } else {
+            render_report(&report, format, cli, out)?;
+            let items: Vec<(String, String)> = applicable(&report)
+                .into_iter()
+                .filter(|(n, _)| args.settings.is_empty() || args.settings.iter().any(|s| s == n))
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect();
+            let (snippet, _) = conf_file_text(None, &items)?;
+            writeln!(
+                out,
+                "\nLines for postgresql.conf (or a conf.d file it includes):\n{snippet}"
+            )?;
+            out.flush()?;
+            bail!("cannot apply with ALTER SYSTEM: {why}; nothing was changed: write the settings to a conf.d file the server reads with --write-conf PATH, or paste the lines above into postgresql.conf and reload");
+        }
+    }
     if settings_wanted && !interactive && (args.apply || args.dry_run) {
         report.apply = apply(
             &rt,
@@ -190,7 +232,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     if interactive && settings_wanted {
         out.flush()?;
         let style = render::Style::detect(cli.output.no_color);
-        let chosen = match ask_what_to_apply(&report, args) {
+        let chosen = match ask_what_to_apply(&report, args, alter_system_refusal.as_deref(), out) {
             Err(e) if interrupted(&e) => None,
             other => other?,
         };
@@ -684,13 +726,27 @@ impl ApplyPlan {
 }
 
 /// On a terminal: which of the differing settings, then how (ALTER SYSTEM unless --write-conf).
-fn ask_what_to_apply(report: &CheckReport, args: &CheckArgs) -> anyhow::Result<Option<ApplyPlan>> {
+/// `no_alter_system`: why ALTER SYSTEM cannot be used here, said before the picker; then the
+/// choices are a conf.d file or the lines to paste.
+fn ask_what_to_apply(
+    report: &CheckReport,
+    args: &CheckArgs,
+    no_alter_system: Option<&str>,
+    out: &mut impl Write,
+) -> anyhow::Result<Option<ApplyPlan>> {
     let items: Vec<(&str, &str)> = applicable(report)
         .into_iter()
         .filter(|(n, _)| args.settings.is_empty() || args.settings.iter().any(|s| s == n))
         .collect();
     if items.is_empty() {
         return Ok(None);
+    }
+    if let Some(why) = no_alter_system {
+        writeln!(
+            out,
+            "ALTER SYSTEM is not possible here: {why}. The settings you pick can go to a conf.d file, or be shown as lines to paste."
+        )?;
+        out.flush()?;
     }
     let labels: Vec<String> = items
         .iter()
@@ -722,14 +778,31 @@ fn ask_what_to_apply(report: &CheckReport, args: &CheckArgs) -> anyhow::Result<O
     let (method, file) = match &args.write_conf {
         Some(path) => (ApplyMethod::ConfFile, Some(path.clone())),
         None => {
+            let choices: &[&str] = if no_alter_system.is_some() {
+                &["a conf.d file", "show the lines to paste (changes nothing)"]
+            } else {
+                &["ALTER SYSTEM (postgresql.auto.conf)", "a conf.d file"]
+            };
             let how = dialoguer::Select::new()
                 .with_prompt("How?")
-                .items(&["ALTER SYSTEM (postgresql.auto.conf)", "a conf.d file"])
+                .items(choices)
                 .default(0)
                 .interact_opt()?;
+            let alter_system = no_alter_system.is_none();
             match how {
                 None => return Ok(None),
-                Some(0) => (ApplyMethod::AlterSystem, None),
+                Some(0) if alter_system => (ApplyMethod::AlterSystem, None),
+                Some(1) if !alter_system => {
+                    let picked: Vec<(String, String)> = names
+                        .iter()
+                        .flatten()
+                        .filter_map(|n| items.iter().find(|(i, _)| i == n))
+                        .map(|(n, v)| (n.to_string(), v.to_string()))
+                        .collect();
+                    let (snippet, _) = conf_file_text(None, &picked)?;
+                    writeln!(out, "{snippet}")?;
+                    return Ok(None);
+                }
                 Some(_) => {
                     let path: String = dialoguer::Input::new()
                         .with_prompt("Path of the conf.d file (on this machine)")

@@ -33,6 +33,50 @@ pub async fn privileges(db: &Db) -> Result<Privileges, QueryError> {
     })
 }
 
+/// Why ALTER SYSTEM cannot set `names` here, if it cannot: the server forbids it, or the role may
+/// not set some of them. One sentence, saying what would allow it.
+pub async fn alter_system_refusal(
+    db: &Db,
+    version_num: i32,
+    names: &[String],
+) -> Result<Option<String>, QueryError> {
+    let granted = if version_num >= 150000 {
+        &sql::CHECK_ALTER_SYSTEM_GRANTED_15
+    } else {
+        &sql::CHECK_ALTER_SYSTEM_GRANTED_NONE
+    };
+    let text = sql::CHECK_ALTER_SYSTEM.with_fragments(&[("granted", granted)]);
+    let row = db
+        .query_text(&sql::CHECK_ALTER_SYSTEM, &text, &[&names])
+        .await?;
+    let Some(row) = row.first() else {
+        return Ok(None);
+    };
+    let allowed: String = row.get("allow_alter_system");
+    if allowed == "off" {
+        return Ok(Some(
+            "this server forbids ALTER SYSTEM (allow_alter_system = off)".into(),
+        ));
+    }
+    let not_granted: Vec<String> = row.get("not_granted");
+    if not_granted.is_empty() {
+        return Ok(None);
+    }
+    let (role, role_ident): (String, String) = (row.get("role"), row.get("role_ident"));
+    let how = if version_num >= 150000 {
+        format!(
+            "a superuser can, or GRANT ALTER SYSTEM ON PARAMETER {} TO {role_ident}",
+            not_granted.join(", ")
+        )
+    } else {
+        "only a superuser can before PostgreSQL 15".into()
+    };
+    Ok(Some(format!(
+        "role {role} may not ALTER SYSTEM {} ({how})",
+        not_granted.join(", ")
+    )))
+}
+
 /// The audited settings as a new session gets them (see `sql/check/settings.sql`); `can_read_files`:
 /// this role may read pg_file_settings.
 pub async fn settings(
