@@ -569,7 +569,7 @@ pub struct CheckArgs {
 
     /// Override a health threshold: NAME=WARNING[,CRITICAL], e.g. idle_in_transaction=1min,10min
     /// (repeatable; see the README for the names)
-    #[arg(long = "threshold", value_name = "NAME=WARN[,CRIT]")]
+    #[arg(long = "threshold", value_name = "NAME=WARN[,CRIT]", long_help = crate::health::thresholds::help())]
     pub thresholds: Vec<String>,
 
     /// Offer to apply the differing settings: on a terminal, pick them (none preselected), see the

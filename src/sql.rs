@@ -52,6 +52,197 @@ pub const HEALTH_SLOTS: Sql = sql_file!("check/health/slots.sql");
 pub const HEALTH_SLOW_STATEMENTS: Sql = sql_file!("check/health/slow_statements.sql");
 pub const HEALTH_PENDING_RESTART: Sql = sql_file!("check/health/pending_restart.sql");
 
+/// Every SQL file pgtune embeds, so that its own statements can be told from the server's others
+/// (`is_pgtunes_own`); a unit test holds it to the files in `sql/`.
+pub const ALL: &[&Sql] = &[
+    &INFO_SERVER,
+    &INFO_EXTENSIONS,
+    &INFO_PENDING_RESTART,
+    &CONFIG_SERVER,
+    &CONFIG_SETTINGS,
+    &CHECK_SERVER,
+    &CHECK_SETTINGS,
+    &CHECK_FILE_SETTINGS_READABLE,
+    &CHECK_FILE_SETTINGS_UNREADABLE,
+    &CHECK_FILE_SETTINGS,
+    &CHECK_READ_FILES,
+    &CHECK_ALTER_SYSTEM,
+    &CHECK_ALTER_SYSTEM_GRANTED_15,
+    &CHECK_ALTER_SYSTEM_GRANTED_NONE,
+    &HEALTH_CACHE_HIT,
+    &HEALTH_CONNECTIONS,
+    &HEALTH_IDLE_IN_TRANSACTION,
+    &HEALTH_LONG_QUERIES,
+    &HEALTH_LOCK_WAITS,
+    &HEALTH_DATABASE_STATS,
+    &HEALTH_CHECKPOINTS_BGWRITER,
+    &HEALTH_CHECKPOINTS_CHECKPOINTER,
+    &HEALTH_WRAPAROUND,
+    &HEALTH_DEAD_TUPLES,
+    &HEALTH_XMIN_HOLDER,
+    &HEALTH_STALE_STATS,
+    &HEALTH_INVALID_INDEXES,
+    &HEALTH_SEQUENCES,
+    &HEALTH_UNREADABLE_SEQUENCES,
+    &HEALTH_REPLICATION,
+    &HEALTH_SLOTS,
+    &HEALTH_SLOW_STATEMENTS,
+    &HEALTH_PENDING_RESTART,
+    &ANALYZE_CANDIDATES,
+    &REFRESH_CANDIDATES,
+    &FREEZE_CANDIDATES,
+    &DEAD_CANDIDATES,
+    &INDEX_SIZES,
+    &RESOLVE_INDEXES,
+    &REINDEX_LEFTOVERS,
+    &REPORT_INDEXES,
+    &REPORT_INDEX_COLUMN_NAMES,
+    &REPORT_LAST_IDX_SCAN_16,
+    &REPORT_LAST_IDX_SCAN_NONE,
+    &REPORT_COLUMN_STATS_PG_STATS,
+    &REPORT_COLUMN_STATS_PG_STATISTIC,
+    &REPORT_USAGE_WINDOW,
+    &REPORT_REPLICA_USAGE,
+    &REPORT_FK_WITHOUT_INDEX,
+    &REPORT_BLOAT_ESTIMATE,
+    &REPORT_BLOAT_EXACT,
+    &REPORT_PGSTATTUPLE,
+    &PLAYBOOK_CREATE,
+    &PLAYBOOK_EXISTS,
+    &PLAYBOOK_CLOSE_INTERRUPTED,
+    &PLAYBOOK_RUN_START,
+    &PLAYBOOK_RUN_END,
+    &PLAYBOOK_STEP_START,
+    &PLAYBOOK_STEP_END,
+    &PLAYBOOK_IN_PROGRESS,
+    &PLAYBOOK_HISTORY,
+    &PLAYBOOK_CANCEL_APPLICATION,
+    &PLAYBOOK_EARLIER_RUN_SESSIONS,
+    &PLAYBOOK_LAST_SUCCESS,
+    &SNAPSHOT_CREATE,
+    &SNAPSHOT_EXISTS,
+    &SNAPSHOT_TAKE,
+    &SNAPSHOT_RETENTION,
+    &TRENDS_PAIR,
+    &TRENDS_GROWERS,
+    &TRENDS_UNUSED,
+    &TRENDS_PREVIOUS_WINDOW,
+    &TRENDS_SERIES,
+    &TRENDS_DATA_DIRECTORY,
+    &PURGE_COLUMN,
+    &PURGE_COUNT,
+    &PURGE_BATCH,
+    &LOCK_TRY,
+    &LOCK_RELEASE,
+    &LOCK_HOLDER,
+    &SCHEMA_SERVER,
+    &SCHEMA_EXTENSIONS,
+    &SCHEMA_RESOLVE_TABLES,
+    &SCHEMA_INDEXES,
+    &SCHEMA_LOCKED_TABLES,
+    &SCHEMA_INDEX_SHAPES,
+    &SCHEMA_NULLS_NOT_DISTINCT_15,
+    &SCHEMA_NULLS_NOT_DISTINCT_NONE,
+    &SCHEMA_SHADOW_OIDS,
+    &SCHEMA_OLD_TRANSACTIONS,
+    &SCHEMA_INDEX_STATE,
+    &SCHEMA_PROGRESS,
+    &SCHEMA_BACKEND_PID,
+    &SCHEMA_CANCEL,
+    &SCHEMA_JOURNAL_CREATE,
+    &SCHEMA_JOURNAL_INSERT,
+    &SCHEMA_JOURNAL_EXISTS,
+];
+
+/// Whether a statement as pg_stat_statements keeps it (constants replaced by `$n`, the leading
+/// comment dropped from PostgreSQL 18 on) is one of pgtune's own: its skeleton (comments gone,
+/// literals and parameters as `?`, whitespace collapsed) begins with the skeleton of one of
+/// pgtune's files, up to the first version-dependent `{placeholder}`.
+pub fn is_pgtunes_own(query: &str) -> bool {
+    static SKELETONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let ours = SKELETONS.get_or_init(|| {
+        ALL.iter()
+            .map(|sql| {
+                let text = sql.text.split('{').next().unwrap_or_default();
+                skeleton(text).trim_end_matches(';').trim_end().to_string()
+            })
+            .filter(|s| s.len() >= 24)
+            .collect()
+    });
+    let query = skeleton(query);
+    ours.iter().any(|s| query.starts_with(s.as_str()))
+}
+
+/// Comments dropped, string literals, numbers and `$n` parameters written `?`, whitespace collapsed.
+fn skeleton(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut space = false;
+    let push = |out: &mut String, c: char, space: &mut bool| {
+        if *space && !out.is_empty() {
+            out.push(' ');
+        }
+        *space = false;
+        out.push(c);
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '-' if chars.get(i + 1) == Some(&'-') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                space = true;
+                continue;
+            }
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                i += 2;
+                while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                    i += 1;
+                }
+                i += 2;
+                space = true;
+                continue;
+            }
+            '\'' => {
+                i += 1;
+                while i < chars.len() {
+                    if chars[i] == '\'' && chars.get(i + 1) == Some(&'\'') {
+                        i += 2;
+                    } else if chars[i] == '\'' {
+                        break;
+                    } else {
+                        i += 1;
+                    }
+                }
+                push(&mut out, '?', &mut space);
+            }
+            '$' if chars.get(i + 1).is_some_and(char::is_ascii_digit) => {
+                while chars.get(i + 1).is_some_and(char::is_ascii_digit) {
+                    i += 1;
+                }
+                push(&mut out, '?', &mut space);
+            }
+            d if d.is_ascii_digit()
+                && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_') =>
+            {
+                while chars
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == '.')
+                {
+                    i += 1;
+                }
+                push(&mut out, '?', &mut space);
+            }
+            w if w.is_whitespace() => space = true,
+            other => push(&mut out, other, &mut space),
+        }
+        i += 1;
+    }
+    out
+}
+
 /// Text made safe inside a one-line comment (`-- ...` in SQL, `# ...` in a conf file): a newline
 /// (or any control character) in a name would end the comment and turn the rest of the name into a
 /// statement of the script, so each is written as a visible escape (`\n`, `\u{7}`); a backslash is
@@ -376,6 +567,51 @@ pub const SCHEMA_JOURNAL_EXISTS: Sql = sql_file!("schema/journal_exists.sql");
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn all_lists_every_file_in_sql() {
+        fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, base, out);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    out.push(path.strip_prefix(base).unwrap().display().to_string());
+                }
+            }
+        }
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+        let mut files = Vec::new();
+        walk(&base, &base, &mut files);
+        for f in &files {
+            assert!(
+                ALL.iter().any(|s| s.name == f),
+                "sql/{f} is not in sql::ALL"
+            );
+        }
+        assert_eq!(ALL.len(), files.len());
+    }
+
+    #[test]
+    fn pgtunes_own_statements_are_known_as_pg_stat_statements_shows_them() {
+        // PostgreSQL 18 drops the leading comment; every version replaces constants.
+        let shown = CONFIG_SERVER
+            .text
+            .lines()
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replacen("'server_version_num'", "$1", 1)
+            .replacen("'CONNECT'", "$2", 1);
+        assert!(is_pgtunes_own(&shown));
+        assert!(
+            is_pgtunes_own(CONFIG_SERVER.text),
+            "up to PostgreSQL 17, with its comment"
+        );
+        assert!(!is_pgtunes_own("SELECT pg_sleep($1)"));
+        assert!(!is_pgtunes_own("SELECT * FROM orders WHERE id = $1"));
+    }
+
     use super::*;
 
     #[test]

@@ -393,9 +393,27 @@ pub async fn slow_statements(
     let rows = db
         .query_text(&sql::HEALTH_SLOW_STATEMENTS, &text, &[])
         .await?;
-    let left_out = rows.first().map_or(0, |r| r.get::<_, i64>("left_out"));
-    let statements = rows
+    let mut left_out = rows.first().map_or(0, |r| r.get::<_, i64>("left_out"));
+    let theirs: Vec<&Row> = rows
         .iter()
+        .filter(|r| {
+            !r.get::<_, Option<String>>("full_query")
+                .is_some_and(|q| sql::is_pgtunes_own(&q))
+        })
+        .collect();
+    // Rows with a statement (one row without is only the count).
+    let with_statement = rows
+        .iter()
+        .filter(|r| r.get::<_, Option<String>>("queryid").is_some())
+        .count();
+    let theirs_with_statement = theirs
+        .iter()
+        .filter(|r| r.get::<_, Option<String>>("queryid").is_some())
+        .count();
+    left_out += (with_statement - theirs_with_statement) as i64;
+    let statements = theirs
+        .into_iter()
+        .take(5)
         .filter_map(|r| {
             Some(SlowStatement {
                 queryid: r.get::<_, Option<String>>("queryid")?,

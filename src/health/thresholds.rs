@@ -18,8 +18,11 @@ pub enum Kind {
     Count,
 }
 
+#[derive(Debug)]
 pub struct Def {
     pub name: &'static str,
+    /// The check (or report) it judges: `--threshold` takes this name too (`lock_waits=1min`).
+    pub check: &'static str,
     pub kind: Kind,
     pub warning: f64,
     pub critical: Option<f64>,
@@ -28,11 +31,13 @@ pub struct Def {
 }
 
 const MINUTE: f64 = 60.0;
-const GB: f64 = 1024.0 * 1024.0 * 1024.0;
+const MB: f64 = 1024.0 * 1024.0;
+const GB: f64 = 1024.0 * MB;
 
 pub const DEFS: &[Def] = &[
     Def {
         name: "cache_hit_ratio",
+        check: "cache_hit_ratio",
         kind: Kind::Ratio,
         warning: 0.95,
         critical: Some(0.90),
@@ -40,6 +45,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "connections",
+        check: "connections",
         kind: Kind::Ratio,
         warning: 0.80,
         critical: Some(0.95),
@@ -47,6 +53,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "idle_in_transaction",
+        check: "idle_in_transaction",
         kind: Kind::Seconds,
         warning: 5.0 * MINUTE,
         critical: Some(60.0 * MINUTE),
@@ -54,6 +61,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "long_query",
+        check: "long_queries",
         kind: Kind::Seconds,
         warning: 5.0 * MINUTE,
         critical: Some(60.0 * MINUTE),
@@ -61,6 +69,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "lock_wait",
+        check: "lock_waits",
         kind: Kind::Seconds,
         warning: 30.0,
         critical: Some(5.0 * MINUTE),
@@ -68,6 +77,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "deadlocks",
+        check: "deadlocks",
         kind: Kind::Count,
         warning: 1.0,
         critical: Some(100.0),
@@ -75,6 +85,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "temp_bytes",
+        check: "temp_files",
         kind: Kind::Bytes,
         warning: 100.0 * GB,
         critical: None,
@@ -82,6 +93,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "requested_checkpoints",
+        check: "checkpoints",
         kind: Kind::Ratio,
         warning: 0.20,
         critical: Some(0.50),
@@ -89,6 +101,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "wraparound",
+        check: "wraparound",
         kind: Kind::Ratio,
         warning: 0.50,
         critical: Some(0.75),
@@ -96,6 +109,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "dead_tuples",
+        check: "dead_tuples",
         kind: Kind::Count,
         warning: 2.0,
         critical: Some(10.0),
@@ -103,6 +117,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "stale_stats",
+        check: "stale_stats",
         kind: Kind::Count,
         warning: 2.0,
         critical: None,
@@ -110,6 +125,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "invalid_indexes",
+        check: "invalid_indexes",
         kind: Kind::Count,
         warning: 1.0,
         critical: None,
@@ -117,6 +133,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "sequence_used",
+        check: "sequences",
         kind: Kind::Ratio,
         warning: 0.75,
         critical: Some(0.90),
@@ -124,13 +141,15 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "replication_lag",
+        check: "replication_lag",
         kind: Kind::Bytes,
-        warning: GB / 10.0,
+        warning: 100.0 * MB,
         critical: Some(GB),
         lower_is_worse: false,
     },
     Def {
         name: "standby_delay",
+        check: "replication_lag",
         kind: Kind::Seconds,
         warning: MINUTE,
         critical: Some(10.0 * MINUTE),
@@ -138,6 +157,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "slot_retained_wal",
+        check: "replication_slots",
         kind: Kind::Bytes,
         warning: GB,
         critical: Some(10.0 * GB),
@@ -145,6 +165,7 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "bloat_percent",
+        check: "bloat",
         kind: Kind::Ratio,
         warning: 0.30,
         critical: Some(0.50),
@@ -152,13 +173,15 @@ pub const DEFS: &[Def] = &[
     },
     Def {
         name: "bloat_bytes",
+        check: "bloat",
         kind: Kind::Bytes,
-        warning: 10.0 * 1024.0 * 1024.0,
+        warning: 10.0 * MB,
         critical: Some(GB),
         lower_is_worse: false,
     },
     Def {
         name: "slow_statement",
+        check: "slow_statements",
         kind: Kind::Seconds,
         warning: 5.0,
         critical: Some(30.0),
@@ -193,17 +216,68 @@ impl Default for Thresholds {
     }
 }
 
+/// A threshold by its name, or by the name of the check it judges when that check has one threshold
+/// of that name or only one at all (`lock_waits` is `lock_wait`; `replication_lag` is itself).
 fn def(name: &str) -> Result<&'static Def, String> {
-    DEFS.iter().find(|d| d.name == name).ok_or_else(|| {
-        let names: Vec<&str> = DEFS.iter().map(|d| d.name).collect();
-        let hint = crate::profile::closest(name, &names)
-            .map(|n| format!("did you mean {n}? "))
-            .unwrap_or_default();
-        format!(
-            "unknown threshold \"{name}\": {hint}known thresholds are {}",
-            names.join(", ")
-        )
-    })
+    if let Some(d) = DEFS.iter().find(|d| d.name == name) {
+        return Ok(d);
+    }
+    let by_check: Vec<&Def> = DEFS.iter().filter(|d| d.check == name).collect();
+    match by_check.as_slice() {
+        [one] => return Ok(one),
+        [] => {}
+        many => {
+            return Err(format!(
+                "check \"{name}\" has several thresholds: {}",
+                many.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
+            ))
+        }
+    }
+    let mut names: Vec<&str> = DEFS.iter().map(|d| d.name).collect();
+    let hint = crate::profile::closest(name, &names)
+        .map(|n| format!("did you mean {n}? "))
+        .unwrap_or_default();
+    names.dedup();
+    Err(format!(
+        "unknown threshold \"{name}\": {hint}known thresholds are {}",
+        names.join(", ")
+    ))
+}
+
+/// A value in the kind's own notation, as the README and `--help` show defaults: 30s, 5min, 1h,
+/// 100MB, 1GB, 0.95, 2.
+pub fn show(kind: Kind, v: f64) -> String {
+    match kind {
+        Kind::Seconds if v >= 3600.0 && v % 3600.0 == 0.0 => format!("{}h", v / 3600.0),
+        Kind::Seconds if v >= MINUTE && v % MINUTE == 0.0 => format!("{}min", v / MINUTE),
+        Kind::Seconds => format!("{v}s"),
+        Kind::Bytes if v >= GB && v % GB == 0.0 => format!("{}GB", v / GB),
+        Kind::Bytes if v >= MB && v % MB == 0.0 => format!("{}MB", v / MB),
+        Kind::Bytes => format!("{v}B"),
+        Kind::Ratio => format!("{v:.2}"),
+        Kind::Count => format!("{v}"),
+    }
+}
+
+/// The thresholds and their defaults, one per line, for `pgtune check --help`.
+pub fn help() -> String {
+    let mut text = String::from(
+        "Override a health threshold: NAME=WARNING[,CRITICAL], e.g. idle_in_transaction=1min,10min. \
+         NAME is a threshold or the check it judges. Durations and sizes in PostgreSQL's units, \
+         ratios as 0.9 or 90%. Defaults (warning, critical):",
+    );
+    for d in DEFS {
+        text.push_str(&format!(
+            "\n  {} ({}): {}{}",
+            d.name,
+            d.check,
+            show(d.kind, d.warning),
+            d.critical
+                .map(|c| format!(", {}", show(d.kind, c)))
+                .unwrap_or_default()
+        ));
+    }
+    text
 }
 
 /// A threshold value in the kind's base unit (seconds, bytes, fraction, count).
@@ -359,5 +433,43 @@ mod tests {
             .set_from_flag("lock_wait")
             .unwrap_err()
             .contains("NAME=WARNING[,CRITICAL]"));
+    }
+}
+
+#[cfg(test)]
+mod readme_tests {
+    use super::*;
+
+    /// The README's threshold table shows exactly these defaults: one definition of each.
+    #[test]
+    fn the_readme_table_is_this_table() {
+        let readme = include_str!("../../README.md");
+        for d in DEFS.iter().filter(|d| d.check != "bloat") {
+            let row = format!(
+                "| `{}` | {} | {} | {} |",
+                d.name,
+                match d.kind {
+                    Kind::Seconds => "duration",
+                    Kind::Bytes => "size",
+                    Kind::Ratio => "ratio",
+                    Kind::Count => "count",
+                },
+                show(d.kind, d.warning),
+                d.critical.map(|c| show(d.kind, c)).unwrap_or_default()
+            );
+            assert!(readme.contains(&row), "README lacks the row {row}");
+        }
+    }
+
+    #[test]
+    fn a_check_name_selects_its_threshold() {
+        assert_eq!(def("lock_waits").unwrap().name, "lock_wait");
+        assert_eq!(def("replication_lag").unwrap().name, "replication_lag");
+        assert_eq!(def("replication_slots").unwrap().name, "slot_retained_wal");
+        assert!(def("bloat").unwrap_err().contains("several thresholds"));
+        assert_eq!(
+            show(Kind::Bytes, def("replication_lag").unwrap().warning),
+            "100MB"
+        );
     }
 }
