@@ -223,6 +223,41 @@ fn conf_line_setting(line: &str) -> Option<String> {
     is_setting.then_some(name)
 }
 
+/// What a conf file includes: `include_dir`, `include` and `include_if_exists` directives, their
+/// paths resolved against `base` (the including file's directory), as the server resolves them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Include {
+    Dir(std::path::PathBuf),
+    File(std::path::PathBuf),
+}
+
+pub fn conf_includes(text: &str, base: &std::path::Path) -> Vec<Include> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.split('#').next().unwrap_or_default().trim();
+            let end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(line.len());
+            let directive = line[..end].to_ascii_lowercase();
+            let value = line[end..].trim_start().trim_start_matches('=').trim();
+            let value = value
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .unwrap_or(value)
+                .replace("''", "'");
+            if value.is_empty() {
+                return None;
+            }
+            let path = base.join(&value);
+            match directive.as_str() {
+                "include_dir" => Some(Include::Dir(path)),
+                "include" | "include_if_exists" => Some(Include::File(path)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// What merging settings into a conf file did to each of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfChange {
@@ -298,6 +333,20 @@ pub fn is_valid_name(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn includes_are_resolved_against_the_including_file() {
+        let base = std::path::Path::new("/etc/postgresql/15/main");
+        let text = "shared_buffers = 1GB\ninclude_dir = 'conf.d'   # drop-ins\n#include_dir = 'off'\ninclude_if_exists '/etc/pg/extra.conf'\ninclude = 'it''s.conf'\n";
+        assert_eq!(
+            conf_includes(text, base),
+            [
+                Include::Dir(base.join("conf.d")),
+                Include::File("/etc/pg/extra.conf".into()),
+                Include::File(base.join("it's.conf")),
+            ]
+        );
+    }
 
     #[test]
     fn conf_values_are_quoted_as_the_conf_parser_reads_them() {

@@ -29,6 +29,7 @@ pub const CHECK_FILE_SETTINGS_UNREADABLE: Sql = sql_file!("check/file_settings_u
 pub const CHECK_FILE_SETTINGS: Sql = sql_file!("check/file_settings.sql");
 pub const CHECK_READ_FILES: Sql = sql_file!("check/read_files.sql");
 pub const CHECK_ALTER_SYSTEM: Sql = sql_file!("check/alter_system.sql");
+pub const CHECK_CONFIG_FILE: Sql = sql_file!("check/config_file.sql");
 pub const CHECK_ALTER_SYSTEM_GRANTED_15: Sql = sql_file!("check/alter_system_granted_15.sql");
 pub const CHECK_ALTER_SYSTEM_GRANTED_NONE: Sql = sql_file!("check/alter_system_granted_none.sql");
 pub const HEALTH_CACHE_HIT: Sql = sql_file!("check/health/cache_hit.sql");
@@ -67,6 +68,7 @@ pub const ALL: &[&Sql] = &[
     &CHECK_FILE_SETTINGS,
     &CHECK_READ_FILES,
     &CHECK_ALTER_SYSTEM,
+    &CHECK_CONFIG_FILE,
     &CHECK_ALTER_SYSTEM_GRANTED_15,
     &CHECK_ALTER_SYSTEM_GRANTED_NONE,
     &HEALTH_CACHE_HIT,

@@ -720,6 +720,31 @@ fn interactive_apply_on_a_terminal() {
 
     // --write-conf without --apply is refused, not ignored.
     run(db.pgtune().args(["check", "--write-conf"]).arg(&conf)).expect_one_line_error("--apply");
+
+    // A file the server never reads (outside its include_dir, or not *.conf) is refused before
+    // anything is written, and the conf.d file it does read is proposed.
+    let elsewhere = tempfile::tempdir().unwrap();
+    for path in [
+        elsewhere.path().join("pgtune.conf"),
+        cluster.data.join("conf.d/pgtune.txt"),
+    ] {
+        let out = run(db
+            .pgtune()
+            .args(["check", "--only", "settings", "--apply", "--yes"])
+            .args(HW)
+            .arg("--write-conf")
+            .arg(&path))
+        .expect_one_line_error(&format!("the server does not read {}", path.display()));
+        assert!(
+            out.stderr.contains(&format!(
+                "use --write-conf {}",
+                cluster.data.join("conf.d").join("pgtune.conf").display()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(!path.exists(), "written anyway: {}", path.display());
+    }
 }
 
 /// pgtune's sessions run with jit=off; the audit reports what a new session gets, never that.

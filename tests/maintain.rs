@@ -340,6 +340,11 @@ fn reindex_rebuilds_the_bloated_and_the_invalid_and_leaves_others_alone() {
 
     // A dry run lists the candidate and changes nothing, not even the table's statistics.
     let analyzed = "SELECT coalesce(last_analyze::text, '') FROM pg_stat_user_tables WHERE relname = 'Bloated t'";
+    // Before PostgreSQL 15 the statistics collector learns of the ANALYZE above asynchronously.
+    admin.wait_for(
+        "SELECT (last_analyze IS NOT NULL)::text FROM pg_stat_user_tables WHERE relname = 'Bloated t'",
+        "true",
+    );
     let before = admin.query_strings(analyzed)[0][0].clone();
     let (_, plan) = json_of(
         &db,

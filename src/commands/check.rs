@@ -173,6 +173,9 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     }
     if let Some(path) = args.write_conf.as_deref().filter(|_| !args.dry_run) {
         crate::fsutil::check_writable(path)?;
+        if let Some(why) = rt.block_on(conf_file_not_read(&db, path))? {
+            bail!("{why}");
+        }
     }
     // ALTER SYSTEM may be impossible here (allow_alter_system = off, a role without the right):
     // found out before anything is picked or run, so the conf snippet can be offered instead.
@@ -232,7 +235,23 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     if interactive && settings_wanted {
         out.flush()?;
         let style = render::Style::detect(cli.output.no_color);
-        let chosen = match ask_what_to_apply(&report, args, alter_system_refusal.as_deref(), out) {
+        let includes = rt.block_on(server_includes(&db))?;
+        let proposal = includes
+            .as_ref()
+            .and_then(|(_, dirs)| dirs.first().map(|d| d.join("pgtune.conf")));
+        let check_path = |p: &Path| {
+            includes
+                .as_ref()
+                .and_then(|(config, dirs)| not_read_reason(p, config, dirs))
+        };
+        let chosen = match ask_what_to_apply(
+            &report,
+            args,
+            alter_system_refusal.as_deref(),
+            proposal.as_deref(),
+            &check_path,
+            out,
+        ) {
             Err(e) if interrupted(&e) => None,
             other => other?,
         };
@@ -732,6 +751,8 @@ fn ask_what_to_apply(
     report: &CheckReport,
     args: &CheckArgs,
     no_alter_system: Option<&str>,
+    conf_d_proposal: Option<&Path>,
+    conf_d_check: &dyn Fn(&Path) -> Option<String>,
     out: &mut impl Write,
 ) -> anyhow::Result<Option<ApplyPlan>> {
     let items: Vec<(&str, &str)> = applicable(report)
@@ -804,10 +825,17 @@ fn ask_what_to_apply(
                     return Ok(None);
                 }
                 Some(_) => {
-                    let path: String = dialoguer::Input::new()
-                        .with_prompt("Path of the conf.d file (on this machine)")
-                        .interact_text()?;
-                    (ApplyMethod::ConfFile, Some(PathBuf::from(path)))
+                    let mut input = dialoguer::Input::<String>::new()
+                        .with_prompt("Path of the conf.d file (on this machine)");
+                    if let Some(proposed) = conf_d_proposal {
+                        input = input.default(proposed.display().to_string());
+                    }
+                    let path = PathBuf::from(input.interact_text()?);
+                    if let Some(why) = conf_d_check(&path) {
+                        writeln!(out, "{why}")?;
+                        return Ok(None);
+                    }
+                    (ApplyMethod::ConfFile, Some(path))
                 }
             }
         }
@@ -899,6 +927,85 @@ fn apply(
         read_back(&db, &items, method, plan.file.as_deref()).await
     })?;
     Ok(Some(applied))
+}
+
+/// The server's postgresql.conf and the directories it includes (`include_dir`, followed through
+/// included files), when pgtune can read them; `None` when it cannot tell.
+async fn server_includes(db: &Db) -> anyhow::Result<Option<(PathBuf, Vec<PathBuf>)>> {
+    let Some(config) = db::check::config_file(db).await? else {
+        tracing::warn!("this role may not see where postgresql.conf is: cannot tell which conf.d directories the server reads");
+        return Ok(None);
+    };
+    let config = PathBuf::from(config);
+    let mut dirs = Vec::new();
+    let mut files = vec![config.clone()];
+    let mut seen = 0;
+    while let Some(file) = files.pop() {
+        seen += 1;
+        if seen > 20 {
+            break;
+        }
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if file == config => {
+                tracing::warn!(
+                    "cannot read {} ({}): cannot tell which conf.d directories the server reads",
+                    config.display(),
+                    crate::fsutil::io_reason(&e)
+                );
+                return Ok(None);
+            }
+            Err(_) => continue,
+        };
+        let base = file.parent().unwrap_or(Path::new("/")).to_path_buf();
+        for include in crate::guc::conf_includes(&text, &base) {
+            match include {
+                crate::guc::Include::Dir(d) => dirs.push(d),
+                crate::guc::Include::File(f) => files.push(f),
+            }
+        }
+    }
+    Ok(Some((config, dirs)))
+}
+
+/// Why the server would never read `path`, given the directories it includes.
+fn not_read_reason(path: &Path, config: &Path, dirs: &[PathBuf]) -> Option<String> {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let parent = absolute
+        .parent()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
+    let read = dirs.iter().any(|d| {
+        let d = d.canonicalize().unwrap_or_else(|_| d.clone());
+        parent.as_deref() == Some(d.as_path())
+    });
+    // The server reads only files ending in .conf from an include_dir.
+    if read && absolute.extension().is_some_and(|e| e == "conf") {
+        return None;
+    }
+    Some(match dirs.first() {
+        Some(dir) => format!(
+            "the server does not read {}: {} includes {} (only files ending in .conf); use --write-conf {}",
+            path.display(),
+            config.display(),
+            dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "),
+            dir.join("pgtune.conf").display()
+        ),
+        None => format!(
+            "the server does not read {}: {} includes no directory; add include_dir = 'conf.d' to it, create {}, and use --write-conf {}",
+            path.display(),
+            config.display(),
+            config.parent().unwrap_or(Path::new("/")).join("conf.d").display(),
+            config.parent().unwrap_or(Path::new("/")).join("conf.d").join("pgtune.conf").display()
+        ),
+    })
+}
+
+/// `--write-conf PATH`: refused when the server would never read PATH (a setting written there
+/// would silently not take effect).
+async fn conf_file_not_read(db: &Db, path: &Path) -> anyhow::Result<Option<String>> {
+    Ok(server_includes(db)
+        .await?
+        .and_then(|(config, dirs)| not_read_reason(path, &config, &dirs)))
 }
 
 /// The conf.d file as the apply writes it: what it holds now, merged with the chosen settings

@@ -33,6 +33,14 @@ pub async fn privileges(db: &Db) -> Result<Privileges, QueryError> {
     })
 }
 
+/// The server's postgresql.conf, when this role may see where it is.
+pub async fn config_file(db: &Db) -> Result<Option<String>, QueryError> {
+    Ok(db
+        .query_one(&sql::CHECK_CONFIG_FILE, &[])
+        .await?
+        .get("config_file"))
+}
+
 /// Why ALTER SYSTEM cannot set `names` here, if it cannot: the server forbids it, or the role may
 /// not set some of them. One sentence, saying what would allow it.
 pub async fn alter_system_refusal(
