@@ -25,7 +25,7 @@ pub struct Cli {
     pub output: OutputArgs,
 
     /// Print help
-    #[arg(long, action = ArgAction::Help, global = true, help_heading = "Options")]
+    #[arg(long, action = ArgAction::Help, global = true)]
     help: Option<bool>,
 
     #[command(subcommand)]
@@ -130,9 +130,6 @@ pub struct TuneArgs {
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConfigArgs {
-    #[command(flatten)]
-    pub tune: TuneArgs,
-
     /// Write to FILE atomically (a temporary file renamed into place) instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
@@ -144,6 +141,9 @@ pub struct ConfigArgs {
     /// Read the server named by the connection options or environment (implied by -h, -p, -U or -d)
     #[arg(long)]
     pub connect: bool,
+
+    #[command(flatten)]
+    pub tune: TuneArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -194,9 +194,6 @@ pub struct ReportArgs {
     #[arg(value_enum)]
     pub kind: ReportKind,
 
-    #[command(flatten)]
-    pub scope: ScopeArgs,
-
     /// Leave out relations smaller than this (PostgreSQL units: 8kB, 10MB, 1GB)
     #[arg(long, value_name = "SIZE")]
     pub min_size: Option<String>,
@@ -220,6 +217,9 @@ pub struct ReportArgs {
     /// A profile whose [report.*] thresholds to use (a built-in name or a .toml path)
     #[arg(long, value_name = "NAME|PATH")]
     pub profile: Option<String>,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 /// How a maintenance command runs its statements: shared by analyze, refresh, reindex and vacuum.
@@ -242,12 +242,12 @@ pub struct RunArgs {
 
 #[derive(Debug, Args, Clone)]
 pub struct AnalyzeArgs {
-    #[command(flatten)]
-    pub scope: ScopeArgs,
-
     /// Analyze every relation in scope, not only the stale ones
     #[arg(long)]
     pub all: bool,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -266,9 +266,6 @@ pub enum Concurrently {
 
 #[derive(Debug, Args, Clone)]
 pub struct RefreshArgs {
-    #[command(flatten)]
-    pub scope: ScopeArgs,
-
     /// REFRESH ... CONCURRENTLY: auto, always or never
     #[arg(long, value_enum, default_value = "auto")]
     pub concurrently: Concurrently,
@@ -278,14 +275,14 @@ pub struct RefreshArgs {
     pub retries: u32,
 
     #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct ReindexArgs {
-    #[command(flatten)]
-    pub scope: ScopeArgs,
-
     /// Rebuild B-tree indexes whose bloat passes --bloat-percent and --min-size (estimated, then
     /// confirmed with pgstatindex when pgstattuple is installed, else with fresh statistics)
     #[arg(long)]
@@ -313,14 +310,14 @@ pub struct ReindexArgs {
     pub allow_blocking: bool,
 
     #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
     pub run: RunArgs,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct VacuumArgs {
-    #[command(flatten)]
-    pub scope: ScopeArgs,
-
     /// Freeze the tables with the oldest transaction IDs first, above --min-age, within --budget
     #[arg(long)]
     pub freeze: bool,
@@ -337,6 +334,9 @@ pub struct VacuumArgs {
     /// at the end of it
     #[arg(long, value_name = "DURATION")]
     pub budget: Option<String>,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -560,9 +560,6 @@ pub enum CheckPart {
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct CheckArgs {
-    #[command(flatten)]
-    pub tune: TuneArgs,
-
     /// Run only the settings audit or only the health checks
     #[arg(long, value_enum)]
     pub only: Option<CheckPart>,
@@ -594,6 +591,9 @@ pub struct CheckArgs {
     /// ALTER SYSTEM
     #[arg(long, value_name = "PATH", requires = "apply")]
     pub write_conf: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub tune: TuneArgs,
 }
 
 /// Connection options, spelt as psql spells them.

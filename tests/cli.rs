@@ -48,6 +48,52 @@ fn completions_and_man_pages() {
     for page in ["pgtune.1", "pgtune-info.1"] {
         assert!(dir.path().join(page).exists(), "{page}");
     }
+    // Each command's page: its own options, the connection and output options every command takes
+    // (-h is --host, never help), one OPTIONS heading, and the sections a man page has.
+    for page in [
+        "pgtune.1",
+        "pgtune-check.1",
+        "pgtune-reindex.1",
+        "pgtune-schema.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(
+            text.contains("\\fB\\-h\\fR, \\fB\\-\\-host\\fR"),
+            "{page}: no -h, --host"
+        );
+        assert!(
+            !text.contains("\\fB\\-h\\fR, \\fB\\-\\-help"),
+            "{page}: -h as help"
+        );
+        assert!(
+            text.matches(".SH OPTIONS").count() <= 1,
+            "{page}: two OPTIONS headings"
+        );
+        for section in [
+            ".SH \"CONNECTION OPTIONS\"",
+            ".SH \"EXIT STATUS\"",
+            ".SH ENVIRONMENT",
+            ".SH FILES",
+        ] {
+            assert!(text.contains(section), "{page}: no {section}");
+        }
+    }
+    let check = std::fs::read_to_string(dir.path().join("pgtune-check.1")).unwrap();
+    assert!(
+        check.contains(".SH EXAMPLES") && check.contains("\\-\\-apply"),
+        "check page"
+    );
+    // --help: one Options heading, the command's own options under it.
+    let help = pgtune(&["check", "--help"]).expect_code(0).stdout;
+    assert_eq!(help.matches("\nOptions:").count(), 1, "{help}");
+    let own = help.split("\nOptions:").nth(1).unwrap();
+    assert!(
+        own.split("\nTuning inputs:")
+            .next()
+            .unwrap()
+            .contains("--apply"),
+        "{help}"
+    );
 }
 
 #[test]
