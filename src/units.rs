@@ -30,6 +30,15 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// "1 warning", "2 warnings", "0 warnings".
+pub fn plural(n: impl Into<f64> + Copy + std::fmt::Display, one: &str, many: &str) -> String {
+    if n.into() == 1.0 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,3 +116,23 @@ fn broken_pipe_exits_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+/// `schedule --format json` gives the same text as the plain run, with the scheduler it is for; a
+/// format it cannot give is refused, not ignored.
+#[test]
+fn schedule_json_is_the_same_text() {
+    let plain = pgtune(&["schedule", "--emit", "cron"])
+        .expect_code(0)
+        .stdout;
+    let json: serde_json::Value = serde_json::from_str(
+        &pgtune(&["schedule", "--emit", "cron", "--format", "json"])
+            .expect_code(0)
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["scheduler"], "cron");
+    assert_eq!(json["text"].as_str().unwrap(), plain);
+    assert!(plain.contains("maintain daily"), "{plain}");
+    pgtune(&["schedule", "--emit", "cron", "--format", "nagios"])
+        .expect_one_line_error("does not support --format nagios");
+}

@@ -33,12 +33,39 @@ pub fn run(cli: &Cli, args: &ScheduleArgs, out: &mut impl Write) -> anyhow::Resu
         Some(b) => b.clone(),
         None => std::env::current_exe()?,
     };
+    let format = crate::render::choose_format(
+        cli.output.format,
+        &[crate::cli::Format::Table, crate::cli::Format::Json],
+        "schedule",
+    )?;
     let job = job(cli, args, binary.display().to_string())?;
     let text = match args.emit {
         Scheduler::Cron => cron(&job),
         Scheduler::Systemd => systemd(&job),
     };
-    out.write_all(text.as_bytes())?;
+    match format {
+        // For configuration management: the same text, and which scheduler it is for.
+        crate::cli::Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Schedule<'a> {
+                scheduler: &'a str,
+                text: &'a str,
+            }
+            let scheduler = match args.emit {
+                Scheduler::Cron => "cron",
+                Scheduler::Systemd => "systemd",
+            };
+            crate::render::json(
+                "schedule",
+                &Schedule {
+                    scheduler,
+                    text: &text,
+                },
+                out,
+            )?
+        }
+        _ => out.write_all(text.as_bytes())?,
+    }
     Ok(Status::Ok)
 }
 

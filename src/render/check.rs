@@ -268,7 +268,11 @@ fn summary(report: &CheckReport) -> String {
     );
     match report.status {
         Status::Ok => "OK: nothing to report".into(),
-        _ => format!("{}: {crit} critical, {warn} warning", word(report.status)),
+        _ => format!(
+            "{}: {crit} critical, {}",
+            word(report.status),
+            crate::units::plural(warn as u32, "warning", "warnings")
+        ),
     }
 }
 

@@ -274,7 +274,7 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
                 style,
                 r.started_at
                     .with_timezone(&chrono::Local)
-                    .format("%Y-%m-%d %H:%M:%S"),
+                    .format("%Y-%m-%d %H:%M:%S %Z"),
                 Tone::Normal,
             ),
             cell(style, seconds, Tone::Normal),
@@ -382,8 +382,9 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
     writeln!(
         out,
         "trends from {} to {} ({} snapshots recorded)",
-        from.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
-        to.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+        from.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M %Z"),
+        to.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M %Z"),
         report.snapshots
     )?;
     if let Some(n) = &report.note {
@@ -517,9 +518,9 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
             let p = &c.projection;
             let when = match (c.reaches_limit_on, p.days_to_limit) {
                 (Some(d), Some(days)) => format!(
-                    "{} (in {:.0} days)",
+                    "{} (in {})",
                     d.with_timezone(&chrono::Local).format("%Y-%m-%d"),
-                    days
+                    crate::units::plural(days.round() as u32, "day", "days")
                 ),
                 _ => "not at this rate".into(),
             };
