@@ -175,6 +175,34 @@ pub fn is_pgtunes_own(query: &str) -> bool {
     ours.iter().any(|s| query.starts_with(s.as_str()))
 }
 
+/// A statement on one line, for logs: `--` comments dropped (not inside quotes), whitespace collapsed.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let (mut single, mut double) = (false, false);
+        let mut end = line.len();
+        let bytes = line.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\'' if !double => single = !single,
+                b'"' if !single => double = !double,
+                b'-' if !single && !double && bytes.get(i + 1) == Some(&b'-') => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
+        }
+        for word in line[..end].split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
+}
+
 /// Comments dropped, string literals, numbers and `$n` parameters written `?`, whitespace collapsed.
 fn skeleton(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -121,3 +121,21 @@ fn monitoring_role_and_plain_role() {
     assert_eq!(json["server"]["has_pg_monitor"], false);
     assert!(json["server"]["data_directory"].is_null());
 }
+
+/// `-vv` logs each statement as the server ran it, with its time and rows, not only a file name.
+#[test]
+fn very_verbose_logs_statements_with_their_durations() {
+    let db = shared().create_db("info_vv");
+    let out = run(db.pgtune().args(["info", "-vv"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("(info/server.sql)"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(
+        line.contains(" ms, 1 rows (info/server.sql): SELECT current_setting('server_version')"),
+        "{line}"
+    );
+    assert!(!line.contains("--"), "comments left in: {line}");
+}

@@ -55,6 +55,20 @@ pub struct Db {
     notices: Notices,
 }
 
+/// -vv: each statement as the server ran it (comments left out, on one line), with its time
+/// and rows, and the sql/ file it came from.
+fn log_statement(name: &str, text: &str, rows: Option<usize>, took: Duration) {
+    if !tracing::enabled!(tracing::Level::DEBUG) {
+        return;
+    }
+    let statement = crate::sql::one_line(text);
+    let rows = rows.map(|n| format!(", {n} rows")).unwrap_or_default();
+    tracing::debug!(
+        "{:.1} ms{rows} ({name}): {statement}",
+        took.as_secs_f64() * 1000.0
+    );
+}
+
 /// A single-threaded runtime: pgtune's concurrency is a handful of connections, not CPU work.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
@@ -433,7 +447,7 @@ impl Db {
         mut convert: impl FnMut(&tokio_postgres::Row) -> T,
     ) -> Result<Vec<T>, QueryError> {
         use futures_util::TryStreamExt;
-        tracing::debug!("running {}", sql.name);
+        let started = Instant::now();
         let stream = self
             .client
             .query_raw(text, params.iter().copied())
@@ -448,6 +462,7 @@ impl Db {
         {
             out.push(convert(&row));
         }
+        log_statement(sql.name, text, Some(out.len()), started.elapsed());
         Ok(out)
     }
 
@@ -458,19 +473,13 @@ impl Db {
         text: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<tokio_postgres::Row>, QueryError> {
-        tracing::debug!("running {}", sql.name);
         let started = Instant::now();
         let rows = self
             .client
             .query(text, params)
             .await
             .map_err(|e| self.query_error(sql, e))?;
-        tracing::trace!(
-            "{} returned {} rows in {:?}",
-            sql.name,
-            rows.len(),
-            started.elapsed()
-        );
+        log_statement(sql.name, text, Some(rows.len()), started.elapsed());
         Ok(rows)
     }
 
@@ -489,7 +498,7 @@ impl Db {
         // Parse, bind and execute in one round trip (execute() would prepare first, a second one);
         // still the extended protocol, so a text holding two statements is refused.
         let result = self.client.query_typed(statement, &[]).await;
-        tracing::debug!("{what} took {:?}", started.elapsed());
+        log_statement(what, statement, None, started.elapsed());
         result.map(|_| ()).map_err(|e| {
             let sql = Sql {
                 name: what,
