@@ -195,7 +195,16 @@ fn invalid_index_from_a_failed_concurrent_unique_build() {
     let (code, json) = check_json(&db, &["--only", "health"]);
     assert!(code >= 1);
     let f = finding(&json, "invalid_indexes");
-    assert_eq!(f["status"], "warning");
+    // The same level as `report invalid-indexes` gives it: a unique index that enforces nothing.
+    assert_eq!(f["status"], "critical", "{f:#}");
+    let report = run(db
+        .pgtune()
+        .args(["report", "invalid-indexes", "--format", "json"]));
+    assert!(
+        report.stdout.contains("\"status\": \"critical\""),
+        "{}",
+        report.stdout
+    );
     let evidence = f["evidence"].as_str().unwrap();
     assert!(
         evidence.contains("\"Wéird Schema\".\"idx \"\"q\"\"\""),

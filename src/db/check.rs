@@ -337,6 +337,8 @@ pub async fn invalid_indexes(db: &Db) -> Result<Vec<InvalidIndex>, QueryError> {
             table: r.get("tablename"),
             index: r.get("indexname"),
             bytes: r.get("bytes"),
+            unique: r.get("is_unique"),
+            partitioned: r.get("partitioned"),
             total: r.get("total"),
         })
         .collect())

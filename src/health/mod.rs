@@ -240,6 +240,8 @@ pub struct InvalidIndex {
     pub table: String,
     pub index: String,
     pub bytes: i64,
+    pub unique: bool,
+    pub partitioned: bool,
     #[serde(skip)]
     pub total: i64,
 }
@@ -702,9 +704,23 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
         .take(3)
         .map(|r| qualified(&r.schema, &r.index))
         .collect();
+    let level = rows
+        .iter()
+        .map(|r| crate::report::invalid_index_level(r.unique))
+        .max()
+        .unwrap_or(Status::Ok);
+    let worst = rows.iter().find(|r| r.unique).unwrap_or(first);
+    let name = qualified(&worst.schema, &worst.index);
+    let remedy = if worst.partitioned {
+        format!("{name} is a partitioned index missing some partitions' indexes (built ON ONLY, or a partition attached without one): build each partition's index (CREATE INDEX CONCURRENTLY) and ALTER INDEX {name} ATTACH PARTITION it; pgtune report invalid-indexes lists them")
+    } else if worst.unique {
+        format!("{name} is a unique index that enforces nothing: remove the duplicate rows its build met, then REINDEX INDEX CONCURRENTLY {name} (or DROP INDEX CONCURRENTLY {name} and build it again)")
+    } else {
+        format!("a failed concurrent build left it: REINDEX INDEX CONCURRENTLY {name}, or DROP INDEX CONCURRENTLY {name} and build it again")
+    };
     Finding::new(
         "invalid_indexes",
-        Status::Warning,
+        level,
         format!(
             "{} invalid index(es), still maintained on every write but never used: {} (on {}, {})",
             first.total,
@@ -712,10 +728,7 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
             qualified(&first.schema, &first.table),
             format_bytes(first.bytes)
         ),
-        Some(&format!(
-            "a failed CREATE INDEX CONCURRENTLY left it: DROP INDEX CONCURRENTLY {} and build it again, or REINDEX INDEX CONCURRENTLY",
-            qualified(&first.schema, &first.index)
-        )),
+        Some(&remedy),
     )
     .with_objects(rows)
 }

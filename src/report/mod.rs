@@ -155,6 +155,16 @@ pub fn drop_index(ix: &IndexRow) -> String {
     format!("DROP INDEX CONCURRENTLY {};", ix.qualified())
 }
 
+/// How bad an invalid index is, the same in `report` and `check`: a unique one enforces nothing
+/// (critical), any other costs writes and serves no read (warning).
+pub fn invalid_index_level(unique: bool) -> Status {
+    if unique {
+        Status::Critical
+    } else {
+        Status::Warning
+    }
+}
+
 /// Invalid indexes: a failed concurrent build (maintained on every write, never used; an invalid
 /// unique index enforces nothing), told apart from a build still running.
 pub fn invalid(rows: &[IndexRow]) -> Section {
@@ -193,11 +203,7 @@ pub fn invalid(rows: &[IndexRow]) -> Section {
                 format!("REINDEX INDEX CONCURRENTLY {};", ix.qualified()),
             )
         };
-        let level = if ix.is_unique {
-            Status::Critical
-        } else {
-            Status::Warning
-        };
+        let level = invalid_index_level(ix.is_unique);
         s.findings
             .push(index_finding(ix, category, level, evidence, Some(fix)));
     }
