@@ -457,6 +457,21 @@ fn output_formats_and_bad_input() {
         lines[0]
     );
     assert!(lines[0].contains(" | 'cache_hit_"), "{}", lines[0]);
+    // Rounded, and with thresholds wherever the check has them, in the datum's own unit.
+    let perf = lines[0].split(" | ").nth(1).unwrap();
+    for datum in perf.split(' ') {
+        let value = datum.split('=').nth(1).unwrap().split(';').next().unwrap();
+        let digits = value.trim_end_matches(char::is_alphabetic);
+        assert!(
+            digits.split('.').nth(1).is_none_or(|d| d.len() <= 4),
+            "{datum}"
+        );
+    }
+    for label in ["'connections'=", "'xid_age'="] {
+        let datum = perf.split(' ').find(|d| d.starts_with(label)).unwrap();
+        assert_eq!(datum.matches(';').count(), 2, "{datum}");
+        assert!(!datum.ends_with(";;"), "{datum}");
+    }
 
     let out = run(db.pgtune().args(["check", "--only", "health"]).args(HW));
     assert!(

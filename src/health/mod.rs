@@ -110,6 +110,25 @@ impl Finding {
         }
     }
 
+    /// A datum whose levels are not a threshold's own numbers (a count derived from a share).
+    fn perf_levels(
+        mut self,
+        label: &str,
+        value: f64,
+        uom: &'static str,
+        warning: Option<f64>,
+        critical: Option<f64>,
+    ) -> Finding {
+        self.perfdata.push(Perf {
+            label: label.to_string(),
+            value,
+            uom,
+            warning,
+            critical,
+        });
+        self
+    }
+
     fn perf(
         mut self,
         label: &str,
@@ -355,7 +374,16 @@ pub fn connections(c: &Connections, t: &Thresholds) -> Finding {
         ),
         Some("put a connection pooler (PgBouncer) in front, or find idle sessions; raising max_connections costs memory"),
     )
-    .perf("connections", c.used as f64, "", None)
+    // Thresholds are shares of the connections ordinary roles may open; perfdata counts them.
+    .perf_levels(
+        "connections",
+        c.used as f64,
+        "",
+        Some((t.get("connections").warning * available as f64).floor()),
+        t.get("connections")
+            .critical
+            .map(|c| (c * available as f64).floor()),
+    )
 }
 
 /// Sessions already filtered by the warning threshold, longest first.
@@ -560,7 +588,14 @@ pub fn wraparound(rows: &[Wraparound], t: &Thresholds) -> Finding {
         ),
         Some("VACUUM (FREEZE) the oldest tables (pgtune vacuum --freeze); look for long transactions and stale replication slots holding it back"),
     )
-    .perf("xid_age", worst.xid_age as f64, "", None)
+    // The wraparound thresholds are shares of 2^31; perfdata gives the ages they mean.
+    .perf_levels(
+        "xid_age",
+        worst.xid_age as f64,
+        "",
+        Some((t.get("wraparound").warning * LIMIT).floor()),
+        t.get("wraparound").critical.map(|c| (c * LIMIT).floor()),
+    )
 }
 
 /// A holder older than this is named as why VACUUM cannot keep up.

@@ -320,9 +320,9 @@ pub fn nagios(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
         .flat_map(|f| f.perfdata.iter())
         .map(|p| {
             let label = p.label.replace(['\'', '='], "_");
-            let mut datum = format!("'{label}'={}{}", p.value, p.uom);
+            let mut datum = format!("'{label}'={}{}", perf_number(p.value), p.uom);
             if p.warning.is_some() || p.critical.is_some() {
-                let num = |v: Option<f64>| v.map(|v| format!("{v}")).unwrap_or_default();
+                let num = |v: Option<f64>| v.map(perf_number).unwrap_or_default();
                 datum.push_str(&format!(";{};{}", num(p.warning), num(p.critical)));
             }
             datum
@@ -335,4 +335,15 @@ pub fn nagios(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
         text.replace(['|', '\n'], " "),
         perf.join(" ")
     )
+}
+
+/// A perfdata number: whole numbers as they are, others to four decimals without trailing zeros
+/// (0.9524, not 0.9523809523809523).
+fn perf_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
