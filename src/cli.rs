@@ -651,6 +651,11 @@ pub struct OutputArgs {
     #[arg(long, global = true)]
     pub no_color: bool,
 
+    /// Tables as one record per block, as psql's \x (also chosen by itself when a table would not
+    /// fit the terminal without splitting a word)
+    #[arg(short = 'x', long, global = true)]
+    pub expanded: bool,
+
     /// Print only errors on stderr
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     logging::init(cli.output.quiet, cli.output.verbose);
+    render::set_expanded(cli.output.expanded);
     match commands::run(&cli) {
         Ok(status) => status.exit_code(),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

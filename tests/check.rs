@@ -869,3 +869,35 @@ fn a_role_that_may_not_alter_system_is_offered_the_conf_lines() {
     p.exp_string("Nothing was changed.").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// On a narrow terminal no word is split: a table that would split one is printed as records (as
+/// psql's \x); a wide terminal keeps the table; --expanded asks for records anywhere.
+#[test]
+fn a_narrow_terminal_never_splits_a_word() {
+    let db = shared().create_db("check_narrow");
+    let on_pty = |columns: &str, extra: &[&str]| {
+        let mut cmd = db.pgtune();
+        cmd.args(["check", "--only", "settings", "--no-color"])
+            .args(HW)
+            .args(extra)
+            .env("COLUMNS", columns)
+            .env("TERM", "dumb");
+        let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+        p.exp_eof().unwrap()
+    };
+    let narrow = on_pty("60", &[]);
+    assert!(narrow.contains("-[ RECORD 1 ]"), "{narrow}");
+    assert!(
+        narrow.contains("max_parallel_maintenance_workers"),
+        "{narrow}"
+    );
+    let wide = on_pty("250", &[]);
+    assert!(!wide.contains("-[ RECORD"), "{wide}");
+    assert!(wide.contains("max_parallel_maintenance_workers"), "{wide}");
+    let out = run(db
+        .pgtune()
+        .args(["check", "--only", "settings", "-x"])
+        .args(HW));
+    assert!(out.stdout.contains("-[ RECORD 1 ]"), "{}", out.stdout);
+    assert!(out.stdout.contains("Setting      | "), "{}", out.stdout);
+}

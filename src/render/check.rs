@@ -101,7 +101,7 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
                 cell(style, set_in, Tone::Normal),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     if !report.config_file_errors.is_empty() {
         heading(
@@ -143,7 +143,7 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
                 cell(style, text, Tone::Normal),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     if let Some(a) = &report.apply {
         apply_table(a, style, out)?;
@@ -194,7 +194,7 @@ pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::
             cell(style, text, tone),
         ]);
     }
-    writeln!(out, "{t}")
+    super::write_table(out, &t)
 }
 
 /// Before an interactive apply: each chosen setting with when it takes effect, then exactly the
@@ -236,7 +236,7 @@ pub fn apply_preview(
             cell(style, when, tone),
         ]);
     }
-    writeln!(out, "{t}")?;
+    super::write_table(out, &t)?;
     for c in &a.file_changes {
         writeln!(out, "  {c}")?;
     }

@@ -78,7 +78,7 @@ pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) ->
             cell(style, value, tone),
         ]);
     }
-    writeln!(out, "{t}")?;
+    super::write_table(out, &t)?;
 
     heading(out, "Extensions")?;
     if report.extensions.is_empty() {
@@ -96,7 +96,7 @@ pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) ->
                 },
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
 
     heading(out, "Settings pending restart")?;
@@ -118,7 +118,7 @@ pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) ->
                 cell(style, value, Tone::Normal),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
             cell(style, detail, Tone::Normal),
         ]);
     }
-    writeln!(out, "{t}")?;
+    super::write_table(out, &t)?;
     let count = |s: JobStatus| report.outcomes.iter().filter(|o| o.status == s).count();
     writeln!(
         out,

@@ -113,6 +113,89 @@ pub fn cell(style: &Style, text: impl ToString, tone: Tone) -> Cell {
     }
 }
 
+static EXPANDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--expanded`: every table as records, for the whole run.
+pub fn set_expanded(on: bool) {
+    EXPANDED.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The terminal's width, when stdout is one: COLUMNS, else the kernel's idea of it.
+fn terminal_width() -> Option<usize> {
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+        return Some(n);
+    }
+    // SAFETY: TIOCGWINSZ fills a winsize for the terminal on fd 1, which is a terminal (above).
+    unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(1, libc::TIOCGWINSZ, &mut size) == 0 && size.ws_col > 0)
+            .then_some(usize::from(size.ws_col))
+    }
+}
+
+/// Writes a table as it fits: as a table when every word of every cell stays whole within the
+/// terminal's width (identifiers and SQL are never split), else, or with `--expanded`, one record
+/// per block as psql's `\x` prints them, each value on its own unbroken lines, ready to copy.
+pub fn write_table(out: &mut impl Write, table: &Table) -> io::Result<()> {
+    let mut table = table.clone();
+    let width = terminal_width();
+    if let Some(w) = width {
+        table.set_width(u16::try_from(w).unwrap_or(u16::MAX));
+    }
+    let expanded = EXPANDED.load(std::sync::atomic::Ordering::Relaxed);
+    if !expanded {
+        let text = table.to_string();
+        if width.is_none() || !splits_a_word(&table, &text) {
+            return writeln!(out, "{text}");
+        }
+    }
+    write_expanded(out, &table)
+}
+
+/// Whether rendering broke some word of a cell across lines.
+fn splits_a_word(table: &Table, rendered: &str) -> bool {
+    table.row_iter().chain(table.header()).any(|row| {
+        row.cell_iter().any(|cell| {
+            cell.content()
+                .split_whitespace()
+                .any(|word| !rendered.contains(word))
+        })
+    })
+}
+
+fn write_expanded(out: &mut impl Write, table: &Table) -> io::Result<()> {
+    let headers: Vec<String> = table
+        .header()
+        .map(|h| h.cell_iter().map(|c| c.content()).collect())
+        .unwrap_or_default();
+    let label_width = headers.iter().map(|h| h.chars().count()).max().unwrap_or(0);
+    for (i, row) in table.row_iter().enumerate() {
+        writeln!(
+            out,
+            "-[ RECORD {} ]{}",
+            i + 1,
+            "-".repeat(label_width.max(8))
+        )?;
+        for (k, cell) in row.cell_iter().enumerate() {
+            let label = headers.get(k).map(String::as_str).unwrap_or("");
+            let content = cell.content();
+            let mut lines = content.lines();
+            writeln!(
+                out,
+                "{label:<label_width$} | {}",
+                lines.next().unwrap_or_default()
+            )?;
+            for line in lines {
+                writeln!(out, "{:<label_width$} | {line}", "")?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A section heading above a table.
 pub fn heading(out: &mut impl Write, title: &str) -> io::Result<()> {
     writeln!(out)?;

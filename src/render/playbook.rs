@@ -151,7 +151,7 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
             cell(style, detail, Tone::Normal),
         ]);
     }
-    writeln!(out, "{t}")?;
+    super::write_table(out, &t)?;
     writeln!(
         out,
         "{} step(s) in {:.1}s: {}",
@@ -282,7 +282,7 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
             cell(style, steps, Tone::Normal),
         ]);
     }
-    writeln!(out, "{t}")
+    super::write_table(out, &t)
 }
 
 pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
@@ -320,7 +320,7 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
             cell(style, p.detail.clone().unwrap_or_default(), Tone::Normal),
         ]);
     }
-    writeln!(out, "{t}")?;
+    super::write_table(out, &t)?;
     if report.dry_run {
         for p in report.targets.iter().filter(|p| !p.statement.is_empty()) {
             writeln!(
@@ -442,7 +442,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 ),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     if !report.unused_indexes.is_empty() {
         super::heading(
@@ -466,7 +466,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 ),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     if !report.dead_growers.is_empty() {
         super::heading(out, "Dead tuples growing")?;
@@ -478,7 +478,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 cell(style, d.after, Tone::Warn),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     if !report.settings_changed.is_empty() {
         super::heading(out, "Settings changed")?;
@@ -556,7 +556,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 cell(style, p.confidence, Tone::Normal),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     Ok(())
 }

@@ -51,7 +51,7 @@ pub fn table(output: &ReportOutput, style: &Style, out: &mut impl Write) -> io::
                     cell(style, text, Tone::Normal),
                 ]);
             }
-            writeln!(out, "{t}")?;
+            super::write_table(out, &t)?;
         }
         if !s.not_estimated.is_empty() {
             writeln!(out, "Not estimated ({}):", s.not_estimated.len())?;

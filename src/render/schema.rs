@@ -50,7 +50,7 @@ pub fn objects_table(
             cell(style, detail(o), Tone::Normal),
         ]);
     }
-    writeln!(out, "{t}")
+    super::write_table(out, &t)
 }
 
 fn lints(lints: &[Lint], out: &mut impl Write) -> io::Result<()> {
@@ -103,7 +103,7 @@ pub fn table(
                 cell(style, note, Tone::Normal),
             ]);
         }
-        writeln!(out, "{t}")?;
+        super::write_table(out, &t)?;
     }
     lints(&report.lints, out)?;
     let s = &report.summary;
@@ -294,7 +294,7 @@ pub fn apply_table(report: &ApplyReport, style: &Style, out: &mut impl Write) ->
             cell(style, detail, Tone::Normal),
         ]);
     }
-    writeln!(out, "{t}")?;
+    super::write_table(out, &t)?;
     let count = |o: StepOutcome| report.steps.iter().filter(|s| s.outcome == o).count();
     writeln!(
         out,
