@@ -93,6 +93,7 @@ pub const ALL: &[&Sql] = &[
     &ANALYZE_CANDIDATES,
     &REFRESH_CANDIDATES,
     &FREEZE_CANDIDATES,
+    &MAINTAIN_PROGRESS,
     &DEAD_CANDIDATES,
     &INDEX_SIZES,
     &RESOLVE_INDEXES,
@@ -533,6 +534,7 @@ impl Sql {
 pub const ANALYZE_CANDIDATES: Sql = sql_file!("maintain/analyze_candidates.sql");
 pub const REFRESH_CANDIDATES: Sql = sql_file!("maintain/refresh_candidates.sql");
 pub const FREEZE_CANDIDATES: Sql = sql_file!("maintain/freeze_candidates.sql");
+pub const MAINTAIN_PROGRESS: Sql = sql_file!("maintain/progress.sql");
 pub const DEAD_CANDIDATES: Sql = sql_file!("maintain/dead_candidates.sql");
 pub const INDEX_SIZES: Sql = sql_file!("maintain/index_sizes.sql");
 pub const RESOLVE_INDEXES: Sql = sql_file!("maintain/resolve_indexes.sql");

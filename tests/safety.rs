@@ -334,3 +334,26 @@ fn an_interrupted_reindex_leaves_no_ccnew_copy() {
         .query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_a'::regclass");
     assert_eq!(valid[0][0].as_deref(), Some("true"));
 }
+
+/// On a terminal the progress line keeps time through a long statement and shows its phase from
+/// pg_stat_progress_create_index (here: waiting for an old snapshot to end).
+#[test]
+fn progress_on_a_terminal_shows_the_running_phase() {
+    let db = shared().create_db("safety_progress");
+    db.admin().execute(
+        "CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 1000); CREATE INDEX t_a ON t (a); \
+         CREATE TABLE other (a int);",
+    );
+    let holder = db.admin();
+    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM other;");
+    let mut cmd = db.pgtune();
+    cmd.args(["reindex", "--index", "t_a", "--lock-timeout", "1min"])
+        .env("TERM", "dumb")
+        .env("COLUMNS", "200");
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+    p.exp_string("public.t_a: waiting for old snapshots")
+        .unwrap();
+    holder.execute("COMMIT");
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("done"), "{rest}");
+}

@@ -173,3 +173,23 @@ pub async fn resolve_indexes(
     )
     .await
 }
+
+/// What the runner's sessions `pids` are doing: (pid, "building index: scanning table 40%").
+pub async fn progress(db: &Db, pids: &[i32]) -> Result<Vec<(i32, String)>, QueryError> {
+    Ok(db
+        .query(&crate::sql::MAINTAIN_PROGRESS, &[&pids])
+        .await?
+        .iter()
+        .map(|r| {
+            let (done, total): (Option<f64>, Option<f64>) = (r.get("done"), r.get("total"));
+            let share = match (done, total) {
+                (Some(d), Some(t)) if t > 0.0 => format!(" {:.0}%", d * 100.0 / t),
+                _ => String::new(),
+            };
+            (
+                r.get("pid"),
+                format!("{}{share}", r.get::<_, String>("phase")),
+            )
+        })
+        .collect())
+}

@@ -45,6 +45,8 @@ pub async fn run(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
+        // The elapsed time moves through a long statement too.
+        bar.enable_steady_tick(Duration::from_millis(250));
         bar
     });
     let state = RefCell::new(State {
@@ -53,8 +55,11 @@ pub async fn run(
         began: Instant::now(),
     });
     let wake = tokio::sync::Notify::new();
-    let worker = |db: db::Db| {
-        let (state, wake, bar, interrupted) = (&state, &wake, &bar, &interrupted);
+    // What each session is running, by pid, for the progress line.
+    let running: RefCell<std::collections::HashMap<i32, String>> = RefCell::default();
+    let worker = |(db, pid): (db::Db, i32)| {
+        let (state, wake, bar, interrupted, running) =
+            (&state, &wake, &bar, &interrupted, &running);
         async move {
             loop {
                 let next = {
@@ -102,6 +107,7 @@ pub async fn run(
                 if let Some(bar) = bar {
                     bar.set_message(job.relation.clone());
                 }
+                running.borrow_mut().insert(pid, job.relation.clone());
                 let started = Instant::now();
                 let (status, attempts, detail) =
                     match execute(&db, &job.statement, opts, interrupted).await {
@@ -114,6 +120,7 @@ pub async fn run(
                         other => other,
                     };
                 let seconds = started.elapsed().as_secs_f64();
+                running.borrow_mut().remove(&pid);
                 tracing::info!("{} {:?} in {seconds:.2}s", job.relation, status);
                 {
                     let mut s = state.borrow_mut();
@@ -146,7 +153,38 @@ pub async fn run(
     };
     // Ctrl-C and SIGTERM stop the run rather than the process: the statements still running on the
     // server are cancelled, nothing new starts, and the caller reports what state it left.
-    let work = futures_util::future::join_all(sessions.into_iter().map(worker));
+    let work =
+        futures_util::future::join_all(sessions.into_iter().zip(pids.iter().copied()).map(worker));
+    // On a terminal, the phase of each running statement (pg_stat_progress_*), from a session of
+    // its own, once a second, until the work is done.
+    let watch = async {
+        let Some(bar) = &bar else {
+            return std::future::pending::<()>().await;
+        };
+        let Ok(monitor) = db::connect(target, connect).await else {
+            return std::future::pending::<()>().await;
+        };
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Ok(phases) = db::maintain::progress(&monitor, &pids).await else {
+                continue;
+            };
+            let shown: Vec<String> = phases
+                .iter()
+                .filter_map(|(pid, phase)| Some(format!("{}: {phase}", running.borrow().get(pid)?)))
+                .collect();
+            if !shown.is_empty() {
+                bar.set_message(shown.join("; "));
+            }
+        }
+    };
+    let work = async {
+        tokio::select! {
+            _ = work => {}
+            _ = watch => {}
+        }
+    };
     // Workers waiting for a dependency wake up to find that nothing new starts.
     db::cancel::on_interrupt(
         target,
