@@ -788,6 +788,32 @@ fn the_audit_reports_the_servers_jit_not_pgtunes_own() {
     let jit = setting(&json, "jit");
     assert_eq!(jit["current"], "off", "{jit:#}");
     assert_eq!(jit["source"], "database", "{jit:#}");
+    // Every setting pgtune's own sessions set, wherever the audit shows it, as a new session has it.
+    let fresh = db.admin();
+    for name in [
+        "jit",
+        "standard_conforming_strings",
+        "default_transaction_read_only",
+        "lock_timeout",
+        "statement_timeout",
+    ] {
+        let Some(s) = json["settings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+        else {
+            continue;
+        };
+        assert!(
+            !matches!(s["source"].as_str(), Some("client" | "session")),
+            "{s:#}"
+        );
+        let shown = fresh.query_strings(&format!("SHOW {name}"))[0][0]
+            .clone()
+            .unwrap();
+        assert_eq!(s["current"].as_str(), Some(shown.as_str()), "{s:#}");
+    }
 }
 
 /// `slow_statements` judges the server's statements, not pgtune's own (left out, and counted), and
