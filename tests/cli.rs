@@ -136,3 +136,50 @@ fn schedule_json_is_the_same_text() {
     pgtune(&["schedule", "--emit", "cron", "--format", "nagios"])
         .expect_one_line_error("does not support --format nagios");
 }
+
+/// Every value the reference documents for `pgtune config`'s enumerated flags is accepted as
+/// written there (the test reads the synopsis), and a profile's `data_size` takes the same spelling.
+#[test]
+fn every_documented_config_value_is_accepted_verbatim() {
+    let reference = include_str!("../docs/reference.md");
+    let start = reference.find("pgtune config [").expect("config synopsis");
+    let synopsis = &reference[start..start + reference[start..].find("```").unwrap()];
+    let mut tried = 0;
+    for group in synopsis.split('[').skip(1) {
+        let group = group.split(']').next().unwrap();
+        let mut words = group.split_whitespace();
+        let (Some(flag), Some(values)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if !values.contains('|') || flag == "--profile" {
+            continue;
+        }
+        for value in values.split('|') {
+            let value = if flag == "--pg-version" { "15" } else { value };
+            pgtune(&["config", "--memory", "8GB", "--cpus", "4", flag, value]).expect_code(0);
+            tried += 1;
+        }
+    }
+    assert!(tried >= 15, "read {tried} values from:\n{synopsis}");
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        "workload = \"web\"\n[inputs]\ndata_size = \"ram-to-3x\"\n",
+    )
+    .unwrap();
+    let json = pgtune(&[
+        "config",
+        "--memory",
+        "8GB",
+        "--cpus",
+        "4",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .expect_code(0)
+    .stdout;
+    assert!(json.contains("\"ram-to-3x\""), "{json}");
+}

@@ -39,8 +39,14 @@ pub enum DataSize {
     /// The data fits in RAM
     LessThanRam,
     /// Between one and three times RAM
+    // The documented spelling, in flags, profiles and JSON alike; clap and serde would derive
+    // "ram-to3x" (kept as an alias for whoever typed it).
+    #[value(name = "ram-to-3x", alias = "ram-to3x")]
+    #[serde(rename = "ram-to-3x", alias = "ram-to3x")]
     RamTo3x,
     /// More than three times RAM
+    #[value(name = "more-than-3x", alias = "more-than3x")]
+    #[serde(rename = "more-than-3x", alias = "more-than3x")]
     MoreThan3x,
 }
 
