@@ -94,6 +94,7 @@ pub const ALL: &[&Sql] = &[
     &REFRESH_CANDIDATES,
     &FREEZE_CANDIDATES,
     &MAINTAIN_PROGRESS,
+    &MAINTAIN_UNMATCHED_PATTERNS,
     &DEAD_CANDIDATES,
     &INDEX_SIZES,
     &RESOLVE_INDEXES,
@@ -133,6 +134,7 @@ pub const ALL: &[&Sql] = &[
     &TRENDS_SERIES,
     &TRENDS_DATA_DIRECTORY,
     &PURGE_COLUMN,
+    &PURGE_INTERVAL,
     &PURGE_COUNT,
     &PURGE_BATCH,
     &LOCK_TRY,
@@ -535,6 +537,7 @@ pub const ANALYZE_CANDIDATES: Sql = sql_file!("maintain/analyze_candidates.sql")
 pub const REFRESH_CANDIDATES: Sql = sql_file!("maintain/refresh_candidates.sql");
 pub const FREEZE_CANDIDATES: Sql = sql_file!("maintain/freeze_candidates.sql");
 pub const MAINTAIN_PROGRESS: Sql = sql_file!("maintain/progress.sql");
+pub const MAINTAIN_UNMATCHED_PATTERNS: Sql = sql_file!("maintain/unmatched_patterns.sql");
 pub const DEAD_CANDIDATES: Sql = sql_file!("maintain/dead_candidates.sql");
 pub const INDEX_SIZES: Sql = sql_file!("maintain/index_sizes.sql");
 pub const RESOLVE_INDEXES: Sql = sql_file!("maintain/resolve_indexes.sql");
@@ -574,6 +577,7 @@ pub const TRENDS_PREVIOUS_WINDOW: Sql = sql_file!("trends/previous_window.sql");
 pub const TRENDS_SERIES: Sql = sql_file!("trends/series.sql");
 pub const TRENDS_DATA_DIRECTORY: Sql = sql_file!("trends/data_directory.sql");
 pub const PURGE_COLUMN: Sql = sql_file!("purge/column.sql");
+pub const PURGE_INTERVAL: Sql = sql_file!("purge/interval.sql");
 pub const PURGE_COUNT: Sql = sql_file!("purge/count.sql");
 pub const PURGE_BATCH: Sql = sql_file!("purge/batch.sql");
 pub const LOCK_TRY: Sql = sql_file!("lock/try_lock.sql");

@@ -556,3 +556,27 @@ fn reindex_bloated_skips_a_candidate_whose_table_is_locked() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+/// A --table or --schema glob that matches nothing is a mistake said in one line (exit 3), not an
+/// empty run; an index name PostgreSQL cannot parse is told how to write it.
+#[test]
+fn a_pattern_that_matches_nothing_is_an_error() {
+    let db = shared().create_db("maint_nomatch");
+    db.admin().execute("CREATE TABLE present (i int)");
+    run(db.pgtune().args(["analyze", "--table", "nosuch"]))
+        .expect_one_line_error("--table nosuch matches no table");
+    run(db
+        .pgtune()
+        .args(["vacuum", "--freeze", "--schema", "nosch*"]))
+    .expect_one_line_error("--schema nosch* matches no schema");
+    run(db.pgtune().args(["refresh", "--table", "present"]))
+        .expect_one_line_error("--table present matches no materialized view");
+    assert_eq!(
+        run(db.pgtune().args(["analyze", "--table", "pres*"])).code,
+        0
+    );
+    run(db
+        .pgtune()
+        .args(["reindex", "--index", "My Schema.Idx \"q\" 1"]))
+    .expect_one_line_error("not a name PostgreSQL can read");
+}

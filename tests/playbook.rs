@@ -410,30 +410,46 @@ fn purge_deletes_exactly_the_old_rows_in_batches() {
             .starts_with("skipped: locked by another session"),
         "{v:#}"
     );
-    // A column that is not a timestamp, and a table that does not exist, are findings with a reason.
-    let v = pgtune(
-        &db,
-        &[
-            "purge",
-            "--table",
+    // A column that is not a timestamp, a table that does not exist, an interval PostgreSQL does not
+    // read (or one reaching into the future): bad input, one line and exit 3, nothing deleted.
+    db.admin()
+        .execute("INSERT INTO logs VALUES (1, now() - interval '90 days')");
+    for (table, column, older, needle) in [
+        (
             "logs",
-            "--column",
             "id",
-            "--older-than",
             "1 day",
-            "--format",
-            "json",
-        ],
-    )
-    .expect_code(2)
-    .json();
-    assert!(
-        v["targets"][0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains("not a timestamp"),
-        "{v:#}"
-    );
+            "column id of public.logs is integer, not a timestamp or date",
+        ),
+        (
+            "nosuch",
+            "at",
+            "1 day",
+            "cannot purge nosuch: no such table",
+        ),
+        ("logs", "nocol", "1 day", "it has no column nocol"),
+        (
+            "logs",
+            "at",
+            "thirty days",
+            "is not an interval PostgreSQL reads",
+        ),
+        ("logs", "at", "-5 days", "is not a positive interval"),
+        (
+            "My Schema.logs x",
+            "at",
+            "1 day",
+            "not a name PostgreSQL can read",
+        ),
+    ] {
+        let older = format!("--older-than={older}");
+        pgtune(
+            &db,
+            &["purge", "--table", table, "--column", column, &older],
+        )
+        .expect_one_line_error(needle);
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM logs WHERE id = 1"), 1);
 }
 
 /// A line of the Prometheus text exposition format: a comment, or `name{labels} value`.

@@ -20,6 +20,13 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
     let candidates = db::runtime()?.block_on(async {
         // Selection only reads; the work runs on fresh connections.
         let reader = db::connect(&target, &super::read_only(cli)).await?;
+        maintenance::check_scope(
+            &reader,
+            &args.scope,
+            &["r", "m", "p"],
+            "table, materialized view or partitioned table",
+        )
+        .await?;
         anyhow::Ok(db::maintain::analyze_candidates(&reader, &filter, args.all).await?)
     })?;
     let jobs: Vec<Job> = candidates

@@ -87,6 +87,22 @@ pub struct Work {
 
 pub type AfterRun = Box<dyn FnOnce(&mut [Outcome]) -> anyhow::Result<()>>;
 
+/// A `--schema` or `--table` glob that matches nothing is a mistake to report (exit 3), not an empty
+/// run: `what` names the kinds of relation the command works on.
+pub async fn check_scope(
+    db: &crate::db::Db,
+    scope: &crate::cli::ScopeArgs,
+    kinds: &[&str],
+    what: &str,
+) -> anyhow::Result<()> {
+    let unmatched = crate::db::maintain::unmatched_patterns(db, scope, kinds).await?;
+    if let Some((flag, glob)) = unmatched.first() {
+        let kind = if *flag == "--schema" { "schema" } else { what };
+        anyhow::bail!("{flag} {glob} matches no {kind} in this database");
+    }
+    Ok(())
+}
+
 /// Prints the plan (--dry-run) or runs it, then renders the outcome.
 pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<Status> {
     let Work {

@@ -68,8 +68,21 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
         let connect = maintenance::session(cli, &args.lock_timeout)?;
         let target = super::connect_target(cli)?;
         let interrupted = std::cell::Cell::new(false);
+        let from_profile = args.table.is_none();
         report.targets = db::runtime()?.block_on(async {
             let db = db::connect(&target, &connect).await?;
+            // Every target is checked before anything is deleted: a typo is bad input (exit 3),
+            // not a finding, and never leaves half the purges done.
+            for (table, column, older_than, _) in &targets {
+                if let Some(why) = target_refusal(&db, table, column, older_than).await? {
+                    let origin = if from_profile {
+                        format!(" ([[purge]] of profile {})", args.profile.as_deref().unwrap_or_default())
+                    } else {
+                        String::new()
+                    };
+                    anyhow::bail!("cannot purge {table}{origin}: {why}");
+                }
+            }
             let pid = db::schema::backend_pid(&db).await?;
             let work = async {
                 let mut outcomes = Vec::new();
@@ -126,6 +139,34 @@ fn render_report(
         _ => render::playbook::purge(report, &render::Style::detect(cli.output.no_color), out)?,
     }
     Ok(())
+}
+
+/// Why a purge target cannot be purged: no such table, no such column, not a timestamp, or an
+/// interval PostgreSQL does not read.
+async fn target_refusal(
+    db: &db::Db,
+    table: &str,
+    column: &str,
+    older_than: &str,
+) -> anyhow::Result<Option<String>> {
+    let found = match dbp::purge_target(db, table, column).await {
+        Err(e) if e.code.as_deref() == Some("42602") => {
+            return Ok(Some(crate::db::NAME_SYNTAX_HINT.into()))
+        }
+        Err(e) if e.code.as_deref().is_some_and(|c| c.starts_with("42")) => {
+            return Ok(Some(e.message))
+        }
+        other => other?,
+    };
+    let why = match found {
+        None => Some("no such table".to_string()),
+        Some((_, _, None)) => Some(format!("it has no column {column}")),
+        Some((s, n, Some(kind))) if !(kind.starts_with("timestamp") || kind == "date") => Some(
+            format!("column {column} of {s}.{n} is {kind}, not a timestamp or date"),
+        ),
+        Some(_) => dbp::purge_interval_refusal(db, older_than).await?,
+    };
+    Ok(why)
 }
 
 async fn purge_one(

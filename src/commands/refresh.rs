@@ -20,6 +20,7 @@ pub fn run(cli: &Cli, args: &RefreshArgs, out: &mut impl Write) -> anyhow::Resul
     let filter = Filter::new(&args.scope);
     let views = db::runtime()?.block_on(async {
         let reader = db::connect(&target, &super::read_only(cli)).await?;
+        maintenance::check_scope(&reader, &args.scope, &["m"], "materialized view").await?;
         anyhow::Ok(db::maintain::materialized_views(&reader, &filter).await?)
     })?;
     let position: HashMap<i64, usize> = views.iter().enumerate().map(|(i, v)| (v.oid, i)).collect();

@@ -48,6 +48,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     let rt = db::runtime()?;
     let (picks, rows, sizes, skipped) = rt.block_on(async {
         let reader = db::connect(&target, &super::read_only(cli)).await?;
+        maintenance::check_scope(&reader, &args.scope, &["r", "m", "p"], "table").await?;
         let window = db::report::usage_window(&reader).await?;
         let rows = db::report::indexes(&reader, &filter, window.version_num).await?;
         let mut picks: Vec<Pick> = Vec::new();
@@ -70,7 +71,22 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             }
         }
         if !args.indexes.is_empty() {
-            for (given, found) in db::maintain::resolve_indexes(&reader, &args.indexes).await? {
+            let resolved = match db::maintain::resolve_indexes(&reader, &args.indexes).await {
+                // One name PostgreSQL cannot parse fails them all: find it, and say how to write it.
+                Err(e) if e.code.as_deref() == Some("42602") => {
+                    for given in &args.indexes {
+                        if db::maintain::resolve_indexes(&reader, std::slice::from_ref(given))
+                            .await
+                            .is_err()
+                        {
+                            bail!("--index {given}: {}", db::NAME_SYNTAX_HINT);
+                        }
+                    }
+                    return Err(e.into());
+                }
+                other => other?,
+            };
+            for (given, found) in resolved {
                 let Some((schema, name)) = found else {
                     bail!("--index {given}: no such index")
                 };

@@ -45,6 +45,13 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
     let filter = Filter::new(&args.scope);
     let jobs: Vec<Job> = db::runtime()?.block_on(async {
         let reader = db::connect(&target, &super::read_only(cli)).await?;
+        maintenance::check_scope(
+            &reader,
+            &args.scope,
+            &["r", "m"],
+            "table or materialized view",
+        )
+        .await?;
         anyhow::Ok(if args.freeze {
             db::maintain::freeze_candidates(&reader, &filter, args.min_age)
                 .await?

@@ -193,3 +193,31 @@ pub async fn progress(db: &Db, pids: &[i32]) -> Result<Vec<(i32, String)>, Query
         })
         .collect())
 }
+
+/// The `--schema` / `--table` globs of `scope` that match no relation of `kinds` (pg_class.relkind
+/// letters), as the user typed them: ("--table", "nosuch").
+pub async fn unmatched_patterns(
+    db: &Db,
+    scope: &crate::cli::ScopeArgs,
+    kinds: &[&str],
+) -> Result<Vec<(&'static str, String)>, QueryError> {
+    let filter = crate::scope::Filter::new(scope);
+    let kinds: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+    Ok(db
+        .query(
+            &crate::sql::MAINTAIN_UNMATCHED_PATTERNS,
+            &[&filter.schemas, &filter.tables, &kinds],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let position = usize::try_from(r.get::<_, i32>("position"))
+                .ok()?
+                .checked_sub(1)?;
+            match r.get::<_, String>("flag").as_str() {
+                "schema" => Some(("--schema", scope.schemas.get(position)?.clone())),
+                _ => Some(("--table", scope.tables.get(position)?.clone())),
+            }
+        })
+        .collect())
+}

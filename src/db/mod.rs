@@ -46,6 +46,10 @@ pub struct ConnectOptions {
     pub settings: Vec<(&'static str, String)>,
 }
 
+/// What is said for a name PostgreSQL cannot parse (invalid_name, 42602), as a `--table` or
+/// `--index` is read as SQL text.
+pub const NAME_SYNTAX_HINT: &str = "not a name PostgreSQL can read: write it as in SQL, quoting each part with spaces, capitals or quotes, e.g. '\"My Schema\".\"Idx \"\"q\"\" 1\"'";
+
 /// A connected session.
 pub struct Db {
     client: Client,

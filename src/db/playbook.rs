@@ -317,6 +317,23 @@ pub async fn purge_target(
         .map(|r| (r.get("schema"), r.get("name"), r.get("column_type"))))
 }
 
+/// Whether `older_than` is an interval PostgreSQL reads, reaching into the past; why not, if not.
+pub async fn purge_interval_refusal(
+    db: &Db,
+    older_than: &str,
+) -> Result<Option<String>, QueryError> {
+    match db.query_one(&sql::PURGE_INTERVAL, &[&older_than]).await {
+        Ok(row) if row.get::<_, bool>("positive") => Ok(None),
+        Ok(_) => Ok(Some(format!(
+            "\"{older_than}\" is not a positive interval: purge deletes rows older than now minus it"
+        ))),
+        Err(e) if e.code.as_deref().is_some_and(|c| c.starts_with("22")) => Ok(Some(format!(
+            "\"{older_than}\" is not an interval PostgreSQL reads (e.g. 90 days, 2 weeks, 1 year)"
+        ))),
+        Err(e) => Err(e),
+    }
+}
+
 fn purge_text(sql: &Sql, schema: &str, table: &str, column: &str) -> String {
     Sql::with_identifier(&sql.with_relation("table", schema, table), "column", column)
 }
