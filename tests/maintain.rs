@@ -580,3 +580,28 @@ fn a_pattern_that_matches_nothing_is_an_error() {
         .args(["reindex", "--index", "My Schema.Idx \"q\" 1"]))
     .expect_one_line_error("not a name PostgreSQL can read");
 }
+
+/// Views skipped because another session holds a lock (and their dependents, skipped with them)
+/// are warnings: nothing failed, so refresh exits 1, as the README says of lock skips.
+#[test]
+fn views_skipped_for_locks_are_a_warning() {
+    let db = shared().create_db("maint_refresh_locked");
+    db.admin().execute(
+        "CREATE MATERIALIZED VIEW held AS SELECT 1 AS v; \
+         CREATE MATERIALIZED VIEW above AS SELECT v + 1 AS w FROM held;",
+    );
+    let holder = db.admin();
+    holder.execute("BEGIN; SELECT * FROM held;");
+    let (code, json) = json_of(&db, &["refresh", "--lock-timeout", "200ms"]);
+    holder.execute("COMMIT");
+    let o: Vec<(String, String)> = outcomes(&json).into_iter().map(|o| (o.0, o.1)).collect();
+    assert!(
+        o.contains(&("public.held".into(), "skipped-locked".into())),
+        "{o:?}"
+    );
+    assert!(
+        o.contains(&("public.above".into(), "skipped-dependency".into())),
+        "{o:?}"
+    );
+    assert_eq!(code, 1, "{json:#}");
+}

@@ -62,10 +62,12 @@ pub fn status_of(outcomes: &[Outcome]) -> Status {
         .iter()
         .map(|o| match o.status {
             JobStatus::Done => Status::Ok,
-            JobStatus::SkippedLocked | JobStatus::SkippedBudget => Status::Warning,
-            JobStatus::Failed | JobStatus::SkippedDependency | JobStatus::Cancelled => {
-                Status::Critical
+            // A job skipped for its dependency is as bad as why the dependency did not run: a
+            // failed one is critical by itself, one skipped for a lock is a warning, and so is this.
+            JobStatus::SkippedLocked | JobStatus::SkippedBudget | JobStatus::SkippedDependency => {
+                Status::Warning
             }
+            JobStatus::Failed | JobStatus::Cancelled => Status::Critical,
         })
         .max()
         .unwrap_or(Status::Ok)
