@@ -247,6 +247,23 @@ fn sequences_near_their_end() {
             .contains("big_seq: 1800000000 of 2147483647"),
         "{f:#}"
     );
+
+    // A CYCLE sequence wraps rather than running out; a bigint sequence feeding an integer column
+    // through a DEFAULT (no OWNED BY) ends where the column does.
+    admin.execute(
+        "DROP TABLE owned CASCADE; CREATE SEQUENCE wraps AS integer CYCLE; SELECT setval('wraps', 2100000000); \
+         CREATE SEQUENCE fed; CREATE TABLE feeds (id int DEFAULT nextval('fed')); SELECT setval('fed', 1800000000);",
+    );
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    let f = finding(&json, "sequences");
+    let names: Vec<&str> = f["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"fed"), "{f:#}");
+    assert!(!names.contains(&"wraps"), "{f:#}");
 }
 
 #[test]

@@ -1,20 +1,30 @@
 -- Sequences of this database by how much of their range is used, limited by the sequence's own
 -- maximum and by the type of the column it feeds (a bigint sequence behind an integer column stops
--- at 2^31-1). Sequences this role may not read are counted by unreadable_sequences.sql.
+-- at 2^31-1), whether it owns that column or only feeds it through a DEFAULT. A CYCLE sequence wraps
+-- instead of running out. Sequences this role may not read are counted by unreadable_sequences.sql.
 WITH s AS (
     SELECT n.nspname::text AS schemaname,
            c.relname::text AS sequencename,
            CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT') END AS readable,
            seq.seqmax::numeric AS seq_max,
            seq.seqincrement AS increment,
-           (SELECT CASE a.atttypid WHEN 'int2'::regtype THEN 32767::numeric
-                                   WHEN 'int4'::regtype THEN 2147483647::numeric
-                                   ELSE 9223372036854775807::numeric END
-              FROM pg_depend AS d
-              JOIN pg_attribute AS a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-             LIMIT 1) AS column_max,
+           -- The narrowest column it feeds: one that owns it (serial, identity), or one whose
+           -- DEFAULT calls nextval() on it without OWNED BY (the default depends on the sequence).
+           (SELECT min(CASE a.atttypid WHEN 'int2'::regtype THEN 32767::numeric
+                                       WHEN 'int4'::regtype THEN 2147483647::numeric
+                                       ELSE 9223372036854775807::numeric END)
+              FROM (SELECT d.refobjid AS relid, d.refobjsubid AS attnum
+                      FROM pg_depend AS d
+                     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                    UNION
+                    SELECT ad.adrelid, ad.adnum
+                      FROM pg_depend AS d
+                      JOIN pg_attrdef AS ad ON ad.oid = d.objid
+                     WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
+                       AND d.refobjid = c.oid) AS fed
+              JOIN pg_attribute AS a ON a.attrelid = fed.relid AND a.attnum = fed.attnum) AS column_max,
+           seq.seqcycle AS cycles,
            c.oid AS oid
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
@@ -32,5 +42,7 @@ SELECT schemaname, sequencename, last_value::float8 AS last_value, limit_value::
        count(*) OVER () AS total
 FROM v
 WHERE increment > 0 AND last_value IS NOT NULL AND (last_value::numeric / limit_value)::float8 >= $1::float8
+  -- A CYCLE sequence starts over at its own maximum: it cannot run out, unless a column ends first.
+  AND NOT (cycles AND limit_value = seq_max)
 ORDER BY used DESC
 LIMIT 200;
