@@ -17,7 +17,13 @@ pub struct Projection {
     pub confidence: &'static str,
     /// Days until the line reaches the limit; None when it does not grow or there is no limit.
     pub days_to_limit: Option<f64>,
+    /// At least MIN_SNAPSHOTS snapshots over MIN_SPAN_DAYS: below that a line through the points is
+    /// noise (four snapshots 19 seconds apart "reach the disk in 1 day"), never a warning.
+    pub enough_history: bool,
 }
+
+pub const MIN_SNAPSHOTS: usize = 3;
+pub const MIN_SPAN_DAYS: f64 = 1.0;
 
 /// Fits size over time (seconds, bytes); None with fewer than two points or no time between them.
 pub fn project(points: &[(f64, i64)], limit: Option<i64>) -> Option<Projection> {
@@ -73,12 +79,26 @@ pub fn project(points: &[(f64, i64)], limit: Option<i64>) -> Option<Projection> 
         fit,
         confidence,
         days_to_limit,
+        enough_history: n >= MIN_SNAPSHOTS && span_days >= MIN_SPAN_DAYS,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seconds_of_history_are_not_enough() {
+        let points: Vec<(f64, i64)> = (0..4)
+            .map(|i| (i as f64 * 5.0, 1_000 + i * 1_000_000))
+            .collect();
+        let p = project(&points, Some(10_000_000)).unwrap();
+        assert!(!p.enough_history);
+        let daily: Vec<(f64, i64)> = (0..3)
+            .map(|d| (d as f64 * DAY, 1_000 + d * 1_000))
+            .collect();
+        assert!(project(&daily, None).unwrap().enough_history);
+    }
 
     #[test]
     fn a_steady_growth_is_projected_exactly() {

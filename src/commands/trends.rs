@@ -230,10 +230,17 @@ pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result
                     _ => None,
                 };
                 if let Some(projection) = project(&points, limit) {
-                    let reaches_limit_on = projection.days_to_limit.map(|d| {
-                        pair.latest_at + chrono::Duration::seconds((d * 86_400.0).min(1e11) as i64)
-                    });
-                    if projection.days_to_limit.is_some_and(|d| d <= 30.0) {
+                    // Too little history projects noise: no date, no warning.
+                    let reaches_limit_on = projection
+                        .days_to_limit
+                        .filter(|_| projection.enough_history)
+                        .map(|d| {
+                            pair.latest_at
+                                + chrono::Duration::seconds((d * 86_400.0).min(1e11) as i64)
+                        });
+                    if projection.enough_history
+                        && projection.days_to_limit.is_some_and(|d| d <= 30.0)
+                    {
                         report.status = Status::Warning;
                     }
                     report.capacity.push(Capacity { object, projection, reaches_limit_on });

@@ -517,6 +517,11 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
         for c in &report.capacity {
             let p = &c.projection;
             let when = match (c.reaches_limit_on, p.days_to_limit) {
+                _ if !p.enough_history => format!(
+                    "not enough history yet (needs {} snapshots over {} day)",
+                    crate::trends::MIN_SNAPSHOTS,
+                    crate::trends::MIN_SPAN_DAYS
+                ),
                 (Some(d), Some(days)) => format!(
                     "{} (in {})",
                     d.with_timezone(&chrono::Local).format("%Y-%m-%d"),
@@ -539,7 +544,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 cell(
                     style,
                     when,
-                    if p.days_to_limit.is_some_and(|d| d <= 30.0) {
+                    if p.enough_history && p.days_to_limit.is_some_and(|d| d <= 30.0) {
                         Tone::Bad
                     } else {
                         Tone::Normal
