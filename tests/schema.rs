@@ -817,3 +817,30 @@ fn a_monitoring_role_gets_unverified_and_one_line_privilege_errors() {
         );
     }
 }
+
+/// An unclosed parenthesis swallows the declarations after it (psql reads them as one statement):
+/// never silently, an error lint names where it opened and each declaration it swallowed.
+#[test]
+fn an_unclosed_parenthesis_names_what_it_swallowed() {
+    let (db, dir) = fixture("schema_unclosed", "CREATE TABLE t (a int);");
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS x1 ON t (a;\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS x2 ON t (a);\n",
+    );
+    let (code, v) = json(&db, &["verify", f.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    let lint = v["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["level"] == "error")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    let message = lint["message"].as_str().unwrap();
+    assert!(
+        message.contains("never closed") && message.contains("t.sql:2:1"),
+        "{lint:#}"
+    );
+    assert_eq!(lint["line"], 1);
+}

@@ -111,6 +111,9 @@ pub fn parse_file(
                 stmt.at
             );
         }
+        if let Some(lint) = unclosed_parenthesis(&stmt, file) {
+            source.lints.push(lint);
+        }
         let parsed = Parser::new(&dialect)
             .with_tokens_with_locations(stmt.all.to_vec())
             .parse_statements();
@@ -185,6 +188,53 @@ fn first_words(text: &str) -> String {
         Some((i, _)) => format!("{}...", &flat[..i]),
         None => flat,
     }
+}
+
+/// A parenthesis left open makes the rest of the file one statement, as psql reads it: the
+/// declarations after it would go unjudged without a word. Said, naming where it opened and each
+/// statement it swallowed.
+fn unclosed_parenthesis(stmt: &Statement, file: &Path) -> Option<Lint> {
+    let mut open: Vec<&TokenWithSpan> = Vec::new();
+    for t in &stmt.tokens {
+        match t.token {
+            Token::LParen => open.push(t),
+            Token::RParen => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    let first = open.first()?;
+    let swallowed: Vec<String> = stmt
+        .tokens
+        .windows(2)
+        .filter(|w| {
+            w[0].token == Token::SemiColon
+                && matches!(&w[1].token, Token::Word(word) if word.value.eq_ignore_ascii_case("create"))
+        })
+        .map(|w| {
+            format!(
+                "{}:{}:{}",
+                file.display(),
+                w[1].span.start.line,
+                w[1].span.start.column
+            )
+        })
+        .collect();
+    let at = Location {
+        file: file.to_path_buf(),
+        line: first.span.start.line,
+        column: first.span.start.column,
+    };
+    let message = if swallowed.is_empty() {
+        "this parenthesis is never closed: the statement runs to the end of the file".to_string()
+    } else {
+        format!(
+            "this parenthesis is never closed, so the rest of the file is one statement (as psql reads it): the declarations at {} are not judged; close it",
+            swallowed.join(", ")
+        )
+    };
+    Some(Lint::error(&at, &message))
 }
 
 fn psql_meta_command(stmt: &Statement) -> Option<String> {
