@@ -183,3 +183,38 @@ fn every_documented_config_value_is_accepted_verbatim() {
     .stdout;
     assert!(json.contains("\"ram-to-3x\""), "{json}");
 }
+
+/// A cron job does not inherit the shell's PG* variables: `schedule` writes what they say into the
+/// job, so it reaches the server this shell would; with nothing at all it warns.
+#[test]
+fn schedule_carries_the_connection_of_the_environment() {
+    let out = run(Command::new(env!("CARGO_BIN_EXE_pgtune"))
+        .args(["schedule", "--emit", "cron"])
+        .env("PGHOST", "/tmp/sock dir")
+        .env("PGPORT", "5499")
+        .env("PGDATABASE", "app")
+        .env_remove("PGUSER")
+        .env_remove("PGSERVICE"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let daily = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("maintain daily"))
+        .unwrap();
+    assert!(
+        daily.contains("-h '/tmp/sock dir' -p 5499 -d app"),
+        "{daily}"
+    );
+    let bare = run(Command::new(env!("CARGO_BIN_EXE_pgtune"))
+        .args(["schedule", "--emit", "cron"])
+        .env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env_remove("PGUSER")
+        .env_remove("PGDATABASE")
+        .env_remove("PGSERVICE"));
+    assert!(
+        bare.stderr.contains("no connection given"),
+        "{}",
+        bare.stderr
+    );
+}

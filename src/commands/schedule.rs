@@ -79,18 +79,29 @@ fn job(cli: &Cli, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job> {
         bail!("the -d connection string holds a password, and a schedule never does: keep it in the job user's ~/.pgpass (or a service file) and leave it out of -d");
     }
     let mut options: Vec<(&'static str, String)> = Vec::new();
+    // A cron job does not inherit this shell's PGHOST & co.: what they say now is written into the
+    // job (a flag given wins), so the job reaches the server this command would.
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let given = [
-        ("-h", &conn.host),
-        ("-p", &conn.port),
-        ("-U", &conn.username),
-        ("-d", &conn.dbname),
-        ("--profile", &args.profile),
-        ("--metrics-file", &args.metrics_file),
+        ("-h", conn.host.clone().or_else(|| env("PGHOST"))),
+        ("-p", conn.port.clone().or_else(|| env("PGPORT"))),
+        ("-U", conn.username.clone().or_else(|| env("PGUSER"))),
+        ("-d", conn.dbname.clone().or_else(|| env("PGDATABASE"))),
+        ("--profile", args.profile.clone()),
+        ("--metrics-file", args.metrics_file.clone()),
     ];
     for (flag, value) in given {
         if let Some(v) = value {
-            options.push((flag, v.clone()));
+            options.push((flag, v));
         }
+    }
+    let service = args.service.clone().or_else(|| env("PGSERVICE"));
+    if service.is_none()
+        && !options
+            .iter()
+            .any(|(f, _)| matches!(*f, "-h" | "-p" | "-U" | "-d"))
+    {
+        tracing::warn!("no connection given (no -h/-p/-U/-d, --service or PG* variables): the jobs will connect as libpq does by default, to the local socket as a database and role named after the job's user");
     }
     let user = match &args.user {
         Some(u) => u.clone(),
@@ -101,7 +112,7 @@ fn job(cli: &Cli, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job> {
     };
     let checked = std::iter::once(("--binary", &binary))
         .chain(options.iter().map(|(f, v)| (*f, v)))
-        .chain(args.service.iter().map(|s| ("--service", s)))
+        .chain(service.iter().map(|s| ("--service", s)))
         .chain(std::iter::once(("--user", &user)));
     for (flag, value) in checked {
         if value.is_empty() || value.chars().any(char::is_control) {
@@ -111,7 +122,7 @@ fn job(cli: &Cli, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job> {
     Ok(Job {
         binary,
         options,
-        service: args.service.clone(),
+        service,
         user,
     })
 }
