@@ -786,6 +786,17 @@ fn interactive_apply_on_a_terminal() {
         );
         assert!(!path.exists(), "written anyway: {}", path.display());
     }
+    // The server's own postgresql.conf is not a file pgtune merges into; said as such.
+    let main_conf = cluster.data.join("postgresql.conf");
+    let before = std::fs::read_to_string(&main_conf).unwrap();
+    run(db
+        .pgtune()
+        .args(["check", "--only", "settings", "--apply", "--yes"])
+        .args(HW)
+        .arg("--write-conf")
+        .arg(&main_conf))
+    .expect_one_line_error("is the server's main configuration file");
+    assert_eq!(std::fs::read_to_string(&main_conf).unwrap(), before);
 }
 
 /// pgtune's sessions run with jit=off; the audit reports what a new session gets, never that.

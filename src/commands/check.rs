@@ -172,10 +172,11 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
         unknown_settings(&report, &args.settings)?;
     }
     if let Some(path) = args.write_conf.as_deref().filter(|_| !args.dry_run) {
-        crate::fsutil::check_writable(path)?;
+        // Whether the server reads it comes first: a missing directory is then told the path to use.
         if let Some(why) = rt.block_on(conf_file_not_read(&db, path))? {
             bail!("{why}");
         }
+        crate::fsutil::check_writable(path)?;
     }
     // ALTER SYSTEM may be impossible here (allow_alter_system = off, a role without the right):
     // found out before anything is picked or run, so the conf snippet can be offered instead.
@@ -238,12 +239,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
         let includes = rt.block_on(server_includes(&db))?;
         let proposal = includes
             .as_ref()
-            .and_then(|(_, dirs)| dirs.first().map(|d| d.join("pgtune.conf")));
-        let check_path = |p: &Path| {
-            includes
-                .as_ref()
-                .and_then(|(config, dirs)| not_read_reason(p, config, dirs))
-        };
+            .and_then(|i| i.dirs.first().map(|d| d.join("pgtune.conf")));
+        let check_path = |p: &Path| includes.as_ref().and_then(|i| not_read_reason(p, i));
         let chosen = match ask_what_to_apply(
             &report,
             args,
@@ -931,13 +928,14 @@ fn apply(
 
 /// The server's postgresql.conf and the directories it includes (`include_dir`, followed through
 /// included files), when pgtune can read them; `None` when it cannot tell.
-async fn server_includes(db: &Db) -> anyhow::Result<Option<(PathBuf, Vec<PathBuf>)>> {
+async fn server_includes(db: &Db) -> anyhow::Result<Option<ServerIncludes>> {
     let Some(config) = db::check::config_file(db).await? else {
         tracing::warn!("this role may not see where postgresql.conf is: cannot tell which conf.d directories the server reads");
         return Ok(None);
     };
     let config = PathBuf::from(config);
     let mut dirs = Vec::new();
+    let mut included = Vec::new();
     let mut files = vec![config.clone()];
     let mut seen = 0;
     while let Some(file) = files.pop() {
@@ -961,16 +959,60 @@ async fn server_includes(db: &Db) -> anyhow::Result<Option<(PathBuf, Vec<PathBuf
         for include in crate::guc::conf_includes(&text, &base) {
             match include {
                 crate::guc::Include::Dir(d) => dirs.push(d),
-                crate::guc::Include::File(f) => files.push(f),
+                crate::guc::Include::File(f) => {
+                    included.push(f.clone());
+                    files.push(f);
+                }
             }
         }
     }
-    Ok(Some((config, dirs)))
+    Ok(Some(ServerIncludes {
+        config,
+        dirs,
+        files: included,
+    }))
 }
 
-/// Why the server would never read `path`, given the directories it includes.
-fn not_read_reason(path: &Path, config: &Path, dirs: &[PathBuf]) -> Option<String> {
+/// The server's postgresql.conf, the directories it includes and the files it includes.
+struct ServerIncludes {
+    config: PathBuf,
+    dirs: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+/// Why `path` is not a file to write the settings into: the server never reads it, or it is the
+/// server's own postgresql.conf (pgtune merges only into a file of its own).
+fn not_read_reason(path: &Path, includes: &ServerIncludes) -> Option<String> {
+    let ServerIncludes {
+        config,
+        dirs,
+        files,
+    } = includes;
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let same = |a: &Path, b: &Path| {
+        a.canonicalize().unwrap_or_else(|_| a.to_path_buf())
+            == b.canonicalize().unwrap_or_else(|_| b.to_path_buf())
+    };
+    let proposal = dirs
+        .first()
+        .map(|d| d.join("pgtune.conf"))
+        .unwrap_or_else(|| {
+            config
+                .parent()
+                .unwrap_or(Path::new("/"))
+                .join("conf.d")
+                .join("pgtune.conf")
+        });
+    if same(&absolute, config) {
+        return Some(format!(
+            "{} is the server's main configuration file: pgtune writes its settings into a conf.d file of its own; use --write-conf {}",
+            path.display(),
+            proposal.display()
+        ));
+    }
+    if files.iter().any(|f| same(&absolute, f)) {
+        return None;
+    }
     let parent = absolute
         .parent()
         .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()));
@@ -1005,7 +1047,7 @@ fn not_read_reason(path: &Path, config: &Path, dirs: &[PathBuf]) -> Option<Strin
 async fn conf_file_not_read(db: &Db, path: &Path) -> anyhow::Result<Option<String>> {
     Ok(server_includes(db)
         .await?
-        .and_then(|(config, dirs)| not_read_reason(path, &config, &dirs)))
+        .and_then(|includes| not_read_reason(path, &includes)))
 }
 
 /// The conf.d file as the apply writes it: what it holds now, merged with the chosen settings
