@@ -605,3 +605,21 @@ fn views_skipped_for_locks_are_a_warning() {
     );
     assert_eq!(code, 1, "{json:#}");
 }
+
+/// A table the role may not maintain (not its owner) is skipped as such, not as "locked".
+#[test]
+fn a_table_the_role_does_not_own_is_skipped_as_such() {
+    let db = shared().create_db("maint_not_owner");
+    db.admin().execute(
+        "CREATE TABLE theirs (i int); INSERT INTO theirs VALUES (1); \
+         DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'maint_visitor') THEN CREATE ROLE maint_visitor LOGIN; END IF; END $$;",
+    );
+    let (code, json) = json_of(&db, &["-U", "maint_visitor", "analyze", "--all"]);
+    let o = outcomes(&json);
+    let theirs = o
+        .iter()
+        .find(|x| x.0 == "public.theirs")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert_eq!(theirs.1, "skipped-privilege", "{json:#}");
+    assert_eq!(code, 1);
+}

@@ -64,9 +64,10 @@ pub fn status_of(outcomes: &[Outcome]) -> Status {
             JobStatus::Done => Status::Ok,
             // A job skipped for its dependency is as bad as why the dependency did not run: a
             // failed one is critical by itself, one skipped for a lock is a warning, and so is this.
-            JobStatus::SkippedLocked | JobStatus::SkippedBudget | JobStatus::SkippedDependency => {
-                Status::Warning
-            }
+            JobStatus::SkippedLocked
+            | JobStatus::SkippedPrivilege
+            | JobStatus::SkippedBudget
+            | JobStatus::SkippedDependency => Status::Warning,
             JobStatus::Failed | JobStatus::Cancelled => Status::Critical,
         })
         .max()

@@ -33,6 +33,8 @@ pub enum JobStatus {
     Failed,
     /// Another session held a lock on it: not waited for beyond lock_timeout.
     SkippedLocked,
+    /// The server skipped it: this role may not maintain it (not its owner).
+    SkippedPrivilege,
     /// A job it depends on failed.
     SkippedDependency,
     /// Not started: the time budget was spent.

@@ -289,8 +289,13 @@ async fn execute(
                     .take_notices()
                     .into_iter()
                     .find(|n| n.starts_with("skipping"));
+                // The server skips a relation for a lock (SKIP_LOCKED: "lock not available") or
+                // because this role may not maintain it ("only table or database owner can ...").
                 return match skipped {
-                    Some(n) => (JobStatus::SkippedLocked, attempt, Some(n)),
+                    Some(n) if n.contains("lock not available") => {
+                        (JobStatus::SkippedLocked, attempt, Some(n))
+                    }
+                    Some(n) => (JobStatus::SkippedPrivilege, attempt, Some(n)),
                     None => (JobStatus::Done, attempt, None),
                 };
             }

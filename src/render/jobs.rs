@@ -42,7 +42,8 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
             JobStatus::Done => ("done", Tone::Good),
             JobStatus::Failed => ("FAILED", Tone::Bad),
             JobStatus::SkippedLocked => ("skipped: locked", Tone::Warn),
-            JobStatus::SkippedDependency => ("skipped: dependency failed", Tone::Bad),
+            JobStatus::SkippedPrivilege => ("skipped: not its owner", Tone::Warn),
+            JobStatus::SkippedDependency => ("skipped: its dependency did not run", Tone::Warn),
             JobStatus::SkippedBudget => ("skipped: budget spent", Tone::Warn),
             JobStatus::Cancelled => ("cancelled: interrupted", Tone::Bad),
         };
