@@ -773,3 +773,25 @@ fn losing_the_recording_session_fails_the_step_with_its_real_time() {
         out.stdout
     );
 }
+
+/// A dry run that cannot plan a step (here: no such database) says so and exits 3, not 0; and it
+/// refuses --format json rather than print SQL where JSON was asked for.
+#[test]
+fn a_dry_run_that_cannot_plan_is_not_a_success() {
+    let db = shared().create_db("playbook_dry_fail");
+    let out = run(db.pgtune().args([
+        "-d",
+        "no_such_database_here",
+        "maintain",
+        "daily",
+        "--dry-run",
+    ]));
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("could not plan step(s)"),
+        "{}",
+        out.stderr
+    );
+    pgtune(&db, &["maintain", "daily", "--dry-run", "--format", "json"])
+        .expect_one_line_error("--format json is for the run's report");
+}

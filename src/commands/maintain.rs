@@ -216,6 +216,10 @@ pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Resu
         .filter(|i| !args.skip.contains(&i.step.name))
         .collect();
     if args.dry_run {
+        // A dry run prints the script the run would execute: SQL, not a report.
+        if format == Format::Json {
+            bail!("pgtune maintain --dry-run prints the statements as a psql script; --format json is for the run's report");
+        }
         return dry_run(cli, &playbook, &selected, out);
     }
     let wait = super::parse_duration(&args.wait, "--wait", true)?;
@@ -360,6 +364,7 @@ fn dry_run(
         "-- pgtune maintain {playbook} --dry-run: {} step(s); nothing is changed",
         steps.len()
     )?;
+    let mut unplanned: Vec<String> = Vec::new();
     for (n, inv) in steps.iter().enumerate() {
         writeln!(out)?;
         let limits = format!(
@@ -392,12 +397,23 @@ fn dry_run(
         let mut buf = Vec::new();
         match super::dispatch(&step, &mut buf) {
             Ok(_) => out.write_all(&buf)?,
-            Err(e) => writeln!(
-                out,
-                "-- could not plan this step: {}",
-                one_line(&format!("{e:#}"))
-            )?,
+            Err(e) => {
+                unplanned.push(inv.step.name.clone());
+                writeln!(
+                    out,
+                    "-- could not plan this step: {}",
+                    crate::sql::comment(&one_line(&format!("{e:#}")))
+                )?
+            }
         }
+    }
+    // A dry run that cannot say what a step would do has not done its job.
+    if !unplanned.is_empty() {
+        out.flush()?;
+        bail!(
+            "could not plan step(s) {} (the reason is in the script above)",
+            unplanned.join(", ")
+        );
     }
     Ok(Status::Ok)
 }
