@@ -265,7 +265,12 @@ async fn build_shadows_one_by_one<'r>(
                 results.not_compared.insert(
                     r.declaration,
                     format!(
-                        "this role may not copy its table for the shadow build (SELECT on it is needed): {}",
+                        "this role may not copy its table for the shadow build ({} is needed): {}",
+                        if e.message.contains("for schema") {
+                            "USAGE on its schema"
+                        } else {
+                            "SELECT on it"
+                        },
                         e.message
                     ),
                 );

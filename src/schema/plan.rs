@@ -444,6 +444,7 @@ fn index_verdict(
                 facts
                     .not_compared
                     .get(&i)
+                    .or(facts.unverifiable.as_ref())
                     .map(|why| format!("its definition was not checked: {why}")),
             ),
         };
