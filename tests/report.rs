@@ -403,3 +403,46 @@ fn usage_on_a_replica_counts() {
         .unwrap()
         .contains("summed over the primary and 1 standby(s)"));
 }
+
+/// On a partitioned table, unused-indexes judges the partitioned index by its partitions' scans,
+/// never proposes dropping a partition's attached index (PostgreSQL refuses), and proposes a plain
+/// DROP INDEX for the partitioned one (CONCURRENTLY is refused): each fix, run as a DBA runs it
+/// (psql, outside a transaction), succeeds, and the finding is gone afterwards.
+#[test]
+fn unused_indexes_on_partitioned_tables_propose_what_postgresql_accepts() {
+    let db = shared().create_db("report_partitioned");
+    db.admin().execute(
+        "CREATE TABLE orders (id int, at date, note text, kind int) PARTITION BY RANGE (at); \
+         CREATE TABLE orders_2025 PARTITION OF orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); \
+         CREATE TABLE orders_2026 PARTITION OF orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01'); \
+         CREATE INDEX orders_note ON orders (note); \
+         CREATE INDEX orders_kind ON orders (kind); \
+         INSERT INTO orders SELECT i, '2025-06-01', 'n', i % 5 FROM generate_series(1, 100) i; \
+         SET enable_seqscan = off; SELECT count(*) FROM orders WHERE kind = 3;",
+    );
+    let (_, json) = report(&db, &["unused-indexes", "--min-window", "0"]);
+    let found = summary(&findings(&json, "unused-indexes"));
+    let names: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert!(names.contains(&"orders_note"), "{found:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("orders_20")),
+        "a partition's attached index: {found:?}"
+    );
+    assert!(
+        !names.contains(&"orders_kind"),
+        "scanned through a partition: {found:?}"
+    );
+    for (_, _, fix) in &found {
+        let fix = fix.as_deref().unwrap();
+        assert!(!fix.contains("CONCURRENTLY"), "{fix}");
+        let psql = shared().psql(&db.name, fix);
+        assert!(
+            psql.status.success(),
+            "{fix}: {}",
+            String::from_utf8_lossy(&psql.stderr)
+        );
+    }
+    let (_, json) = report(&db, &["unused-indexes", "--min-window", "0"]);
+    let after = summary(&findings(&json, "unused-indexes"));
+    assert!(after.iter().all(|f| f.0 != "orders_note"), "{after:?}");
+}

@@ -45,10 +45,24 @@ SELECT
     string_to_array(x.indoption::text, ' ')::int[]        AS options,
     coalesce(pg_get_expr(x.indexprs, x.indrelid), '')     AS expressions,
     coalesce(pg_get_expr(x.indpred, x.indrelid), '')      AS predicate,
-    i.relpages::int8 * current_setting('block_size')::int8 AS index_bytes,
-    t.relpages::int8 * current_setting('block_size')::int8 AS table_bytes,
-    pg_stat_get_numscans(i.oid)                           AS idx_scan,
-    pg_stat_get_tuples_returned(i.oid)                    AS idx_tup_read,
+    -- A partitioned index has no storage and no scans of its own: both are its partitions' indexes'.
+    CASE WHEN i.relkind = 'I'
+         THEN (SELECT coalesce(sum(c.relpages), 0) FROM pg_partition_tree(i.oid) AS p
+                 JOIN pg_class AS c ON c.oid = p.relid WHERE p.isleaf)
+         ELSE i.relpages END::int8 * current_setting('block_size')::int8 AS index_bytes,
+    CASE WHEN t.relkind = 'p'
+         THEN (SELECT coalesce(sum(c.relpages), 0) FROM pg_partition_tree(t.oid) AS p
+                 JOIN pg_class AS c ON c.oid = p.relid WHERE p.isleaf)
+         ELSE t.relpages END::int8 * current_setting('block_size')::int8 AS table_bytes,
+    CASE WHEN i.relkind = 'I'
+         THEN (SELECT coalesce(sum(pg_stat_get_numscans(p.relid)), 0) FROM pg_partition_tree(i.oid) AS p WHERE p.isleaf)
+         ELSE pg_stat_get_numscans(i.oid) END::int8        AS idx_scan,
+    CASE WHEN i.relkind = 'I'
+         THEN (SELECT coalesce(sum(pg_stat_get_tuples_returned(p.relid)), 0) FROM pg_partition_tree(i.oid) AS p WHERE p.isleaf)
+         ELSE pg_stat_get_tuples_returned(i.oid) END::int8 AS idx_tup_read,
+    i.relkind = 'I'                                       AS partitioned,
+    -- A partition's index attached to its parent's: judged (and dropped) only through the parent.
+    EXISTS (SELECT 1 FROM pg_inherits AS h WHERE h.inhrelid = i.oid) AS attached,
     {last_idx_scan}                                       AS last_idx_scan,
     b.index_relid IS NOT NULL                             AS build_in_progress,
     CASE WHEN NOT x.indisvalid THEN pg_get_indexdef(i.oid) ELSE '' END AS definition

@@ -52,6 +52,8 @@ pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexR
         last_idx_scan: r.get("last_idx_scan"),
         build_in_progress: r.get("build_in_progress"),
         definition: r.get("definition"),
+        partitioned: r.get("partitioned"),
+        attached: r.get("attached"),
     })
     .await
 }

@@ -65,7 +65,8 @@ fn keep_rank(ix: &IndexRow) -> (bool, bool, bool, i64) {
 fn by_table(rows: &[IndexRow]) -> std::collections::BTreeMap<(&str, &str), Vec<&IndexRow>> {
     let mut tables: std::collections::BTreeMap<(&str, &str), Vec<&IndexRow>> =
         std::collections::BTreeMap::new();
-    for ix in rows {
+    // A partition's index attached to a parent's is compared (and dropped) through the parent.
+    for ix in rows.iter().filter(|ix| !ix.attached) {
         tables
             .entry((ix.schema.as_str(), ix.table.as_str()))
             .or_default()

@@ -46,6 +46,10 @@ pub struct IndexRow {
     pub last_idx_scan: Option<DateTime<Utc>>,
     pub build_in_progress: bool,
     pub definition: String,
+    /// A partitioned index (relkind 'I'): usage and size are its partitions' indexes'.
+    pub partitioned: bool,
+    /// A partition's index attached to a partitioned index: never dropped on its own.
+    pub attached: bool,
 }
 
 impl IndexRow {
@@ -152,7 +156,13 @@ pub fn index_finding(
 }
 
 pub fn drop_index(ix: &IndexRow) -> String {
-    format!("DROP INDEX CONCURRENTLY {};", ix.qualified())
+    // PostgreSQL refuses DROP INDEX CONCURRENTLY of a partitioned index: the plain form drops it
+    // with its partitions' indexes, locking the table and its partitions for that moment.
+    if ix.partitioned {
+        format!("DROP INDEX {};", ix.qualified())
+    } else {
+        format!("DROP INDEX CONCURRENTLY {};", ix.qualified())
+    }
 }
 
 /// How bad an invalid index is, the same in `report` and `check`: a unique one enforces nothing
@@ -246,6 +256,8 @@ pub(crate) mod testing {
             idx_tup_read: 0,
             last_idx_scan: None,
             build_in_progress: false,
+            partitioned: false,
+            attached: false,
             definition: String::new(),
         }
     }

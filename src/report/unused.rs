@@ -80,6 +80,10 @@ pub fn evaluate(
         if ix.constraint.is_some() || ix.is_primary || ix.is_exclusion || ix.is_replica_identity {
             continue;
         }
+        // Judged through its parent: PostgreSQL refuses to drop an attached partition's index.
+        if ix.attached {
+            continue;
+        }
         let last = match ix.last_idx_scan {
             Some(t) => format!("; last scan {}", t.format("%Y-%m-%d")),
             None => String::new(),
@@ -98,6 +102,11 @@ pub fn evaluate(
             ("unused (premature)", Some(drop_index(ix)))
         } else {
             ("unused", Some(drop_index(ix)))
+        };
+        let evidence = if ix.partitioned {
+            format!("{evidence}; a partitioned index: scans and size summed over its partitions' indexes; PostgreSQL cannot drop it CONCURRENTLY, so DROP INDEX holds an ACCESS EXCLUSIVE lock on the table and each partition while it runs (briefly)")
+        } else {
+            evidence
         };
         let evidence = match (&ix.supports_fk, ix.is_unique) {
             (_, true) => format!("{evidence}; unique: dropping it removes a uniqueness guarantee"),
