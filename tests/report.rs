@@ -446,3 +446,38 @@ fn unused_indexes_on_partitioned_tables_propose_what_postgresql_accepts() {
     let after = summary(&findings(&json, "unused-indexes"));
     assert!(after.iter().all(|f| f.0 != "orders_note"), "{after:?}");
 }
+
+/// A foreign key on a partitioned table (sub-partitioned too) is one finding, not one per partition
+/// clone, and its fix is the documented sequence (ON ONLY, each leaf concurrently, attach): run
+/// through psql as a DBA runs it, it succeeds, the parent's index is valid, and the finding is gone.
+#[test]
+fn fk_without_index_on_a_partitioned_table_is_fixed_without_blocking_writes() {
+    let db = shared().create_db("report_fk_partitioned");
+    db.admin().execute(
+        "CREATE TABLE cust (id int PRIMARY KEY); INSERT INTO cust SELECT generate_series(1, 10); \
+         CREATE TABLE \"Orders\" (id int, cust_id int REFERENCES cust, at date, region int) PARTITION BY RANGE (at); \
+         CREATE TABLE o2025 PARTITION OF \"Orders\" FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); \
+         CREATE TABLE o2026 PARTITION OF \"Orders\" FOR VALUES FROM ('2026-01-01') TO ('2027-01-01') PARTITION BY LIST (region); \
+         CREATE TABLE o2026_r1 PARTITION OF o2026 FOR VALUES IN (1); \
+         CREATE TABLE o2026_rest PARTITION OF o2026 DEFAULT; \
+         INSERT INTO \"Orders\" SELECT i, i % 10 + 1, '2025-03-01', 1 FROM generate_series(1, 50) i;",
+    );
+    let (_, json) = report(&db, &["fk-without-index", "--min-size", "0"]);
+    let found = findings(&json, "fk-without-index");
+    assert_eq!(found.len(), 1, "one finding, not one per clone: {found:#?}");
+    assert_eq!(found[0]["table"], "Orders");
+    let fix = found[0]["fix"].as_str().unwrap();
+    assert!(fix.contains("ON ONLY public.\"Orders\""), "{fix}");
+    let psql = shared().psql(&db.name, fix);
+    assert!(
+        psql.status.success(),
+        "{fix}\n{}",
+        String::from_utf8_lossy(&psql.stderr)
+    );
+    let valid = db.admin().query_strings(
+        "SELECT bool_and(x.indisvalid)::text FROM pg_index AS x WHERE x.indrelid = '\"Orders\"'::regclass",
+    );
+    assert_eq!(valid[0][0].as_deref(), Some("true"), "{fix}");
+    let (_, json) = report(&db, &["fk-without-index", "--min-size", "0"]);
+    assert!(findings(&json, "fk-without-index").is_empty(), "{json:#}");
+}

@@ -10,14 +10,38 @@ SELECT
        JOIN pg_attribute AS a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) AS column_names,
     rn.nspname::text                                          AS referenced_schema,
     r.relname::text                                           AS referenced_table,
-    t.relpages::int8 * current_setting('block_size')::int8    AS table_bytes,
-    greatest(t.reltuples, 0)::int8                            AS table_rows
+    -- A partitioned table has no storage of its own: its size and rows are its partitions'.
+    CASE WHEN t.relkind = 'p'
+         THEN (SELECT coalesce(sum(pc.relpages), 0) FROM pg_partition_tree(t.oid) AS p
+                 JOIN pg_class AS pc ON pc.oid = p.relid WHERE p.isleaf)
+         ELSE t.relpages END::int8 * current_setting('block_size')::int8 AS table_bytes,
+    CASE WHEN t.relkind = 'p'
+         THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0) FROM pg_partition_tree(t.oid) AS p
+                 JOIN pg_class AS pc ON pc.oid = p.relid WHERE p.isleaf)
+         ELSE greatest(t.reltuples, 0) END::int8          AS table_rows,
+    -- Its partitions at every level, parents before children: the index is built ON ONLY each
+    -- partitioned one, concurrently on each leaf, and attached up the tree.
+    CASE WHEN t.relkind = 'p' THEN (
+        SELECT json_agg(json_build_object(
+                   'schema', pn.nspname, 'name', pc.relname, 'partitioned', pc.relkind = 'p',
+                   'parent_schema', ppn.nspname, 'parent', ppc.relname)
+               ORDER BY p.level, pn.nspname, pc.relname)
+        FROM pg_partition_tree(t.oid) AS p
+        JOIN pg_class AS pc ON pc.oid = p.relid
+        JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
+        JOIN pg_class AS ppc ON ppc.oid = p.parentrelid
+        JOIN pg_namespace AS ppn ON ppn.oid = ppc.relnamespace
+        WHERE p.level > 0)
+    END                                                       AS partitions
 FROM pg_constraint AS c
 JOIN pg_class AS t ON t.oid = c.conrelid
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 JOIN pg_class AS r ON r.oid = c.confrelid
 JOIN pg_namespace AS rn ON rn.oid = r.relnamespace
 WHERE c.contype = 'f'
+  -- A foreign key on a partitioned table is cloned onto each partition (and onto each partition
+  -- of a partitioned referenced table): the clones are the same key, found once through it.
+  AND c.conparentid = 0
   AND n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
   AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
   AND NOT (n.nspname ~ ANY ($2::text[]))

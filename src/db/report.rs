@@ -144,6 +144,10 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
             referenced_table: r.get("referenced_table"),
             table_bytes: r.get("table_bytes"),
             table_rows: r.get("table_rows"),
+            partitions: r
+                .get::<_, Option<serde_json::Value>>("partitions")
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default(),
         })
         .collect())
 }

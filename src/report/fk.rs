@@ -18,6 +18,17 @@ pub struct ForeignKey {
     pub referenced_table: String,
     pub table_bytes: i64,
     pub table_rows: i64,
+    /// For a partitioned table, its partitions at every level, parents first (empty otherwise).
+    pub partitions: Vec<Partition>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Partition {
+    pub schema: String,
+    pub name: String,
+    pub partitioned: bool,
+    pub parent_schema: String,
+    pub parent: String,
 }
 
 /// An index name PostgreSQL would accept: `<table>_<columns>_idx`, cut to 63 bytes on a character
@@ -37,14 +48,35 @@ pub fn index_name(table: &str, columns: &[String]) -> String {
 
 pub fn evaluate(keys: &[ForeignKey], min_bytes: i64) -> Section {
     let mut s = Section::new("fk-without-index");
+    // Proposed names are unique within the run (two long table names can cut to one name).
+    let mut taken = std::collections::HashSet::new();
+    let mut name_for = |schema: &str, table: &str, columns: &[String]| {
+        let base = index_name(table, columns);
+        let mut name = base.clone();
+        let mut n = 1;
+        while !taken.insert((schema.to_string(), name.clone())) {
+            let suffix = n.to_string();
+            name = with_number(&base, &suffix);
+            n += 1;
+        }
+        name
+    };
     for k in keys.iter().filter(|k| k.table_bytes >= min_bytes) {
         let cols: Vec<String> = k.columns.iter().map(|c| quote_ident(c)).collect();
-        let fix = format!(
-            "CREATE INDEX CONCURRENTLY {} ON {} ({});",
-            quote_ident(&index_name(&k.table, &k.columns)),
-            qualified(&k.schema, &k.table),
-            cols.join(", ")
-        );
+        let name = name_for(&k.schema, &k.table, &k.columns);
+        let (fix, how) = if k.partitions.is_empty() {
+            (
+                format!(
+                    "CREATE INDEX CONCURRENTLY {} ON {} ({});",
+                    quote_ident(&name),
+                    qualified(&k.schema, &k.table),
+                    cols.join(", ")
+                ),
+                String::new(),
+            )
+        } else {
+            partitioned_fix(k, &name, &cols, &mut name_for)
+        };
         s.findings.push(Finding {
             category: "foreign key without index".into(),
             level: Status::Warning,
@@ -54,7 +86,7 @@ pub fn evaluate(keys: &[ForeignKey], min_bytes: i64) -> Section {
             bytes: k.table_bytes,
             size: format_bytes(k.table_bytes),
             evidence: format!(
-                "foreign key {} ({}) references {}; no index leads with its columns, so each delete or key update there scans {} ({}, about {} rows)",
+                "foreign key {} ({}) references {}; no index leads with its columns, so each delete or key update there scans {} ({}, about {} rows){how}",
                 quote_ident(&k.constraint),
                 cols.join(", "),
                 qualified(&k.referenced_schema, &k.referenced_table),
@@ -68,6 +100,68 @@ pub fn evaluate(keys: &[ForeignKey], min_bytes: i64) -> Section {
         });
     }
     s
+}
+
+/// PostgreSQL cannot build an index CONCURRENTLY on a partitioned table. The documented way that
+/// never blocks writes: the index ON ONLY the parent (and each partitioned partition), each leaf's
+/// built concurrently, each attached to its parent's; the parent's becomes valid when all are.
+fn partitioned_fix(
+    k: &ForeignKey,
+    name: &str,
+    cols: &[String],
+    name_for: &mut impl FnMut(&str, &str, &[String]) -> String,
+) -> (String, String) {
+    let on = cols.join(", ");
+    let mut index_of: std::collections::HashMap<(String, String), String> =
+        std::collections::HashMap::new();
+    index_of.insert((k.schema.clone(), k.table.clone()), name.to_string());
+    let mut lines = vec![format!(
+        "CREATE INDEX IF NOT EXISTS {} ON ONLY {} ({on});",
+        quote_ident(name),
+        qualified(&k.schema, &k.table)
+    )];
+    for p in &k.partitions {
+        let own = name_for(&p.schema, &p.name, &k.columns);
+        let table = qualified(&p.schema, &p.name);
+        lines.push(if p.partitioned {
+            format!(
+                "CREATE INDEX IF NOT EXISTS {} ON ONLY {table} ({on});",
+                quote_ident(&own)
+            )
+        } else {
+            format!(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {table} ({on});",
+                quote_ident(&own)
+            )
+        });
+        if let Some(parent_index) = index_of.get(&(p.parent_schema.clone(), p.parent.clone())) {
+            lines.push(format!(
+                "ALTER INDEX {} ATTACH PARTITION {};",
+                qualified(&p.parent_schema, parent_index),
+                qualified(&p.schema, &own)
+            ));
+        }
+        index_of.insert((p.schema.clone(), p.name.clone()), own);
+    }
+    let how = format!(
+        "; {} is partitioned, and PostgreSQL builds no index CONCURRENTLY on it: the fix builds it ON ONLY the table, concurrently on each of its {} partition(s), and attaches them (writes never wait); or, accepting a write lock on every partition for the build, CREATE INDEX {} ON {} ({on});",
+        qualified(&k.schema, &k.table),
+        k.partitions.len(),
+        quote_ident(name),
+        qualified(&k.schema, &k.table)
+    );
+    (lines.join("\n"), how)
+}
+
+/// `base` with a number before its `_idx`, still within 63 bytes.
+fn with_number(base: &str, number: &str) -> String {
+    let stem = base.strip_suffix("_idx").unwrap_or(base);
+    let suffix = format!("{number}_idx");
+    let mut cut = stem.len().min(63 - suffix.len());
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{suffix}", &stem[..cut])
 }
 
 #[cfg(test)]
@@ -95,11 +189,17 @@ mod tests {
             referenced_table: "orders".into(),
             table_bytes: 8192,
             table_rows: 10,
+            partitions: vec![],
         };
-        let s = evaluate(&[k], 0);
+        let s = evaluate(&[k.clone(), k.clone()], 0);
         assert_eq!(
             s.findings[0].fix.as_deref(),
             Some("CREATE INDEX CONCURRENTLY \"Order Lines_Order Id_idx\" ON \"My App\".\"Order Lines\" (\"Order Id\");")
+        );
+        // Two proposals for one table never share a name.
+        assert_eq!(
+            s.findings[1].fix.as_deref(),
+            Some("CREATE INDEX CONCURRENTLY \"Order Lines_Order Id1_idx\" ON \"My App\".\"Order Lines\" (\"Order Id\");")
         );
     }
 }
