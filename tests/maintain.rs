@@ -578,7 +578,7 @@ fn a_pattern_that_matches_nothing_is_an_error() {
     run(db
         .pgtune()
         .args(["reindex", "--index", "My Schema.Idx \"q\" 1"]))
-    .expect_one_line_error("not a name PostgreSQL can read");
+    .expect_one_line_error("as in SQL");
 }
 
 /// Views skipped because another session holds a lock (and their dependents, skipped with them)

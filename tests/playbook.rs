@@ -435,12 +435,7 @@ fn purge_deletes_exactly_the_old_rows_in_batches() {
             "is not an interval PostgreSQL reads",
         ),
         ("logs", "at", "-5 days", "is not a positive interval"),
-        (
-            "My Schema.logs x",
-            "at",
-            "1 day",
-            "not a name PostgreSQL can read",
-        ),
+        ("My Schema.logs x", "at", "1 day", "as in SQL"),
     ] {
         let older = format!("--older-than={older}");
         pgtune(

@@ -420,6 +420,11 @@ fn unused_indexes_on_partitioned_tables_propose_what_postgresql_accepts() {
          INSERT INTO orders SELECT i, '2025-06-01', 'n', i % 5 FROM generate_series(1, 100) i; \
          SET enable_seqscan = off; SELECT count(*) FROM orders WHERE kind = 3;",
     );
+    // Before PostgreSQL 15 the statistics collector learns of the scan asynchronously.
+    db.admin().wait_for(
+        "SELECT (coalesce(sum(idx_scan), 0) > 0)::text FROM pg_stat_user_indexes WHERE indexrelname LIKE 'orders\\_20%kind%'",
+        "true",
+    );
     let (_, json) = report(&db, &["unused-indexes", "--min-window", "0"]);
     let found = summary(&findings(&json, "unused-indexes"));
     let names: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
@@ -480,4 +485,53 @@ fn fk_without_index_on_a_partitioned_table_is_fixed_without_blocking_writes() {
     assert_eq!(valid[0][0].as_deref(), Some("true"), "{fix}");
     let (_, json) = report(&db, &["fk-without-index", "--min-size", "0"]);
     assert!(findings(&json, "fk-without-index").is_empty(), "{json:#}");
+}
+
+/// An invalid partitioned index (built ON ONLY, a partition without its index) is not called a
+/// failed build: reindex --invalid leaves it with the reason (never "done"), and the report's fix,
+/// run through psql, builds and attaches the missing index so that the parent's becomes valid.
+#[test]
+fn an_invalid_partitioned_index_is_completed_not_rebuilt() {
+    let db = shared().create_db("report_on_only");
+    db.admin().execute(
+        "CREATE TABLE ev (at date, kind int) PARTITION BY RANGE (at); \
+         CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); \
+         CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01'); \
+         CREATE INDEX ev_kind ON ONLY ev (kind) WHERE kind > 0; \
+         CREATE INDEX ev_2025_kind ON ev_2025 (kind) WHERE kind > 0; \
+         ALTER INDEX ev_kind ATTACH PARTITION ev_2025_kind;",
+    );
+    let out = run(db
+        .pgtune()
+        .args(["reindex", "--invalid", "--format", "json"]));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let json = out.json();
+    assert_eq!(
+        json["outcomes"][0]["status"], "skipped-not-applicable",
+        "{json:#}"
+    );
+    let (_, json) = report(&db, &["invalid-indexes"]);
+    let found = findings(&json, "invalid-indexes");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["category"], "partitioned, partitions missing");
+    assert!(
+        found[0]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("public.ev_2026 has no index attached"),
+        "{found:#?}"
+    );
+    let fix = found[0]["fix"].as_str().unwrap();
+    let psql = shared().psql(&db.name, fix);
+    assert!(
+        psql.status.success(),
+        "{fix}\n{}",
+        String::from_utf8_lossy(&psql.stderr)
+    );
+    let valid = db.admin().query_strings(
+        "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ev_kind'::regclass",
+    );
+    assert_eq!(valid[0][0].as_deref(), Some("true"), "{fix}");
+    let (_, json) = report(&db, &["invalid-indexes"]);
+    assert!(findings(&json, "invalid-indexes").is_empty(), "{json:#}");
 }

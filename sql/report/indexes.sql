@@ -65,7 +65,22 @@ SELECT
     EXISTS (SELECT 1 FROM pg_inherits AS h WHERE h.inhrelid = i.oid) AS attached,
     {last_idx_scan}                                       AS last_idx_scan,
     b.index_relid IS NOT NULL                             AS build_in_progress,
-    CASE WHEN NOT x.indisvalid THEN pg_get_indexdef(i.oid) ELSE '' END AS definition
+    CASE WHEN NOT x.indisvalid THEN pg_get_indexdef(i.oid) ELSE '' END AS definition,
+    -- An invalid partitioned index is not a failed build: some partitions have no index attached
+    -- to it (it was built ON ONLY, or a partition was attached without one). Those partitions.
+    CASE WHEN NOT x.indisvalid AND i.relkind = 'I' THEN (
+        SELECT json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname,
+                                          'partitioned', pc.relkind = 'p')
+                        ORDER BY pn.nspname, pc.relname)
+        FROM pg_inherits AS ti
+        JOIN pg_class AS pc ON pc.oid = ti.inhrelid
+        JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
+        WHERE ti.inhparent = x.indrelid
+          AND NOT EXISTS (
+              SELECT 1 FROM pg_inherits AS ii
+              JOIN pg_index AS ci ON ci.indexrelid = ii.inhrelid
+              WHERE ii.inhparent = i.oid AND ci.indrelid = ti.inhrelid AND ci.indisvalid))
+    END AS unattached_partitions
 FROM pg_index AS x
 JOIN pg_class AS i ON i.oid = x.indexrelid
 JOIN pg_class AS t ON t.oid = x.indrelid

@@ -66,6 +66,7 @@ pub fn status_of(outcomes: &[Outcome]) -> Status {
             // failed one is critical by itself, one skipped for a lock is a warning, and so is this.
             JobStatus::SkippedLocked
             | JobStatus::SkippedPrivilege
+            | JobStatus::SkippedNotApplicable
             | JobStatus::SkippedBudget
             | JobStatus::SkippedDependency => Status::Warning,
             JobStatus::Failed | JobStatus::Cancelled => Status::Critical,

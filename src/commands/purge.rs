@@ -159,7 +159,10 @@ async fn target_refusal(
         other => other?,
     };
     let why = match found {
-        None => Some("no such table".to_string()),
+        None => Some(format!(
+            "no such table{}",
+            crate::db::unquoted_name_hint(table)
+        )),
         Some((_, _, None)) => Some(format!("it has no column {column}")),
         Some((s, n, Some(kind))) if !(kind.starts_with("timestamp") || kind == "date") => Some(
             format!("column {column} of {s}.{n} is {kind}, not a timestamp or date"),

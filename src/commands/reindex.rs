@@ -52,11 +52,21 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
         let window = db::report::usage_window(&reader).await?;
         let rows = db::report::indexes(&reader, &filter, window.version_num).await?;
         let mut picks: Vec<Pick> = Vec::new();
+        let mut skipped = Vec::new();
         if args.invalid {
             for ix in rows
                 .iter()
                 .filter(|ix| !ix.is_valid && !ix.build_in_progress)
             {
+                // REINDEX cannot make it valid: its partitions need their indexes attached.
+                if ix.partitioned {
+                    skipped.push(Skipped {
+                        index: qualified(&ix.schema, &ix.name),
+                        reason: "a partitioned index with partitions lacking an attached index: REINDEX cannot make it valid; pgtune report invalid-indexes gives the statements that build and attach them".into(),
+                        status: JobStatus::SkippedNotApplicable,
+                    });
+                    continue;
+                }
                 let leftover = ix.name.contains("_ccnew") || ix.name.ends_with("_ccold");
                 picks.push(Pick {
                     schema: ix.schema.clone(),
@@ -88,7 +98,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             };
             for (given, found) in resolved {
                 let Some((schema, name)) = found else {
-                    bail!("--index {given}: no such index")
+                    bail!("--index {given}: no such index{}", db::unquoted_name_hint(&given))
                 };
                 picks.push(Pick {
                     schema,
@@ -98,7 +108,6 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 });
             }
         }
-        let mut skipped = Vec::new();
         if args.bloated {
             let (bloated, locked) = bloated(
                 &reader,
@@ -110,7 +119,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             )
             .await?;
             picks.extend(bloated);
-            skipped = locked;
+            skipped.extend(locked);
         }
         // One job per index, whatever picked it.
         let mut seen = std::collections::HashSet::new();
@@ -235,7 +244,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                     statement: format!("REINDEX INDEX CONCURRENTLY {}", s.index),
                     relation: s.index,
                     reason: s.reason,
-                    status: JobStatus::SkippedLocked,
+                    status: s.status,
                     started: 0.0,
                     seconds: 0.0,
                     attempts: 0,
@@ -365,6 +374,7 @@ async fn bloated(
         .iter()
         .filter(|(s, t, _, _)| locked.iter().any(|(ls, lt)| ls == s && lt == t))
         .map(|(s, t, i, pct)| Skipped {
+            status: JobStatus::SkippedLocked,
             index: qualified(s, i),
             reason: format!(
                 "{:.0}% bloat, estimated; not confirmed: ANALYZE (SKIP_LOCKED) skipped its table {}, locked by another session",
@@ -394,6 +404,7 @@ async fn bloated(
 struct Skipped {
     index: String,
     reason: String,
+    status: JobStatus,
 }
 
 fn regex_escape(s: &str) -> String {

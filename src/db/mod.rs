@@ -50,6 +50,20 @@ pub struct ConnectOptions {
 /// `--index` is read as SQL text.
 pub const NAME_SYNTAX_HINT: &str = "not a name PostgreSQL can read: write it as in SQL, quoting each part with spaces, capitals or quotes, e.g. '\"My Schema\".\"Idx \"\"q\"\" 1\"'";
 
+/// Added to "no such ..." when the name as typed would need quoting: PostgreSQL 18 reads an
+/// unparsable name as one that does not exist.
+pub fn unquoted_name_hint(given: &str) -> &'static str {
+    let needs_quotes = !given.starts_with('"')
+        && given
+            .chars()
+            .any(|c| c == ' ' || c == '"' || c.is_uppercase());
+    if needs_quotes {
+        " (a name with spaces, capitals or quotes is written as in SQL: quote each part, e.g. '\"My Schema\".\"Idx \"\"q\"\" 1\"')"
+    } else {
+        ""
+    }
+}
+
 /// A connected session.
 pub struct Db {
     client: Client,

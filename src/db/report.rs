@@ -54,6 +54,10 @@ pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexR
         definition: r.get("definition"),
         partitioned: r.get("partitioned"),
         attached: r.get("attached"),
+        unattached_partitions: r
+            .get::<_, Option<serde_json::Value>>("unattached_partitions")
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
     })
     .await
 }

@@ -35,6 +35,8 @@ pub enum JobStatus {
     SkippedLocked,
     /// The server skipped it: this role may not maintain it (not its owner).
     SkippedPrivilege,
+    /// Left alone: this command's statement cannot fix it (the reason says what does).
+    SkippedNotApplicable,
     /// A job it depends on failed.
     SkippedDependency,
     /// Not started: the time budget was spent.

@@ -288,7 +288,10 @@ async fn execute(
                 let skipped = db
                     .take_notices()
                     .into_iter()
-                    .find(|n| n.starts_with("skipping"));
+                    // "skipping analyze of ... --- lock not available", "skipping "t" --- only
+                    // table or database owner can ..."; from PostgreSQL 17 "permission denied to
+                    // analyze "t", skipping it".
+                    .find(|n| n.contains("skipping"));
                 // The server skips a relation for a lock (SKIP_LOCKED: "lock not available") or
                 // because this role may not maintain it ("only table or database owner can ...").
                 return match skipped {

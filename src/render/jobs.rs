@@ -43,6 +43,7 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
             JobStatus::Failed => ("FAILED", Tone::Bad),
             JobStatus::SkippedLocked => ("skipped: locked", Tone::Warn),
             JobStatus::SkippedPrivilege => ("skipped: not its owner", Tone::Warn),
+            JobStatus::SkippedNotApplicable => ("skipped: needs another fix", Tone::Warn),
             JobStatus::SkippedDependency => ("skipped: its dependency did not run", Tone::Warn),
             JobStatus::SkippedBudget => ("skipped: budget spent", Tone::Warn),
             JobStatus::Cancelled => ("cancelled: interrupted", Tone::Bad),

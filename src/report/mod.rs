@@ -50,6 +50,15 @@ pub struct IndexRow {
     pub partitioned: bool,
     /// A partition's index attached to a partitioned index: never dropped on its own.
     pub attached: bool,
+    /// An invalid partitioned index: the partitions that have no valid index attached to it.
+    pub unattached_partitions: Vec<UnattachedPartition>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct UnattachedPartition {
+    pub schema: String,
+    pub name: String,
+    pub partitioned: bool,
 }
 
 impl IndexRow {
@@ -165,6 +174,66 @@ pub fn drop_index(ix: &IndexRow) -> String {
     }
 }
 
+/// An invalid partitioned index is completed, not rebuilt: each partition lacking an index gets one
+/// (concurrently on a leaf) and it is attached; the parent's becomes valid when every partition's is.
+fn attach_missing(ix: &IndexRow) -> (String, String) {
+    // pg_get_indexdef: "CREATE [UNIQUE] INDEX name ON [ONLY] table USING method (...) [WHERE ...]".
+    let unique = if ix.is_unique { "UNIQUE " } else { "" };
+    let tail = ix
+        .definition
+        .find(" USING ")
+        .map(|at| ix.definition[at + 1..].to_string())
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut taken = std::collections::HashSet::new();
+    for p in &ix.unattached_partitions {
+        let mut name = fk::index_name(&p.name, std::slice::from_ref(&ix.name));
+        let mut n = 1;
+        while !taken.insert(name.clone()) {
+            name = fk::index_name(&p.name, &[format!("{}{n}", ix.name)]);
+            n += 1;
+        }
+        let part = qualified(&p.schema, &p.name);
+        lines.push(if p.partitioned {
+            // A sub-partitioned partition: the plain form builds it on its partitions too.
+            format!(
+                "CREATE {unique}INDEX IF NOT EXISTS {} ON {part} {tail};",
+                quote_ident(&name)
+            )
+        } else {
+            format!(
+                "CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {} ON {part} {tail};",
+                quote_ident(&name)
+            )
+        });
+        lines.push(format!(
+            "ALTER INDEX {} ATTACH PARTITION {};",
+            ix.qualified(),
+            qualified(&p.schema, &name)
+        ));
+    }
+    let missing: Vec<String> = ix
+        .unattached_partitions
+        .iter()
+        .map(|p| qualified(&p.schema, &p.name))
+        .collect();
+    let evidence = if missing.is_empty() {
+        format!(
+            "{} is a partitioned index marked invalid although every partition has an index attached: one of theirs is invalid (pgtune report invalid-indexes lists it)",
+            ix.qualified()
+        )
+    } else {
+        format!(
+            "{} is a partitioned index, not a failed build: {} ha{} no index attached to it (it was built ON ONLY, or a partition was attached without one); it becomes valid once each has: {}",
+            ix.qualified(),
+            missing.join(", "),
+            if missing.len() == 1 { "s" } else { "ve" },
+            ix.definition
+        )
+    };
+    (evidence, lines.join("\n"))
+}
+
 /// How bad an invalid index is, the same in `report` and `check`: a unique one enforces nothing
 /// (critical), any other costs writes and serves no read (warning).
 pub fn invalid_index_level(unique: bool) -> Status {
@@ -193,7 +262,10 @@ pub fn invalid(rows: &[IndexRow]) -> Section {
         let leftover = ix.name.ends_with("_ccnew")
             || ix.name.contains("_ccnew")
             || ix.name.ends_with("_ccold");
-        let (category, evidence, fix) = if leftover {
+        let (category, evidence, fix) = if ix.partitioned {
+            let (evidence, fix) = attach_missing(ix);
+            ("partitioned, partitions missing", evidence, fix)
+        } else if leftover {
             (
                 "leftover of REINDEX CONCURRENTLY",
                 format!(
@@ -258,6 +330,7 @@ pub(crate) mod testing {
             build_in_progress: false,
             partitioned: false,
             attached: false,
+            unattached_partitions: vec![],
             definition: String::new(),
         }
     }
