@@ -535,3 +535,69 @@ fn an_invalid_partitioned_index_is_completed_not_rebuilt() {
     let (_, json) = report(&db, &["invalid-indexes"]);
     assert!(findings(&json, "invalid-indexes").is_empty(), "{json:#}");
 }
+
+/// One rule decides "serves this foreign key" for every report (a partial index does not), and
+/// of unused indexes that do the same job exactly one is proposed for dropping: one of two exact
+/// duplicates, one of two indexes serving one foreign key. Each fix runs through psql.
+#[test]
+fn unused_indexes_keep_one_of_what_serves_the_same_purpose() {
+    let db = shared().create_db("report_keep_one");
+    db.admin().execute(
+        "CREATE TABLE parent (id int PRIMARY KEY); \
+         CREATE TABLE child (id int, parent_id int REFERENCES parent, note text, active bool); \
+         CREATE TABLE other (id int, owner_id int REFERENCES parent, active bool); \
+         CREATE INDEX child_note_a ON child (note); CREATE INDEX child_note_b ON child (note); \
+         CREATE INDEX child_parent ON child (parent_id); CREATE INDEX child_parent_note ON child (parent_id, note); \
+         CREATE INDEX other_owner_active ON other (owner_id) WHERE active;",
+    );
+    let (_, json) = report(&db, &["all", "--min-window", "0"]);
+    let unused = summary(&findings(&json, "unused-indexes"));
+    let fix_of = |name: &str| {
+        unused
+            .iter()
+            .find(|f| f.0 == name)
+            .unwrap_or_else(|| panic!("{name}: {unused:?}"))
+            .2
+            .clone()
+    };
+    // Exact duplicates: exactly one dropped.
+    let dup_fixes = [fix_of("child_note_a"), fix_of("child_note_b")];
+    assert_eq!(
+        dup_fixes.iter().filter(|f| f.is_some()).count(),
+        1,
+        "{unused:?}"
+    );
+    // Two indexes serving child's foreign key: the larger dropped, the smaller kept.
+    assert!(fix_of("child_parent_note").is_some(), "{unused:?}");
+    assert!(fix_of("child_parent").is_none(), "{unused:?}");
+    // The partial index serves no foreign key, in both reports.
+    let fk = summary(&findings(&json, "fk-without-index"));
+    assert!(
+        fk.iter()
+            .any(|f| f.2.as_deref().is_some_and(|s| s.contains("other"))),
+        "{fk:?}"
+    );
+    let partial = findings(&json, "unused-indexes")
+        .into_iter()
+        .find(|f| f["index"] == "other_owner_active")
+        .unwrap();
+    assert!(
+        !partial["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("serves foreign key"),
+        "{partial:#}"
+    );
+    for fix in unused.iter().filter_map(|f| f.2.as_deref()) {
+        let psql = shared().psql(&db.name, fix);
+        assert!(
+            psql.status.success(),
+            "{fix}: {}",
+            String::from_utf8_lossy(&psql.stderr)
+        );
+    }
+    let left = db.admin().query_strings(
+        "SELECT count(*)::text FROM pg_indexes WHERE tablename = 'child' AND indexname IN ('child_note_a', 'child_note_b')",
+    );
+    assert_eq!(left[0][0].as_deref(), Some("1"), "one copy stays");
+}

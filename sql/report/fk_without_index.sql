@@ -46,10 +46,5 @@ WHERE c.contype = 'f'
   AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
   AND NOT (n.nspname ~ ANY ($2::text[]))
   AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))
-  AND NOT EXISTS (
-      SELECT FROM pg_index AS x
-      WHERE x.indrelid = c.conrelid AND x.indisvalid AND x.indpred IS NULL
-        AND (SELECT array_agg(k ORDER BY k)
-               FROM unnest((string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)]) AS k)
-          = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) AS k))
+  AND NOT EXISTS (SELECT FROM pg_index AS x WHERE x.indrelid = c.conrelid AND {serves_fk})
 ORDER BY t.relpages DESC, n.nspname, t.relname, c.conname;

@@ -6,7 +6,7 @@
 -- the query on a large catalog, and only the duplicates report shows them, for its few findings
 -- (index_column_names.sql).
 -- The last_idx_scan placeholder takes a fragment chosen by server version (last_idx_scan_16.sql or
--- last_idx_scan_none.sql).
+-- last_idx_scan_none.sql); serves_fk is the one rule for "this index serves that foreign key".
 -- Sizes come from pg_class.relpages (as of the last VACUUM or ANALYZE), not pg_relation_size(): that
 -- takes a lock per relation, and a catalog of 40,000 indexes would exhaust the lock table.
 -- Scale: pg_constraint has no index on conindid, so constraints are joined once, not looked up per
@@ -33,10 +33,9 @@ SELECT
     x.indisready                                          AS is_ready,
     ci.conname                                            AS constraint_name,
     (SELECT c.conname::text FROM pg_constraint AS c
-      WHERE c.contype = 'f' AND c.conrelid = x.indrelid
-        AND (SELECT array_agg(k ORDER BY k)
-               FROM unnest((string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)]) AS k)
-          = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) AS k)
+      WHERE c.contype = 'f' AND c.conrelid = x.indrelid AND c.conparentid = 0
+        AND {serves_fk}
+      ORDER BY c.conname
       LIMIT 1)                                            AS supports_fk,
     x.indnkeyatts::int                                    AS key_count,
     string_to_array(x.indkey::text, ' ')::int[]           AS columns,

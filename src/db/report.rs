@@ -21,7 +21,10 @@ pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexR
     } else {
         &sql::REPORT_LAST_IDX_SCAN_NONE
     };
-    let text = sql::REPORT_INDEXES.with_fragments(&[("last_idx_scan", last_scan)]);
+    let text = sql::REPORT_INDEXES.with_fragments(&[
+        ("last_idx_scan", last_scan),
+        ("serves_fk", &sql::REPORT_SERVES_FK),
+    ]);
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
         [&f.schemas, &f.exclude_schemas, &f.tables];
     db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
@@ -129,9 +132,12 @@ pub async fn replica_usage(db: &Db) -> Result<HashMap<(String, String), i64>, Qu
 }
 
 pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, QueryError> {
+    let text =
+        sql::REPORT_FK_WITHOUT_INDEX.with_fragments(&[("serves_fk", &sql::REPORT_SERVES_FK)]);
     let rows = db
-        .query(
+        .query_text(
             &sql::REPORT_FK_WITHOUT_INDEX,
+            &text,
             &[&f.schemas, &f.exclude_schemas, &f.tables],
         )
         .await?;

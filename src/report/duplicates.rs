@@ -24,7 +24,7 @@ fn same_shape(a: &IndexRow, b: &IndexRow) -> bool {
         && b.is_valid
 }
 
-fn exact(a: &IndexRow, b: &IndexRow) -> bool {
+pub(crate) fn exact(a: &IndexRow, b: &IndexRow) -> bool {
     same_shape(a, b)
         && a.key_count == b.key_count
         && a.columns == b.columns
@@ -52,7 +52,7 @@ fn prefix(a: &IndexRow, b: &IndexRow) -> bool {
 }
 
 /// Rank for keeping: constraint, primary, unique, then older.
-fn keep_rank(ix: &IndexRow) -> (bool, bool, bool, i64) {
+pub(crate) fn keep_rank(ix: &IndexRow) -> (bool, bool, bool, i64) {
     (
         ix.constraint.is_some(),
         ix.is_primary,

@@ -73,17 +73,18 @@ pub fn evaluate(
             "usage on standbys is not counted: add --replica CONNINFO for each read replica".into(),
         );
     }
-    for ix in rows {
-        if !ix.is_valid || ix.build_in_progress || ix.idx_scan > 0 || ix.bytes < min_bytes {
-            continue;
-        }
-        if ix.constraint.is_some() || ix.is_primary || ix.is_exclusion || ix.is_replica_identity {
-            continue;
-        }
+    let candidates: Vec<&IndexRow> = rows
+        .iter()
+        .filter(|ix| {
+            ix.is_valid && !ix.build_in_progress && ix.idx_scan == 0 && ix.bytes >= min_bytes
+        })
+        .filter(|ix| {
+            ix.constraint.is_none() && !ix.is_primary && !ix.is_exclusion && !ix.is_replica_identity
+        })
         // Judged through its parent: PostgreSQL refuses to drop an attached partition's index.
-        if ix.attached {
-            continue;
-        }
+        .filter(|ix| !ix.attached)
+        .collect();
+    for ix in &candidates {
         let last = match ix.last_idx_scan {
             Some(t) => format!("; last scan {}", t.format("%Y-%m-%d")),
             None => String::new(),
@@ -94,15 +95,89 @@ pub fn evaluate(
             format_bytes(ix.bytes),
             format_bytes(ix.table_bytes)
         );
-        let (category, fix) = if ix.is_unique {
-            ("unused unique: review", None)
-        } else if ix.supports_fk.is_some() {
-            ("unused, supports a foreign key: review", None)
-        } else if premature {
-            ("unused (premature)", Some(drop_index(ix)))
-        } else {
-            ("unused", Some(drop_index(ix)))
+        // Of unused copies of one index, or of unused indexes serving one foreign key, one stays:
+        // dropping all of them would lose what one of them gives.
+        let duplicates: Vec<&&IndexRow> = candidates
+            .iter()
+            .filter(|other| other.oid != ix.oid && super::duplicates::exact(ix, other))
+            .collect();
+        let same_fk: Vec<&&IndexRow> = match &ix.supports_fk {
+            Some(fk) => candidates
+                .iter()
+                .filter(|o| {
+                    o.oid != ix.oid
+                        && o.schema == ix.schema
+                        && o.table == ix.table
+                        && o.supports_fk.as_deref() == Some(fk.as_str())
+                })
+                .collect(),
+            None => vec![],
         };
+        let kept_duplicate = duplicates
+            .iter()
+            .copied()
+            .chain(std::iter::once(ix))
+            .max_by_key(|d| super::duplicates::keep_rank(d));
+        // The index kept for a foreign key: the smallest that serves it (ties: the older).
+        let kept_for_fk = same_fk
+            .iter()
+            .copied()
+            .chain(std::iter::once(ix))
+            .min_by_key(|d| (d.bytes, d.oid));
+        let (category, fix, why) = if !duplicates.is_empty()
+            && kept_duplicate.is_some_and(|k| k.oid != ix.oid)
+        {
+            let kept = kept_duplicate.expect("checked above");
+            (
+                "unused, exact duplicate",
+                Some(drop_index(ix)),
+                format!(
+                    "; an exact duplicate of {}, which is kept",
+                    kept.qualified()
+                ),
+            )
+        } else if !duplicates.is_empty() {
+            (
+                "unused, its duplicate dropped: review",
+                None,
+                format!(
+                    "; its exact duplicate(s) {} are proposed for dropping, so this copy stays: judge it after",
+                    duplicates.iter().map(|d| d.qualified()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        } else if ix.is_unique {
+            ("unused unique: review", None, String::new())
+        } else if !same_fk.is_empty() && kept_for_fk.is_some_and(|k| k.oid != ix.oid) {
+            let kept = kept_for_fk.expect("checked above");
+            (
+                if premature {
+                    "unused (premature), another serves its foreign key"
+                } else {
+                    "unused, another serves its foreign key"
+                },
+                Some(drop_index(ix)),
+                format!(
+                    "; {} serves the same foreign key and is smaller, and is kept",
+                    kept.qualified()
+                ),
+            )
+        } else if ix.supports_fk.is_some() {
+            (
+                "unused, supports a foreign key: review",
+                None,
+                if same_fk.is_empty() {
+                    String::new()
+                } else {
+                    "; kept for the foreign key: the smallest of the unused indexes serving it"
+                        .into()
+                },
+            )
+        } else if premature {
+            ("unused (premature)", Some(drop_index(ix)), String::new())
+        } else {
+            ("unused", Some(drop_index(ix)), String::new())
+        };
+        let evidence = format!("{evidence}{why}");
         let evidence = if ix.partitioned {
             format!("{evidence}; a partitioned index: scans and size summed over its partitions' indexes; PostgreSQL cannot drop it CONCURRENTLY, so DROP INDEX holds an ACCESS EXCLUSIVE lock on the table and each partition while it runs (briefly)")
         } else {
@@ -110,7 +185,7 @@ pub fn evaluate(
         };
         let evidence = match (&ix.supports_fk, ix.is_unique) {
             (_, true) => format!("{evidence}; unique: dropping it removes a uniqueness guarantee"),
-            (Some(fk), false) => format!(
+            (Some(fk), false) if fix.is_none() => format!(
                 "{evidence}; it serves foreign key {}: without it, deletes on the referenced table scan this one",
                 crate::sql::quote_ident(fk)
             ),
