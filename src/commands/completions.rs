@@ -60,7 +60,7 @@ fn render_page(cmd: &clap::Command, sub: Option<&str>, out: &mut impl Write) -> 
         man.render_subcommands_section(out)?;
     }
     out.write_all(EXIT_STATUS.as_bytes())?;
-    out.write_all(ENVIRONMENT.as_bytes())?;
+    out.write_all(environment().as_bytes())?;
     out.write_all(FILES.as_bytes())?;
     write_examples(sub, out)?;
     if cmd.get_version().is_some() {
@@ -84,17 +84,13 @@ ran; critical findings, or a verification or step failed
 could not run: bad input, a usage error, a connection failure, an internal error, or interrupted (Ctrl\-C, SIGTERM)
 "#;
 
-const ENVIRONMENT: &str = r#".SH ENVIRONMENT
-.TP
-PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGPASSFILE, PGSERVICE, PGSERVICEFILE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGAPPNAME, PGCONNECT_TIMEOUT, PGOPTIONS
-as libpq reads them, after the flags and the connection string
-.TP
-NO_COLOR
-no colour in tables
-.TP
-PGTUNE_PG_BINDIR
-(tests only) the PostgreSQL binaries the test harness starts clusters with
-"#;
+/// ENVIRONMENT: the connection variables from conninfo's own table, so the page cannot miss one.
+fn environment() -> String {
+    format!(
+        ".SH ENVIRONMENT\n.TP\n{}\nas libpq reads them, after the flags and the connection string (DATABASE_URL last, only when nothing else names a host or database)\n.TP\nNO_COLOR\nno colour in tables\n",
+        crate::conninfo::environment_variables().join(", ").replace('_', "\\_")
+    )
+}
 
 const FILES: &str = r#".SH FILES
 .TP
@@ -140,6 +136,14 @@ fn write_examples(sub: Option<&str>, out: &mut impl Write) -> std::io::Result<()
         Some("analyze") => &[("pgtune -d app analyze --jobs 4", "ANALYZE only the tables whose statistics are stale")],
         Some("vacuum") => &[("pgtune -d app vacuum --freeze --jobs 2", "freeze the tables nearest wraparound")],
         Some("purge") => &[("pgtune -d app purge --table logs --column created_at --older-than '90 days'", "delete old rows in batches")],
+        Some("refresh") => &[("pgtune -d app refresh --jobs 2", "refresh materialized views in dependency order")],
+        Some("snapshot") => &[("pgtune -d app snapshot --retention 90d", "record sizes and counters; keep 90 days")],
+        Some("trends") => &[("pgtune -d app trends --since 7d --capacity", "growth over a week, and when the disk fills")],
+        Some("history") => &[("pgtune -d app history --limit 10", "the last ten maintenance runs")],
+        Some("schedule") => &[("pgtune -d app schedule --emit cron", "crontab lines for the three playbooks")],
+        Some("info") => &[("pgtune -h db1 -d app info", "what the server is and what this session may do")],
+        Some("completions") => &[("pgtune completions bash > /etc/bash_completion.d/pgtune", "shell completion")],
+        Some("man") => &[("pgtune man --dir /usr/local/share/man/man1", "install the man pages")],
         Some(_) => &[],
     };
     if examples.is_empty() {

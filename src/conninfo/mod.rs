@@ -51,6 +51,14 @@ pub enum Param {
     ChannelBinding,
 }
 
+/// Every environment variable the connection is read from, in libpq's order (for `pgtune man`).
+pub fn environment_variables() -> Vec<&'static str> {
+    KEYS.iter()
+        .map(|(_, _, env)| *env)
+        .chain(["PGSERVICEFILE", "PGSYSCONFDIR", "DATABASE_URL"])
+        .collect()
+}
+
 /// One row per keyword: its conninfo spelling and the environment variable that supplies it.
 const KEYS: &[(Param, &str, &str)] = &[
     (Param::Host, "host", "PGHOST"),

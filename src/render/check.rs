@@ -247,7 +247,8 @@ pub fn apply_preview(
     if restarts > 0 {
         writeln!(
             out,
-            "{restarts} of them wait for a restart of the server, which you schedule."
+            "{restarts} of them {} for a restart of the server, which you schedule.",
+            if restarts == 1 { "waits" } else { "wait" }
         )?;
     }
     Ok(())
