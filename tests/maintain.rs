@@ -623,3 +623,39 @@ fn a_table_the_role_does_not_own_is_skipped_as_such() {
     assert_eq!(theirs.1, "skipped-privilege", "{json:#}");
     assert_eq!(code, 1);
 }
+
+/// A dry run lists exactly the order the run takes: for a freeze, the oldest first, not the largest.
+#[test]
+fn a_freeze_dry_run_lists_the_run_order() {
+    let db = shared().create_db("maint_freeze_order");
+    let admin = db.admin();
+    admin.execute("CREATE TABLE old_small (i int); INSERT INTO old_small VALUES (1);");
+    // Transactions in between make old_small's relfrozenxid older than big_young's.
+    for _ in 0..20 {
+        admin.execute("SELECT txid_current()");
+    }
+    admin.execute(
+        "CREATE TABLE big_young (i int); INSERT INTO big_young SELECT generate_series(1, 50000);",
+    );
+    let (_, plan) = json_of(&db, &["vacuum", "--freeze", "--min-age", "0", "--dry-run"]);
+    let order: Vec<&str> = plan["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["relation"].as_str().unwrap())
+        .filter(|r| r.contains("old_small") || r.contains("big_young"))
+        .collect();
+    assert_eq!(order, ["public.old_small", "public.big_young"], "{plan:#}");
+    let (_, run) = json_of(&db, &["vacuum", "--freeze", "--min-age", "0"]);
+    let started = |name: &str| {
+        outcomes(&run)
+            .into_iter()
+            .find(|o| o.0 == name)
+            .map(|o| o.3)
+            .unwrap()
+    };
+    assert!(
+        started("public.old_small") <= started("public.big_young"),
+        "{run:#}"
+    );
+}
