@@ -661,3 +661,44 @@ fn a_freeze_dry_run_lists_the_run_order() {
         "{run:#}"
     );
 }
+
+/// After pg_stat_reset() a table with statistics in pg_statistic is not "never analyzed", in
+/// analyze and in check alike.
+#[test]
+fn a_statistics_reset_does_not_make_tables_never_analyzed() {
+    let db = shared().create_db("maint_stats_reset");
+    db.admin().execute("CREATE TABLE kept (i int)");
+    db.admin()
+        .execute("INSERT INTO kept SELECT generate_series(1, 1000)");
+    let admin = db.admin();
+    admin.wait_for(
+        "SELECT (n_mod_since_analyze >= 1000)::text FROM pg_stat_user_tables WHERE relname = 'kept'",
+        "true",
+    );
+    admin.execute("ANALYZE kept");
+    // Before PostgreSQL 15 the collector learns of the ANALYZE asynchronously: let it first.
+    admin.wait_for(
+        "SELECT (last_analyze IS NOT NULL AND n_mod_since_analyze = 0)::text FROM pg_stat_user_tables WHERE relname = 'kept'",
+        "true",
+    );
+    admin.execute("SELECT pg_stat_reset()");
+    admin.wait_for(
+        "SELECT (last_analyze IS NULL)::text FROM pg_stat_user_tables WHERE relname = 'kept'",
+        "true",
+    );
+    let out = run(db.pgtune().args(["analyze", "--dry-run"]));
+    assert!(!out.stdout.contains("public.kept"), "{}", out.stdout);
+    let out = run(db
+        .pgtune()
+        .args(["check", "--only", "health", "--format", "json"])
+        .args(["--memory", "4GB", "--cpus", "4"]));
+    let json = out.json();
+    let stale = json["health"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check"] == "stale_stats")
+        .unwrap()
+        .clone();
+    assert!(!stale.to_string().contains("kept"), "{stale:#}");
+}

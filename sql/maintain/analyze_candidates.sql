@@ -59,7 +59,11 @@ SELECT schema, name, relkind::text AS relkind,
                            round(p.leaf_rows::numeric), round(greatest(s.reltuples, 0)::numeric))
            WHEN relkind = 'p' AND p.modified > s.threshold
                THEN format('%s changes in its partitions not yet analyzed, over its threshold of %s', p.modified, round(s.threshold::numeric))
+           -- No ANALYZE recorded, and no statistics either: a statistics reset (pg_stat_reset())
+           -- clears the times but not pg_statistic. The same rule as check/health/stale_stats.sql.
            WHEN relkind <> 'p' AND s.last_analyzed IS NULL AND (coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0)
+                AND NOT EXISTS (SELECT FROM pg_stats AS st
+                                WHERE st.schemaname = s.schema AND st.tablename = s.name AND NOT st.inherited)
                THEN 'never analyzed'
            WHEN relkind <> 'p' AND s.n_mod_since_analyze > s.threshold
                THEN format('%s changes since the last ANALYZE, over its threshold of %s', s.n_mod_since_analyze, round(s.threshold::numeric))

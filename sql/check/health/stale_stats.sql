@@ -16,11 +16,20 @@ WITH t AS (
     FROM pg_stat_user_tables AS s
     JOIN pg_class AS c ON c.oid = s.relid
     WHERE s.schemaname <> 'pgtune'  -- pgtune's own records: small, and written by this very run
+), judged AS (
+    -- No ANALYZE recorded, and no statistics either: a statistics reset (pg_stat_reset()) clears
+    -- the times but not pg_statistic. The same rule as maintain/analyze_candidates.sql.
+    SELECT t.*,
+           t.last_analyzed IS NULL AND t.live > 0
+           AND NOT EXISTS (SELECT FROM pg_stats AS st
+                           WHERE st.schemaname = t.schemaname AND st.tablename = t.relname
+                             AND NOT st.inherited) AS never_analyzed
+    FROM t
 )
 SELECT schemaname, relname, modified, live, threshold, last_analyzed,
-       last_analyzed IS NULL AS never_analyzed, count(*) OVER () AS total
-FROM t
-WHERE (last_analyzed IS NULL AND live > 0)
+       never_analyzed, count(*) OVER () AS total
+FROM judged
+WHERE never_analyzed
    OR modified > threshold * $1::float8
-ORDER BY last_analyzed IS NULL DESC, modified / nullif(threshold, 0) DESC NULLS LAST
+ORDER BY never_analyzed DESC, modified / nullif(threshold, 0) DESC NULLS LAST
 LIMIT 200;
