@@ -601,3 +601,47 @@ fn unused_indexes_keep_one_of_what_serves_the_same_purpose() {
     );
     assert_eq!(left[0][0].as_deref(), Some("1"), "one copy stays");
 }
+
+/// `report bloat --exact` on a table of another table access method lists it with the reason
+/// (pgstattuple measures heap tables only) instead of losing the whole report.
+#[test]
+fn bloat_exact_skips_a_table_access_method_pgstattuple_cannot_read() {
+    let db = shared().create_db("report_tableam");
+    db.admin().execute(
+        "CREATE EXTENSION IF NOT EXISTS pgstattuple; \
+         CREATE ACCESS METHOD heap_copy TYPE TABLE HANDLER heap_tableam_handler; \
+         CREATE TABLE other_am (i int, pad text) USING heap_copy; \
+         INSERT INTO other_am SELECT g, repeat('x', 100) FROM generate_series(1, 5000) g; \
+         CREATE TABLE plain (i int, pad text); \
+         INSERT INTO plain SELECT g, repeat('x', 100) FROM generate_series(1, 5000) g;",
+    );
+    db.admin().execute("VACUUM ANALYZE other_am");
+    db.admin().execute("VACUUM ANALYZE plain");
+    let (_, json) = report(&db, &["bloat", "--exact", "--min-size", "0"]);
+    let section = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["report"] == "bloat")
+        .unwrap()
+        .clone();
+    let skipped: Vec<String> = section["not_estimated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{} {}", n["table"], n["reason"]))
+        .collect();
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.contains("other_am") && s.contains("heap_copy")),
+        "{section:#}"
+    );
+    let tables: Vec<&str> = section["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["table"].as_str().unwrap())
+        .collect();
+    assert!(!tables.contains(&"other_am"), "{section:#}");
+}

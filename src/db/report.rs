@@ -231,8 +231,8 @@ pub async fn bloat_exact(
             index: r.get("index_name"),
             actual_bytes: r.get("actual_bytes"),
             expected_bytes: None,
-            measured_waste: Some(r.get("wasted_bytes")),
-            not_estimated: None,
+            measured_waste: r.get("wasted_bytes"),
+            not_estimated: r.get("not_measured"),
         })
         .collect())
 }
