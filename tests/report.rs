@@ -645,3 +645,50 @@ fn bloat_exact_skips_a_table_access_method_pgstattuple_cannot_read() {
         .collect();
     assert!(!tables.contains(&"other_am"), "{section:#}");
 }
+
+/// A table never vacuumed or analyzed (relpages 0, whatever it holds) is not "too small to judge"
+/// nor "0 bytes, about 0 rows": the reports say its statistics are missing, and list it whatever
+/// --min-size says.
+#[test]
+fn a_never_analyzed_table_is_said_to_lack_statistics() {
+    let db = shared().create_db("report_never_analyzed");
+    db.admin().execute(
+        "CREATE TABLE parent (id int PRIMARY KEY); INSERT INTO parent SELECT generate_series(1, 100); \
+         ALTER TABLE parent SET (autovacuum_enabled = false); \
+         CREATE TABLE fresh (id int, parent_id int REFERENCES parent, pad text) WITH (autovacuum_enabled = false); \
+         INSERT INTO fresh SELECT g, g % 100 + 1, repeat('x', 200) FROM generate_series(1, 20000) g;",
+    );
+    let (_, json) = report(&db, &["all", "--min-size", "1MB"]);
+    let fk = findings(&json, "fk-without-index");
+    let fresh = fk
+        .iter()
+        .find(|f| f["table"] == "fresh")
+        .unwrap_or_else(|| panic!("left out: {json:#}"));
+    assert!(
+        fresh["evidence"].as_str().unwrap().contains("run ANALYZE"),
+        "{fresh:#}"
+    );
+    let bloat = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["report"] == "bloat")
+        .unwrap()
+        .clone();
+    assert!(
+        !bloat.to_string().contains("too small to judge"),
+        "{bloat:#}"
+    );
+    assert!(
+        bloat["not_estimated"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["table"] == "fresh"
+                && n["reason"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("no statistics yet")),
+        "{bloat:#}"
+    );
+}

@@ -47,7 +47,12 @@ WITH rel AS (
 ), est AS (
     SELECT 'table'::text AS kind, r.schema, r.name AS table_name, NULL::text AS index_name,
            r.relpages, r.reltuples,
-           CASE WHEN r.relpages < 10 THEN 'too small to judge (under 10 pages)'
+           -- A table never vacuumed or analyzed has relpages 0 whatever its size: not "small".
+           CASE WHEN r.relpages = 0 AND r.reltuples <= 0
+                     AND coalesce(pg_stat_get_last_analyze_time(r.oid), pg_stat_get_last_autoanalyze_time(r.oid),
+                                  pg_stat_get_last_vacuum_time(r.oid), pg_stat_get_last_autovacuum_time(r.oid)) IS NULL
+                    THEN 'no statistics yet (never vacuumed or analyzed): run ANALYZE'
+                WHEN r.relpages < 10 THEN 'too small to judge (under 10 pages)'
                 WHEN r.reltuples < 0 THEN 'never analyzed: no statistics'
                 WHEN t.without_stats > 0 THEN format('no statistics for %s column(s): run ANALYZE', t.without_stats)
                 WHEN t.has_name THEN 'has columns of type name, whose statistics do not reflect their 64-byte storage'

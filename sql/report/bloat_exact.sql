@@ -15,7 +15,8 @@ WITH rel AS (
       AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
       AND NOT (n.nspname ~ ANY ($2::text[]))
       AND (cardinality($3::text[]) = 0 OR c.relname ~ ANY ($3::text[]))
-      AND c.relpages::int8 * current_setting('block_size')::int8 >= $4::int8
+      -- relpages stays 0 until the first VACUUM or ANALYZE: such a table is measured, not skipped.
+      AND (c.relpages = 0 OR c.relpages::int8 * current_setting('block_size')::int8 >= $4::int8)
 ), idx AS (
     SELECT i.oid, r.schema, r.name AS table_name, i.relname::text AS index_name,
            coalesce((SELECT option_value::int FROM pg_options_to_table(i.reloptions) WHERE option_name = 'fillfactor'), 90) AS fillfactor

@@ -19,6 +19,11 @@ SELECT
          THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0) FROM pg_partition_tree(t.oid) AS p
                  JOIN pg_class AS pc ON pc.oid = p.relid WHERE p.isleaf)
          ELSE greatest(t.reltuples, 0) END::int8          AS table_rows,
+    -- Whether the size above means anything: relpages stays 0 until the first VACUUM or ANALYZE.
+    (t.relkind = 'p' OR t.relpages > 0 OR t.reltuples > 0
+     OR coalesce(pg_stat_get_last_analyze_time(t.oid), pg_stat_get_last_autoanalyze_time(t.oid),
+                 pg_stat_get_last_vacuum_time(t.oid), pg_stat_get_last_autovacuum_time(t.oid)) IS NOT NULL)
+                                                              AS size_known,
     -- Its partitions at every level, parents before children: the index is built ON ONLY each
     -- partitioned one, concurrently on each leaf, and attached up the tree.
     CASE WHEN t.relkind = 'p' THEN (

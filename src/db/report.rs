@@ -154,6 +154,7 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
             referenced_table: r.get("referenced_table"),
             table_bytes: r.get("table_bytes"),
             table_rows: r.get("table_rows"),
+            size_known: r.get("size_known"),
             partitions: r
                 .get::<_, Option<serde_json::Value>>("partitions")
                 .and_then(|v| serde_json::from_value(v).ok())

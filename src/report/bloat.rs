@@ -38,7 +38,13 @@ pub fn evaluate(
         "estimated from statistics (run ANALYZE first for fresh numbers); --exact measures with pgstattuple".into()
     });
     for r in rows {
-        if r.actual_bytes < min_bytes {
+        // Below --min-size, unless its size is not known at all (never vacuumed or analyzed):
+        // that one is listed with why, never left out silently.
+        let size_unknown = r
+            .not_estimated
+            .as_deref()
+            .is_some_and(|n| n.starts_with("no statistics yet"));
+        if r.actual_bytes < min_bytes && !size_unknown {
             continue;
         }
         let mut reason = r.not_estimated.clone();

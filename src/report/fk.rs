@@ -18,6 +18,8 @@ pub struct ForeignKey {
     pub referenced_table: String,
     pub table_bytes: i64,
     pub table_rows: i64,
+    /// False for a table never vacuumed or analyzed: its size reads 0 whatever it holds.
+    pub size_known: bool,
     /// For a partitioned table, its partitions at every level, parents first (empty otherwise).
     pub partitions: Vec<Partition>,
 }
@@ -61,7 +63,11 @@ pub fn evaluate(keys: &[ForeignKey], min_bytes: i64) -> Section {
         }
         name
     };
-    for k in keys.iter().filter(|k| k.table_bytes >= min_bytes) {
+    // A table whose size is not known yet is listed whatever --min-size says: never dropped silently.
+    for k in keys
+        .iter()
+        .filter(|k| k.table_bytes >= min_bytes || !k.size_known)
+    {
         let cols: Vec<String> = k.columns.iter().map(|c| quote_ident(c)).collect();
         let name = name_for(&k.schema, &k.table, &k.columns);
         let (fix, how) = if k.partitions.is_empty() {
@@ -86,13 +92,16 @@ pub fn evaluate(keys: &[ForeignKey], min_bytes: i64) -> Section {
             bytes: k.table_bytes,
             size: format_bytes(k.table_bytes),
             evidence: format!(
-                "foreign key {} ({}) references {}; no index leads with its columns, so each delete or key update there scans {} ({}, about {} rows){how}",
+                "foreign key {} ({}) references {}; no index leads with its columns, so each delete or key update there scans {} ({}){how}",
                 quote_ident(&k.constraint),
                 cols.join(", "),
                 qualified(&k.referenced_schema, &k.referenced_table),
                 qualified(&k.schema, &k.table),
-                format_bytes(k.table_bytes),
-                k.table_rows
+                if k.size_known {
+                    format!("{}, about {} rows", format_bytes(k.table_bytes), k.table_rows)
+                } else {
+                    "its size is not known yet: never vacuumed or analyzed, run ANALYZE".to_string()
+                }
             ),
             fix: Some(fix),
             wasted_bytes: None,
@@ -189,6 +198,7 @@ mod tests {
             referenced_table: "orders".into(),
             table_bytes: 8192,
             table_rows: 10,
+            size_known: true,
             partitions: vec![],
         };
         let s = evaluate(&[k.clone(), k.clone()], 0);
