@@ -702,3 +702,51 @@ fn a_statistics_reset_does_not_make_tables_never_analyzed() {
         .clone();
     assert!(!stale.to_string().contains("kept"), "{stale:#}");
 }
+
+/// One analyze run leaves no partitioned parent for a second run: when its partitions are
+/// analyzed, the parent follows them in the same run.
+#[test]
+fn one_analyze_run_leaves_no_partitioned_parent_for_a_second() {
+    let db = shared().create_db("maint_analyze_parent");
+    db.admin().execute(
+        "CREATE TABLE ev (at date, v int) PARTITION BY RANGE (at); \
+         CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); \
+         CREATE TABLE ev_b PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');",
+    );
+    db.admin()
+        .execute("INSERT INTO ev SELECT '2025-05-01', g FROM generate_series(1, 3000) g");
+    db.admin()
+        .execute("INSERT INTO ev SELECT '2026-05-01', g FROM generate_series(1, 3000) g");
+    db.admin().wait_for(
+        "SELECT (sum(n_mod_since_analyze) >= 6000)::text FROM pg_stat_user_tables WHERE relname IN ('ev_a', 'ev_b')",
+        "true",
+    );
+    let (_, first) = json_of(&db, &["analyze"]);
+    let done: Vec<String> = outcomes(&first)
+        .into_iter()
+        .filter(|o| o.1 == "done")
+        .map(|o| o.0)
+        .collect();
+    for name in ["public.ev_a", "public.ev_b", "public.ev"] {
+        assert!(done.iter().any(|d| d == name), "{name}: {first:#}");
+    }
+    let started = |n: &str| {
+        outcomes(&first)
+            .into_iter()
+            .find(|o| o.0 == n)
+            .map(|o| o.3)
+            .unwrap()
+    };
+    assert!(started("public.ev") >= started("public.ev_a"), "{first:#}");
+    // Before PostgreSQL 15 the collector learns of the ANALYZEs asynchronously.
+    db.admin().wait_for(
+        "SELECT (sum(n_mod_since_analyze) = 0)::text FROM pg_stat_user_tables WHERE relname IN ('ev_a', 'ev_b')",
+        "true",
+    );
+    let out = run(db.pgtune().args(["analyze", "--dry-run"]));
+    assert!(
+        !out.stdout.contains("public.ev"),
+        "a second run would: {}",
+        out.stdout
+    );
+}

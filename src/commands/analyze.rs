@@ -29,25 +29,55 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
         .await?;
         anyhow::Ok(db::maintain::analyze_candidates(&reader, &filter, args.all).await?)
     })?;
-    let jobs: Vec<Job> = candidates
-        .into_iter()
-        .filter_map(|c| {
-            let reason = match (c.stale_reason, args.all) {
-                (Some(r), _) => r,
-                (None, true) => "--all".to_string(),
-                (None, false) => return None,
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut ancestors_of: Vec<(usize, Vec<String>)> = Vec::new();
+    for c in &candidates {
+        let reason = match (&c.stale_reason, args.all) {
+            (Some(r), _) => r.clone(),
+            (None, true) => "--all".to_string(),
+            (None, false) => continue,
+        };
+        let name = qualified(&c.schema, &c.name);
+        ancestors_of.push((jobs.len(), c.ancestors.clone()));
+        jobs.push(Job {
+            statement: format!("ANALYZE (SKIP_LOCKED) {name}"),
+            relation: name,
+            reason,
+            bytes: c.bytes,
+            priority: c.bytes,
+            after: Vec::new(),
+        });
+    }
+    // A partition analyzed now changes what its partitioned ancestors' statistics should say:
+    // each follows all of its partitions analyzed in this run, so no second run is needed for it.
+    let narrowed = !(args.scope.schemas.is_empty()
+        && args.scope.exclude_schemas.is_empty()
+        && args.scope.tables.is_empty());
+    for (leaf, ancestors) in ancestors_of {
+        let mut below = leaf;
+        for ancestor in ancestors {
+            let at = match jobs.iter().position(|j| j.relation == ancestor) {
+                Some(at) => at,
+                // Narrowed by --schema/--table: only what the scope names is analyzed.
+                None if narrowed => break,
+                None => {
+                    jobs.push(Job {
+                        statement: format!("ANALYZE (SKIP_LOCKED) {ancestor}"),
+                        relation: ancestor.clone(),
+                        reason: "its partitions are analyzed in this run (autovacuum never analyzes partitioned tables)".into(),
+                        bytes: 0,
+                        priority: 0,
+                        after: Vec::new(),
+                    });
+                    jobs.len() - 1
+                }
             };
-            let name = qualified(&c.schema, &c.name);
-            Some(Job {
-                statement: format!("ANALYZE (SKIP_LOCKED) {name}"),
-                relation: name,
-                reason,
-                bytes: c.bytes,
-                priority: c.bytes,
-                after: Vec::new(),
-            })
-        })
-        .collect();
+            if !jobs[at].after.contains(&below) {
+                jobs[at].after.push(below);
+            }
+            below = at;
+        }
+    }
     let run = RunOptions {
         jobs: args.run.jobs.max(1),
         lock_retries: 0,

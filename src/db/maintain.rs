@@ -12,6 +12,8 @@ pub struct AnalyzeCandidate {
     pub bytes: i64,
     /// None: statistics are fresh.
     pub stale_reason: Option<String>,
+    /// For a partition: its partitioned ancestors (quoted, qualified), nearest first.
+    pub ancestors: Vec<String>,
 }
 
 /// The relations in scope that need ANALYZE, with why; with `all`, every relation in scope.
@@ -31,6 +33,7 @@ pub async fn analyze_candidates(
             name: r.get("name"),
             bytes: r.get("bytes"),
             stale_reason: r.get("stale_reason"),
+            ancestors: r.get("ancestors"),
         },
     )
     .await
