@@ -747,7 +747,7 @@ fn interactive_apply_on_a_terminal() {
     let out = run(db
         .pgtune()
         .args(["check", "--only", "settings", "--apply", "--yes"])
-        .args(["--setting", "random_page_cost"])
+        .args(["--setting", "Random_Page_Cost"])
         .args(HW)
         .arg("--write-conf")
         .arg(&conf));

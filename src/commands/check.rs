@@ -99,6 +99,15 @@ impl CheckReport {
 }
 
 pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    // Setting names are case-insensitive to PostgreSQL (`Work_Mem` is work_mem); so here.
+    let args = &CheckArgs {
+        settings: args
+            .settings
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
+        ..args.clone()
+    };
     let format = render::choose_format(
         cli.output.format,
         &[Format::Table, Format::Json, Format::Nagios],

@@ -125,13 +125,8 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
     };
     let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], command)?;
     if dry_run {
-        let levels = scheduler.levels();
         let mut plan = Vec::new();
-        for (level, jobs) in levels.iter().enumerate() {
-            let mut jobs = jobs.clone();
-            // The order the run takes them in: the scheduler's priority (size, or for a freeze the
-            // oldest first), ties by position, as its heap breaks them.
-            jobs.sort_by_key(|&i| (std::cmp::Reverse(scheduler.job(i).priority), i));
+        for (level, jobs) in scheduler.planned_order() {
             for i in jobs {
                 let j = scheduler.job(i);
                 plan.push(PlannedJob {

@@ -385,15 +385,32 @@ where
 type Notices = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
 
 /// A query failure, naming the SQL file it came from.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{sql} failed on {server}: {message}")]
+#[derive(Debug, Clone)]
 pub struct QueryError {
     sql: &'static str,
     server: String,
     pub message: String,
     /// The SQLSTATE, when the server sent one.
     pub code: Option<String>,
+    /// Worded by pgtune for the user (a missing privilege): shown as it is, without the file name.
+    worded: bool,
 }
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.worded {
+            write!(f, "{} (on {})", self.message, self.server)
+        } else {
+            write!(
+                f,
+                "{} failed on {}: {}",
+                self.sql, self.server, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for QueryError {}
 
 impl QueryError {
     /// statement_timeout (or a cancel) stopped it.
@@ -581,6 +598,7 @@ impl Db {
                 server: self.server.clone(),
                 message: format!("expected one row, got {n}"),
                 code: None,
+                worded: false,
             }),
         }
     }
@@ -592,6 +610,7 @@ impl Db {
             server: self.server.clone(),
             message,
             code: Some(code.to_string()),
+            worded: true,
         }
     }
 
@@ -615,6 +634,7 @@ impl Db {
             server: self.server.clone(),
             message: message.split_whitespace().collect::<Vec<_>>().join(" "),
             code: e.code().map(|c| c.code().to_string()),
+            worded: false,
         }
     }
 }

@@ -112,6 +112,19 @@ impl Scheduler {
         }
     }
 
+    /// The jobs level by level, each level in the order the runner takes ready jobs (priority,
+    /// ties by position): what a dry run lists, so it lists what the run does.
+    pub fn planned_order(&self) -> Vec<(usize, Vec<usize>)> {
+        self.levels()
+            .into_iter()
+            .enumerate()
+            .map(|(level, mut jobs)| {
+                jobs.sort_by_key(|&i| (std::cmp::Reverse(self.jobs[i].priority), i));
+                (level, jobs)
+            })
+            .collect()
+    }
+
     pub fn job(&self, i: usize) -> &Job {
         &self.jobs[i]
     }
@@ -212,6 +225,29 @@ impl Scheduler {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_planned_order_is_the_run_order_not_the_size_order() {
+        let job = |name: &str, bytes: i64, priority: i64| Job {
+            relation: name.into(),
+            statement: format!("VACUUM {name}"),
+            reason: String::new(),
+            bytes,
+            priority,
+            after: vec![],
+        };
+        // A freeze: the small table is the oldest, so it goes first.
+        let mut s = Scheduler::new(vec![job("big_young", 1000, 10), job("old_small", 1, 99)]);
+        let planned: Vec<usize> = s.planned_order().into_iter().flat_map(|(_, l)| l).collect();
+        let mut run = Vec::new();
+        while let Some(i) = s.next() {
+            run.push(i);
+            s.finish(i, true);
+        }
+        assert_eq!(planned, vec![1, 0]);
+        assert_eq!(planned, run);
+    }
+
     use super::*;
 
     fn job(name: &str, bytes: i64, after: &[usize]) -> Job {
