@@ -592,12 +592,15 @@ fn views_skipped_for_locks_are_a_warning() {
     );
     let holder = db.admin();
     holder.execute("BEGIN; SELECT * FROM held;");
-    let (code, json) = json_of(&db, &["refresh", "--lock-timeout", "200ms"]);
+    let (code, json) = json_of(
+        &db,
+        &["refresh", "--lock-timeout", "500ms", "--retries", "0"],
+    );
     holder.execute("COMMIT");
     let o: Vec<(String, String)> = outcomes(&json).into_iter().map(|o| (o.0, o.1)).collect();
     assert!(
         o.contains(&("public.held".into(), "skipped-locked".into())),
-        "{o:?}"
+        "{json:#}"
     );
     assert!(
         o.contains(&("public.above".into(), "skipped-dependency".into())),

@@ -727,10 +727,10 @@ fn a_run_after_a_killed_run_waits_for_its_still_running_step() {
         out.stderr
     );
     db.admin().execute(
-        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%'",
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'REFRESH MATERIALIZED VIEW%'",
     );
     db.admin().wait_for(
-        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
         "0",
     );
     pgtune(&db, &["maintain", "quick", "--profile", p]).expect_code(0);

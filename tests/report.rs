@@ -15,6 +15,17 @@ fn report(db: &TestDb, args: &[&str]) -> (i32, Value) {
     (out.code, out.json())
 }
 
+/// One report's section of the JSON.
+fn section(json: &Value, report: &str) -> Value {
+    json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["report"] == report)
+        .unwrap_or_else(|| panic!("no {report} section"))
+        .clone()
+}
+
 fn findings(json: &Value, report: &str) -> Vec<Value> {
     json["sections"]
         .as_array()
@@ -618,13 +629,7 @@ fn bloat_exact_skips_a_table_access_method_pgstattuple_cannot_read() {
     db.admin().execute("VACUUM ANALYZE other_am");
     db.admin().execute("VACUUM ANALYZE plain");
     let (_, json) = report(&db, &["bloat", "--exact", "--min-size", "0"]);
-    let section = json["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["report"] == "bloat")
-        .unwrap()
-        .clone();
+    let section = section(&json, "bloat");
     let skipped: Vec<String> = section["not_estimated"]
         .as_array()
         .unwrap()
@@ -668,13 +673,7 @@ fn a_never_analyzed_table_is_said_to_lack_statistics() {
         fresh["evidence"].as_str().unwrap().contains("run ANALYZE"),
         "{fresh:#}"
     );
-    let bloat = json["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["report"] == "bloat")
-        .unwrap()
-        .clone();
+    let bloat = section(&json, "bloat");
     assert!(
         !bloat.to_string().contains("too small to judge"),
         "{bloat:#}"

@@ -193,7 +193,7 @@ fn an_interrupted_maintenance_run_cancels_its_server_statement() {
         let started = std::time::Instant::now();
         let child = crate::harness::spawn(db.pgtune().args(["refresh", "--jobs", "1"]));
         db.admin().wait_for(
-            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%slow%' AND state = 'active'",
+            "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'REFRESH MATERIALIZED VIEW%slow%' AND state = 'active'",
             "1",
         );
         // SAFETY: kill only sends a signal to the child we started.
@@ -208,7 +208,7 @@ fn an_interrupted_maintenance_run_cancels_its_server_statement() {
         // The backend reports itself idle a moment after its error reaches pgtune; the REFRESH
         // would take 60 s if it had not been cancelled.
         db.admin().wait_for(
-            "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
+            "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'REFRESH MATERIALIZED VIEW%' AND state = 'active'",
             "0",
         );
     }
@@ -271,7 +271,7 @@ fn an_interrupted_purge_cancels_its_running_batch() {
         "30 days",
     ]));
     db.admin().wait_for(
-        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '%pgtune purge%' AND query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pgtune purge%' AND query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
         "1",
     );
     // SAFETY: kill only sends a signal to the child we started.
@@ -281,7 +281,7 @@ fn an_interrupted_purge_cancels_its_running_batch() {
     assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
     assert!(started.elapsed() < std::time::Duration::from_secs(50));
     db.admin().wait_for(
-        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%DELETE FROM%' AND state = 'active' AND pid <> pg_backend_pid()",
         "0",
     );
     let left = db.admin().query_strings("SELECT count(*) FROM logs");
@@ -312,7 +312,7 @@ fn an_interrupted_reindex_leaves_no_ccnew_copy() {
         "1min",
     ]));
     db.admin().wait_for(
-        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REINDEX INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'REINDEX INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'",
         "1",
     );
     // SAFETY: kill only sends a signal to the child we started.
@@ -322,7 +322,7 @@ fn an_interrupted_reindex_leaves_no_ccnew_copy() {
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("interrupted"), "{}", out.stderr);
     db.admin().wait_for(
-        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'REINDEX%' AND state = 'active'",
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'REINDEX%' AND state = 'active'",
         "0",
     );
     let left = db

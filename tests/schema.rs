@@ -468,7 +468,7 @@ fn ctrl_c_during_a_build_cancels_it_and_leaves_no_invalid_index() {
         ],
     );
     db.admin().wait_for(
-        "SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY t_a%' AND wait_event_type = 'Lock'",
+        "SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'CREATE INDEX CONCURRENTLY t_a%' AND wait_event_type = 'Lock'",
         "1",
     );
     // SAFETY: kill only sends a signal to the child we started.
@@ -481,7 +481,7 @@ fn ctrl_c_during_a_build_cancels_it_and_leaves_no_invalid_index() {
         count(&db, "SELECT count(*) FROM pg_class WHERE relname = 't_a'"),
         0
     );
-    assert_eq!(count(&db, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX CONCURRENTLY t_a%' AND state = 'active'"), 0);
+    assert_eq!(count(&db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'CREATE INDEX CONCURRENTLY t_a%' AND state = 'active'"), 0);
     assert_eq!(count(&db, "SELECT count(*) FROM pgtune.schema_journal WHERE outcome = 'failed' AND error LIKE 'interrupted%'"), 1);
 }
 
@@ -617,10 +617,10 @@ fn a_killed_build_backend_leaves_no_invalid_index_and_a_journal_row() {
         let mut cmd = vec!["apply", f.to_str().unwrap(), "--lock-timeout", "1min"];
         cmd.extend_from_slice(args);
         let child = spawn(&db, &cmd);
-        let waiting = format!("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE '{building}' AND wait_event_type = 'Lock'");
+        let waiting = format!("SELECT count(*)::text FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '{building}' AND wait_event_type = 'Lock'");
         db.admin().wait_for(&waiting, "1");
         db.admin().execute(&format!(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '{building}'"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '{building}'"
         ));
         let out = finish(child);
         holder.execute("COMMIT");

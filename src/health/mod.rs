@@ -130,7 +130,7 @@ impl Finding {
     }
 
     fn perf(
-        mut self,
+        self,
         label: &str,
         value: f64,
         uom: &'static str,
@@ -140,14 +140,7 @@ impl Finding {
             Some((t, name)) => (Some(t.get(name).warning), t.get(name).critical),
             None => (None, None),
         };
-        self.perfdata.push(Perf {
-            label: label.to_string(),
-            value,
-            uom,
-            warning,
-            critical,
-        });
-        self
+        self.perf_levels(label, value, uom, warning, critical)
     }
 }
 
