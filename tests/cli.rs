@@ -218,3 +218,10 @@ fn schedule_carries_the_connection_of_the_environment() {
         bare.stderr
     );
 }
+
+/// A threshold that only `report` uses is refused by `check` in one line, not accepted to no effect.
+#[test]
+fn check_refuses_a_threshold_it_does_not_use() {
+    pgtune(&["check", "--threshold", "bloat_percent=0.2"])
+        .expect_one_line_error("bloat_percent is a threshold of pgtune report bloat, not of check");
+}

@@ -117,6 +117,11 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     let profile = tuning::load_profile(&args.tune)?;
     let mut thresholds = profile.thresholds.clone();
     for t in &args.thresholds {
+        // A report's threshold would be accepted here and change nothing: said instead.
+        let name = t.split('=').next().unwrap_or_default().trim();
+        if crate::health::thresholds::judged_by(name) == Some("bloat") {
+            bail!("invalid --threshold \"{t}\": {name} is a threshold of pgtune report bloat, not of check (set it in a profile's [report.{name}] table, used by report --profile)");
+        }
         thresholds.set_from_flag(t).map_err(anyhow::Error::msg)?;
     }
     let terminal = crate::sys::can_prompt();

@@ -244,6 +244,11 @@ fn def(name: &str) -> Result<&'static Def, String> {
     ))
 }
 
+/// The check (or report) a threshold judges, by its name or its check's name.
+pub fn judged_by(name: &str) -> Option<&'static str> {
+    def(name).ok().map(|d| d.check)
+}
+
 /// A value in the kind's own notation, as the README and `--help` show defaults: 30s, 5min, 1h,
 /// 100MB, 1GB, 0.95, 2.
 pub fn show(kind: Kind, v: f64) -> String {
