@@ -15,6 +15,17 @@ fn report(db: &TestDb, args: &[&str]) -> (i32, Value) {
     (out.code, out.json())
 }
 
+/// Runs a statement pgtune proposed as a DBA would (psql, ON_ERROR_STOP, outside a transaction);
+/// it must succeed.
+fn run_as_a_dba(db: &TestDb, sql: &str) {
+    let psql = shared().psql(&db.name, sql);
+    assert!(
+        psql.status.success(),
+        "{sql}\n{}",
+        String::from_utf8_lossy(&psql.stderr)
+    );
+}
+
 /// One report's section of the JSON.
 fn section(json: &Value, report: &str) -> Value {
     json["sections"]
@@ -451,12 +462,7 @@ fn unused_indexes_on_partitioned_tables_propose_what_postgresql_accepts() {
     for (_, _, fix) in &found {
         let fix = fix.as_deref().unwrap();
         assert!(!fix.contains("CONCURRENTLY"), "{fix}");
-        let psql = shared().psql(&db.name, fix);
-        assert!(
-            psql.status.success(),
-            "{fix}: {}",
-            String::from_utf8_lossy(&psql.stderr)
-        );
+        run_as_a_dba(&db, fix);
     }
     let (_, json) = report(&db, &["unused-indexes", "--min-window", "0"]);
     let after = summary(&findings(&json, "unused-indexes"));
@@ -484,12 +490,7 @@ fn fk_without_index_on_a_partitioned_table_is_fixed_without_blocking_writes() {
     assert_eq!(found[0]["table"], "Orders");
     let fix = found[0]["fix"].as_str().unwrap();
     assert!(fix.contains("ON ONLY public.\"Orders\""), "{fix}");
-    let psql = shared().psql(&db.name, fix);
-    assert!(
-        psql.status.success(),
-        "{fix}\n{}",
-        String::from_utf8_lossy(&psql.stderr)
-    );
+    run_as_a_dba(&db, fix);
     let valid = db.admin().query_strings(
         "SELECT bool_and(x.indisvalid)::text FROM pg_index AS x WHERE x.indrelid = '\"Orders\"'::regclass",
     );
@@ -533,12 +534,7 @@ fn an_invalid_partitioned_index_is_completed_not_rebuilt() {
         "{found:#?}"
     );
     let fix = found[0]["fix"].as_str().unwrap();
-    let psql = shared().psql(&db.name, fix);
-    assert!(
-        psql.status.success(),
-        "{fix}\n{}",
-        String::from_utf8_lossy(&psql.stderr)
-    );
+    run_as_a_dba(&db, fix);
     let valid = db.admin().query_strings(
         "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ev_kind'::regclass",
     );
@@ -600,12 +596,7 @@ fn unused_indexes_keep_one_of_what_serves_the_same_purpose() {
         "{partial:#}"
     );
     for fix in unused.iter().filter_map(|f| f.2.as_deref()) {
-        let psql = shared().psql(&db.name, fix);
-        assert!(
-            psql.status.success(),
-            "{fix}: {}",
-            String::from_utf8_lossy(&psql.stderr)
-        );
+        run_as_a_dba(&db, fix);
     }
     let left = db.admin().query_strings(
         "SELECT count(*)::text FROM pg_indexes WHERE tablename = 'child' AND indexname IN ('child_note_a', 'child_note_b')",
