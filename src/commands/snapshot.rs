@@ -30,14 +30,21 @@ pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Resu
         &[Format::Table, Format::Json],
         "snapshot",
     )?;
-    let retention = crate::guc::in_setting_units(&args.retention, Some("s"))
-        .filter(|s| *s > 0.0)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "invalid --retention \"{}\": expected a duration such as 90d or 1y",
-                args.retention
-            )
-        })?;
+    let retention = crate::guc::in_setting_units(&args.retention, Some("s")).ok_or_else(|| {
+        anyhow::anyhow!(
+            "invalid --retention \"{}\": expected a duration such as 90d or 1y",
+            args.retention
+        )
+    })?;
+    if retention <= 0.0 {
+        // Refused rather than taken literally: a zero retention deletes the snapshot just taken, and
+        // `trends` compares at least two.
+        anyhow::bail!(
+            "invalid --retention \"{}\": a retention of zero would delete every snapshot, this one included, \
+             and trends needs at least two; give a duration such as 1d (the shortest history trends can use)",
+            args.retention
+        );
+    }
     let mut report = SnapshotReport {
         dry_run: args.dry_run,
         id: None,
