@@ -108,6 +108,7 @@ pub const ALL: &[&Sql] = &[
     &REPORT_USAGE_WINDOW,
     &REPORT_REPLICA_USAGE,
     &REPORT_FK_WITHOUT_INDEX,
+    &REPORT_TAKEN_NAMES,
     &REPORT_SERVES_FK,
     &REPORT_BLOAT_ESTIMATE,
     &REPORT_BLOAT_EXACT,
@@ -552,6 +553,7 @@ pub const REPORT_COLUMN_STATS_PG_STATISTIC: Sql = sql_file!("report/column_stats
 pub const REPORT_USAGE_WINDOW: Sql = sql_file!("report/usage_window.sql");
 pub const REPORT_REPLICA_USAGE: Sql = sql_file!("report/replica_usage.sql");
 pub const REPORT_FK_WITHOUT_INDEX: Sql = sql_file!("report/fk_without_index.sql");
+pub const REPORT_TAKEN_NAMES: Sql = sql_file!("report/taken_names.sql");
 pub const REPORT_SERVES_FK: Sql = sql_file!("report/serves_fk.sql");
 pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");
 pub const REPORT_BLOAT_EXACT: Sql = sql_file!("report/bloat_exact.sql");

@@ -20,8 +20,14 @@ fn usage_errors_exit_3_with_one_line() {
         (&["frobnicate"][..], "frobnicate"),
         (&["info", "-p"][..], "-p"),
         // Refused before connecting, with the reason (a zero retention deletes the snapshot just taken).
-        (&["snapshot", "--retention", "0d"][..], "would delete every snapshot"),
-        (&["snapshot", "--retention", "ninety days"][..], "expected a duration"),
+        (
+            &["snapshot", "--retention", "0d"][..],
+            "would delete every snapshot",
+        ),
+        (
+            &["snapshot", "--retention", "ninety days"][..],
+            "expected a duration",
+        ),
     ] {
         pgtune(args).expect_one_line_error(needle);
     }

@@ -241,9 +241,61 @@ fn foreign_keys_with_and_without_an_index() {
         fixes,
         [
             "CREATE INDEX CONCURRENTLY \"Child One_Parent A_pb_idx\" ON \"Wéird Schema\".\"Child One\" (\"Parent A\", pb);",
-            "CREATE INDEX CONCURRENTLY child_three_pa_pb_idx ON \"Wéird Schema\".child_three (pa, pb);",
+            "CREATE INDEX CONCURRENTLY child_three_pa_pb_idx1 ON \"Wéird Schema\".child_three (pa, pb);",
         ],
-        "child_two's index leads with (pb, pa): covered; child_three's is too short or partial"
+        "child_two's index leads with (pb, pa): covered; child_three's is too short or partial \
+         (and its partial one holds the name child_three_pa_pb_idx already)"
+    );
+    for fix in fixes {
+        run_as_a_dba(&db, fix);
+    }
+    let (code, json) = report(&db, &["fk-without-index"]);
+    assert_eq!(
+        (code, findings(&json, "fk-without-index").len()),
+        (0, 0),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn proposed_index_names_are_the_ones_postgresql_would_choose() {
+    // Two 63-byte table names that PostgreSQL cuts to the same index name, and a relation holding
+    // that name already: each proposal is the name the server picks for an unnamed CREATE INDEX.
+    let db = shared().create_db("report_fk_names");
+    let long = |tail: &str| format!("{}{tail}", "Ω".repeat(30));
+    db.admin().execute(&format!(
+        "CREATE TABLE parent (id int PRIMARY KEY); \
+         CREATE TABLE \"{a}\" (\"Parent Id\" int REFERENCES parent, other int REFERENCES parent); \
+         CREATE TABLE \"{b}\" (\"Parent Id\" int REFERENCES parent); \
+         CREATE SEQUENCE \"{taken}\";",
+        a = long("a1"),
+        b = long("a2"),
+        taken = "ΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩΩ_Parent Id_idx",
+    ));
+    let (_, json) = report(&db, &["fk-without-index", "--min-size", "0"]);
+    let found = findings(&json, "fk-without-index");
+    assert_eq!(found.len(), 3, "{json:#}");
+    let mut seen = std::collections::HashSet::new();
+    for f in &found {
+        let fix = f["fix"].as_str().unwrap();
+        let proposed = fix.split('"').nth(1).unwrap().to_string();
+        assert!(seen.insert(proposed.clone()), "{proposed} proposed twice");
+        // What PostgreSQL names the same index left unnamed, in the database as it is now.
+        let unnamed = fix
+            .replacen(&format!("\"{proposed}\" "), "", 1)
+            .replace(" CONCURRENTLY", "");
+        let chosen = db.admin().query_strings(&format!(
+            "BEGIN; {unnamed} SELECT relname FROM pg_class WHERE relkind = 'i' \
+             AND xmin::text = (pg_current_xact_id()::text::bigint % 4294967296)::text; ROLLBACK;"
+        ));
+        assert_eq!(chosen, [[Some(proposed.clone())]], "{fix}");
+        run_as_a_dba(&db, fix);
+    }
+    let (code, json) = report(&db, &["fk-without-index", "--min-size", "0"]);
+    assert_eq!(
+        (code, findings(&json, "fk-without-index").len()),
+        (0, 0),
+        "{json:#}"
     );
 }
 

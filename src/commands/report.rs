@@ -117,11 +117,15 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
                     unused::evaluate(&rows, &w, min_window, min_bytes, replica_targets.len())
                 }
                 ReportKind::DuplicateIndexes => duplicates::evaluate(&indexes, min_bytes),
-                ReportKind::InvalidIndexes => report::invalid(&indexes),
-                ReportKind::FkWithoutIndex => fk::evaluate(
-                    &db::report::fk_without_index(&db, &filter).await?,
-                    min_bytes,
-                ),
+                ReportKind::InvalidIndexes => {
+                    let prefixes = report::invalid_name_prefixes(&indexes);
+                    report::invalid(&indexes, db::report::taken_names(&db, &prefixes).await?)
+                }
+                ReportKind::FkWithoutIndex => {
+                    let keys = db::report::fk_without_index(&db, &filter).await?;
+                    let taken = db::report::taken_names(&db, &fk::name_prefixes(&keys)).await?;
+                    fk::evaluate(&keys, min_bytes, taken)
+                }
                 ReportKind::Bloat => {
                     bloat_section(&db, &filter, args.exact, &window, &thresholds, min_bytes).await?
                 }

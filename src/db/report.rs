@@ -163,6 +163,23 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
         .collect())
 }
 
+/// The relation names in each schema that begin with one of `prefixes` (schema, prefix pairs).
+pub async fn taken_names(
+    db: &Db,
+    prefixes: &[(String, String)],
+) -> Result<std::collections::HashSet<(String, String)>, QueryError> {
+    if prefixes.is_empty() {
+        return Ok(Default::default());
+    }
+    let (schemas, starts): (Vec<String>, Vec<String>) = prefixes.iter().cloned().unzip();
+    Ok(db
+        .query(&sql::REPORT_TAKEN_NAMES, &[&schemas, &starts])
+        .await?
+        .iter()
+        .map(|r| (r.get("schema"), r.get("name")))
+        .collect())
+}
+
 /// `superuser`: read column statistics from pg_statistic rather than the much slower pg_stats.
 pub async fn bloat_estimate(
     db: &Db,

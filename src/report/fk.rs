@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{qualified, Finding, Section};
 use crate::outcome::Status;
+use crate::pgname::{catalog_prefix, IndexNames};
 use crate::sql::quote_ident;
 use crate::units::format_bytes;
 
@@ -33,36 +34,31 @@ pub struct Partition {
     pub parent: String,
 }
 
-/// An index name PostgreSQL would accept: `<table>_<columns>_idx`, cut to 63 bytes on a character
-/// boundary, as PostgreSQL's own names are.
-pub fn index_name(table: &str, columns: &[String]) -> String {
-    let full = format!("{table}_{}_idx", columns.join("_"));
-    if full.len() <= 63 {
-        return full;
+/// (schema, prefix) for every name `evaluate` may propose: look these up in the catalog and pass
+/// the names found as `taken`.
+pub fn name_prefixes(keys: &[ForeignKey]) -> Vec<(String, String)> {
+    let mut out = std::collections::BTreeSet::new();
+    for k in keys {
+        let tables = std::iter::once((&k.schema, &k.table))
+            .chain(k.partitions.iter().map(|p| (&p.schema, &p.name)));
+        for (schema, table) in tables {
+            out.insert((schema.clone(), catalog_prefix(table, &k.columns)));
+        }
     }
-    let suffix = "_idx";
-    let mut cut = 63 - suffix.len();
-    while !full.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}{suffix}", &full[..cut])
+    out.into_iter().collect()
 }
 
-pub fn evaluate(keys: &[ForeignKey], min_bytes: i64) -> Section {
+/// `taken`: (schema, name) of relations that exist already; proposed names avoid them and each other,
+/// and are the names PostgreSQL would choose itself.
+pub fn evaluate(
+    keys: &[ForeignKey],
+    min_bytes: i64,
+    taken: std::collections::HashSet<(String, String)>,
+) -> Section {
     let mut s = Section::new("fk-without-index");
-    // Proposed names are unique within the run (two long table names can cut to one name).
-    let mut taken = std::collections::HashSet::new();
-    let mut name_for = |schema: &str, table: &str, columns: &[String]| {
-        let base = index_name(table, columns);
-        let mut name = base.clone();
-        let mut n = 1;
-        while !taken.insert((schema.to_string(), name.clone())) {
-            let suffix = n.to_string();
-            name = with_number(&base, &suffix);
-            n += 1;
-        }
-        name
-    };
+    let mut names = IndexNames::new(taken);
+    let mut name_for =
+        |schema: &str, table: &str, columns: &[String]| names.choose(schema, table, columns);
     // A table whose size is not known yet is listed whatever --min-size says: never dropped silently.
     for k in keys
         .iter()
@@ -162,30 +158,9 @@ fn partitioned_fix(
     (lines.join("\n"), how)
 }
 
-/// `base` with a number before its `_idx`, still within 63 bytes.
-fn with_number(base: &str, number: &str) -> String {
-    let stem = base.strip_suffix("_idx").unwrap_or(base);
-    let suffix = format!("{number}_idx");
-    let mut cut = stem.len().min(63 - suffix.len());
-    while !stem.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}{suffix}", &stem[..cut])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_fit_postgres_limit() {
-        assert_eq!(
-            index_name("orders", &["customer_id".into()]),
-            "orders_customer_id_idx"
-        );
-        let long = index_name(&"é".repeat(40), &["col".into()]);
-        assert!(long.len() <= 63 && long.ends_with("_idx"), "{long}");
-    }
 
     #[test]
     fn fix_quotes_hostile_names() {
@@ -201,7 +176,7 @@ mod tests {
             size_known: true,
             partitions: vec![],
         };
-        let s = evaluate(&[k.clone(), k.clone()], 0);
+        let s = evaluate(&[k.clone(), k.clone()], 0, Default::default());
         assert_eq!(
             s.findings[0].fix.as_deref(),
             Some("CREATE INDEX CONCURRENTLY \"Order Lines_Order Id_idx\" ON \"My App\".\"Order Lines\" (\"Order Id\");")
@@ -209,7 +184,19 @@ mod tests {
         // Two proposals for one table never share a name.
         assert_eq!(
             s.findings[1].fix.as_deref(),
-            Some("CREATE INDEX CONCURRENTLY \"Order Lines_Order Id1_idx\" ON \"My App\".\"Order Lines\" (\"Order Id\");")
+            Some("CREATE INDEX CONCURRENTLY \"Order Lines_Order Id_idx1\" ON \"My App\".\"Order Lines\" (\"Order Id\");")
+        );
+        // A name the catalog holds already (any relation) is not proposed.
+        let taken = [("My App".to_string(), "Order Lines_Order Id_idx".to_string())].into();
+        let s = evaluate(std::slice::from_ref(&k), 0, taken);
+        assert!(s.findings[0]
+            .fix
+            .as_deref()
+            .unwrap()
+            .contains("\"Order Lines_Order Id_idx1\""));
+        assert_eq!(
+            name_prefixes(&[k]),
+            [("My App".to_string(), "Order Lines".to_string())]
         );
     }
 }

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::outcome::Status;
+use crate::pgname::{catalog_prefix, IndexNames};
 use crate::sql::quote_ident;
 
 /// One index as indexes.sql returns it.
@@ -176,7 +177,7 @@ pub fn drop_index(ix: &IndexRow) -> String {
 
 /// An invalid partitioned index is completed, not rebuilt: each partition lacking an index gets one
 /// (concurrently on a leaf) and it is attached; the parent's becomes valid when every partition's is.
-fn attach_missing(ix: &IndexRow) -> (String, String) {
+fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
     // pg_get_indexdef: "CREATE [UNIQUE] INDEX name ON [ONLY] table USING method (...) [WHERE ...]".
     let unique = if ix.is_unique { "UNIQUE " } else { "" };
     let tail = ix
@@ -185,14 +186,8 @@ fn attach_missing(ix: &IndexRow) -> (String, String) {
         .map(|at| ix.definition[at + 1..].to_string())
         .unwrap_or_default();
     let mut lines = Vec::new();
-    let mut taken = std::collections::HashSet::new();
     for p in &ix.unattached_partitions {
-        let mut name = fk::index_name(&p.name, std::slice::from_ref(&ix.name));
-        let mut n = 1;
-        while !taken.insert(name.clone()) {
-            name = fk::index_name(&p.name, &[format!("{}{n}", ix.name)]);
-            n += 1;
-        }
+        let name = names.choose(&p.schema, &p.name, std::slice::from_ref(&ix.name));
         let part = qualified(&p.schema, &p.name);
         lines.push(if p.partitioned {
             // A sub-partitioned partition: the plain form builds it on its partitions too.
@@ -244,10 +239,27 @@ pub fn invalid_index_level(unique: bool) -> Status {
     }
 }
 
+/// (schema, prefix) of every name `invalid` may propose for a partition's missing index.
+pub fn invalid_name_prefixes(rows: &[IndexRow]) -> Vec<(String, String)> {
+    rows.iter()
+        .filter(|ix| !ix.is_valid && ix.partitioned)
+        .flat_map(|ix| {
+            ix.unattached_partitions.iter().map(|p| {
+                (
+                    p.schema.clone(),
+                    catalog_prefix(&p.name, std::slice::from_ref(&ix.name)),
+                )
+            })
+        })
+        .collect()
+}
+
 /// Invalid indexes: a failed concurrent build (maintained on every write, never used; an invalid
 /// unique index enforces nothing), told apart from a build still running.
-pub fn invalid(rows: &[IndexRow]) -> Section {
+/// `taken`: relation names in use (see `invalid_name_prefixes`), which the completing indexes avoid.
+pub fn invalid(rows: &[IndexRow], taken: std::collections::HashSet<(String, String)>) -> Section {
     let mut s = Section::new("invalid-indexes");
+    let mut names = IndexNames::new(taken);
     for ix in rows.iter().filter(|ix| !ix.is_valid) {
         if ix.build_in_progress {
             s.findings.push(index_finding(
@@ -263,7 +275,7 @@ pub fn invalid(rows: &[IndexRow]) -> Section {
             || ix.name.contains("_ccnew")
             || ix.name.ends_with("_ccold");
         let (category, evidence, fix) = if ix.partitioned {
-            let (evidence, fix) = attach_missing(ix);
+            let (evidence, fix) = attach_missing(ix, &mut names);
             ("partitioned, partitions missing", evidence, fix)
         } else if leftover {
             (
@@ -350,7 +362,7 @@ mod tests {
         building.build_in_progress = true;
         let mut leftover = testing::index("t_a_idx_ccnew", &[1]);
         leftover.is_valid = false;
-        let s = invalid(&[bad, building, leftover]);
+        let s = invalid(&[bad, building, leftover], Default::default());
         let got: Vec<(&str, Status, Option<&str>)> = s
             .findings
             .iter()

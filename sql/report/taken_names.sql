@@ -1,0 +1,8 @@
+-- pgtune report: relation names already used in a schema that begin like a name pgtune is about to
+-- propose ($1 schemas and $2 prefixes, pairwise), so a proposed CREATE INDEX never collides with an
+-- existing table, index, sequence or view (nor does IF NOT EXISTS skip it silently).
+SELECT n.nspname AS schema, c.relname::text AS name
+FROM unnest($1::text[], $2::text[]) AS p(schema, prefix)
+JOIN pg_catalog.pg_namespace n ON n.nspname = p.schema
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid
+WHERE left(c.relname::text, length(p.prefix)) = p.prefix
