@@ -109,6 +109,8 @@ pub const ALL: &[&Sql] = &[
     &REPORT_REPLICA_USAGE,
     &REPORT_FK_WITHOUT_INDEX,
     &REPORT_TAKEN_NAMES,
+    &REPORT_DISK_SIZES,
+    &REPORT_NEVER_MEASURED,
     &REPORT_SERVES_FK,
     &REPORT_BLOAT_ESTIMATE,
     &REPORT_BLOAT_EXACT,
@@ -553,6 +555,8 @@ pub const REPORT_COLUMN_STATS_PG_STATISTIC: Sql = sql_file!("report/column_stats
 pub const REPORT_USAGE_WINDOW: Sql = sql_file!("report/usage_window.sql");
 pub const REPORT_REPLICA_USAGE: Sql = sql_file!("report/replica_usage.sql");
 pub const REPORT_FK_WITHOUT_INDEX: Sql = sql_file!("report/fk_without_index.sql");
+pub const REPORT_NEVER_MEASURED: Sql = sql_file!("report/never_measured.sql");
+pub const REPORT_DISK_SIZES: Sql = sql_file!("report/disk_sizes.sql");
 pub const REPORT_TAKEN_NAMES: Sql = sql_file!("report/taken_names.sql");
 pub const REPORT_SERVES_FK: Sql = sql_file!("report/serves_fk.sql");
 pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");

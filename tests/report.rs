@@ -210,15 +210,34 @@ fn invalid_index_from_a_failed_unique_build() {
         vec![(
             "uniq v".into(),
             "invalid".into(),
-            Some("REINDEX INDEX CONCURRENTLY \"Wéird Schema\".\"uniq v\";".into())
-        )]
+            Some("DROP INDEX CONCURRENTLY \"Wéird Schema\".\"uniq v\";".into())
+        )],
+        "REINDEX would fail on the duplicates again"
     );
-    assert!(found[0]["evidence"]
-        .as_str()
-        .unwrap()
-        .contains("remove the duplicates before rebuilding"));
+    let evidence = found[0]["evidence"].as_str().unwrap();
+    let rebuild =
+        "CREATE UNIQUE INDEX CONCURRENTLY \"uniq v\" ON \"Wéird Schema\".\"t; x\" USING btree (v);";
+    assert!(
+        evidence.contains("remove the duplicates") && evidence.contains(rebuild),
+        "{evidence}"
+    );
     let (code, _) = report(&db, &["invalid-indexes", "--fail-on", "critical"]);
     assert_eq!(code, 2);
+    // As the DBA would: the drop, the duplicates gone, the rebuild the evidence shows.
+    run_as_a_dba(&db, found[0]["fix"].as_str().unwrap());
+    run_as_a_dba(
+        &db,
+        &format!(
+            "DELETE FROM {SCHEMA}.\"t; x\" WHERE ctid <> (SELECT min(ctid) FROM {SCHEMA}.\"t; x\")"
+        ),
+    );
+    run_as_a_dba(&db, rebuild);
+    let (code, json) = report(&db, &["invalid-indexes"]);
+    assert_eq!(
+        (code, findings(&json, "invalid-indexes").len()),
+        (0, 0),
+        "{json:#}"
+    );
 }
 
 #[test]

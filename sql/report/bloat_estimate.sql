@@ -45,12 +45,10 @@ WITH rel AS (
     LEFT JOIN col AS c ON c.relid = k.indrelid AND c.attnum = k.attnum
     GROUP BY k.indexrelid
 ), est AS (
-    SELECT 'table'::text AS kind, r.schema, r.name AS table_name, NULL::text AS index_name,
+    SELECT 'table'::text AS kind, r.oid::int8 AS oid, r.schema, r.name AS table_name, NULL::text AS index_name,
            r.relpages, r.reltuples,
            -- A table never vacuumed or analyzed has relpages 0 whatever its size: not "small".
-           CASE WHEN r.relpages = 0 AND r.reltuples <= 0
-                     AND coalesce(pg_stat_get_last_analyze_time(r.oid), pg_stat_get_last_autoanalyze_time(r.oid),
-                                  pg_stat_get_last_vacuum_time(r.oid), pg_stat_get_last_autovacuum_time(r.oid)) IS NULL
+           CASE WHEN {never_measured}
                     THEN 'no statistics yet (never vacuumed or analyzed): run ANALYZE'
                 WHEN r.relpages < 10 THEN 'too small to judge (under 10 pages)'
                 WHEN r.reltuples < 0 THEN 'never analyzed: no statistics'
@@ -65,9 +63,10 @@ WITH rel AS (
              / 100.0 AS usable_bytes,
            0 AS extra_pages
     FROM rel AS r
+    CROSS JOIN LATERAL (SELECT r.oid, r.relpages, r.reltuples) AS measured
     LEFT JOIN tbl_cols AS t ON t.relid = r.oid
     UNION ALL
-    SELECT 'index', r.schema, r.name, i.relname::text,
+    SELECT 'index', i.oid::int8, r.schema, r.name, i.relname::text,
            i.relpages::int8, i.reltuples,
            CASE WHEN am.amname <> 'btree' THEN format('a %s index: only B-tree indexes are estimated', am.amname)
                 WHEN i.relpages < 10 THEN 'too small to judge (under 10 pages)'
@@ -88,7 +87,7 @@ WITH rel AS (
     JOIN pg_am AS am ON am.oid = i.relam
     LEFT JOIN idx_cols AS ic ON ic.indexrelid = x.indexrelid
 )
-SELECT kind, schema, table_name, index_name,
+SELECT kind, oid, schema, table_name, index_name,
        relpages * current_setting('block_size')::int8 AS actual_bytes,
        not_estimated,
        CASE WHEN not_estimated IS NULL THEN

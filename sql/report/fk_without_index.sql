@@ -2,6 +2,7 @@
 -- a valid, non-partial index on the referencing table: every delete or key update on the referenced
 -- table then scans the referencing one. Same parameters as indexes.sql.
 SELECT
+    t.oid::int8                                               AS table_oid,
     n.nspname::text                                           AS schema,
     t.relname::text                                           AS table_name,
     c.conname::text                                           AS constraint_name,
@@ -20,10 +21,7 @@ SELECT
                  JOIN pg_class AS pc ON pc.oid = p.relid WHERE p.isleaf)
          ELSE greatest(t.reltuples, 0) END::int8          AS table_rows,
     -- Whether the size above means anything: relpages stays 0 until the first VACUUM or ANALYZE.
-    (t.relkind = 'p' OR t.relpages > 0 OR t.reltuples > 0
-     OR coalesce(pg_stat_get_last_analyze_time(t.oid), pg_stat_get_last_autoanalyze_time(t.oid),
-                 pg_stat_get_last_vacuum_time(t.oid), pg_stat_get_last_autovacuum_time(t.oid)) IS NOT NULL)
-                                                              AS size_known,
+    (t.relkind = 'p' OR NOT {never_measured})                 AS size_known,
     -- Its partitions at every level, parents before children: the index is built ON ONLY each
     -- partitioned one, concurrently on each leaf, and attached up the tree.
     CASE WHEN t.relkind = 'p' THEN (
@@ -40,6 +38,7 @@ SELECT
     END                                                       AS partitions
 FROM pg_constraint AS c
 JOIN pg_class AS t ON t.oid = c.conrelid
+CROSS JOIN LATERAL (SELECT t.oid, t.relpages, t.reltuples) AS measured
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 JOIN pg_class AS r ON r.oid = c.confrelid
 JOIN pg_namespace AS rn ON rn.oid = r.relnamespace

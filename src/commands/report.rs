@@ -122,7 +122,17 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
                     report::invalid(&indexes, db::report::taken_names(&db, &prefixes).await?)
                 }
                 ReportKind::FkWithoutIndex => {
-                    let keys = db::report::fk_without_index(&db, &filter).await?;
+                    let mut keys = db::report::fk_without_index(&db, &filter).await?;
+                    let unknown: Vec<i64> = keys
+                        .iter()
+                        .filter(|k| !k.size_known)
+                        .map(|k| k.oid)
+                        .collect();
+                    if let Some(sizes) = db::report::disk_sizes(&db, &unknown).await? {
+                        for k in keys.iter_mut().filter(|k| !k.size_known) {
+                            k.table_bytes = sizes.get(&k.oid).copied().unwrap_or(0);
+                        }
+                    }
                     let taken = db::report::taken_names(&db, &fk::name_prefixes(&keys)).await?;
                     fk::evaluate(&keys, min_bytes, taken)
                 }
@@ -176,9 +186,34 @@ async fn bloat_section(
             }
         })?
     } else {
-        db::report::bloat_estimate(db, f, window.is_superuser).await?
+        let mut rows = db::report::bloat_estimate(db, f, window.is_superuser).await?;
+        measure_unknown(db, &mut rows).await?;
+        rows
     };
     Ok(bloat::evaluate(&rows, exact, version_num, t, min_bytes))
+}
+
+/// A relation never vacuumed nor analyzed gets its size on disk, so "no statistics yet" says how
+/// much is unknown (and --min-size can judge it).
+async fn measure_unknown(db: &Db, rows: &mut [bloat::BloatRow]) -> anyhow::Result<()> {
+    let unknown = |r: &bloat::BloatRow| {
+        r.not_estimated
+            .as_deref()
+            .is_some_and(|n| n.starts_with("no statistics yet"))
+    };
+    let oids: Vec<i64> = rows.iter().filter(|r| unknown(r)).map(|r| r.oid).collect();
+    if let Some(sizes) = db::report::disk_sizes(db, &oids).await? {
+        for r in rows.iter_mut().filter(|r| unknown(r)) {
+            if let Some(&bytes) = sizes.get(&r.oid) {
+                r.actual_bytes = bytes;
+                r.not_estimated = Some(format!(
+                    "no statistics yet (never vacuumed or analyzed; {} on disk): run ANALYZE",
+                    crate::units::format_bytes(bytes)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds each standby's index scans to the primary's, matched by schema and index name.

@@ -132,8 +132,10 @@ pub async fn replica_usage(db: &Db) -> Result<HashMap<(String, String), i64>, Qu
 }
 
 pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, QueryError> {
-    let text =
-        sql::REPORT_FK_WITHOUT_INDEX.with_fragments(&[("serves_fk", &sql::REPORT_SERVES_FK)]);
+    let text = sql::REPORT_FK_WITHOUT_INDEX.with_fragments(&[
+        ("serves_fk", &sql::REPORT_SERVES_FK),
+        ("never_measured", &sql::REPORT_NEVER_MEASURED),
+    ]);
     let rows = db
         .query_text(
             &sql::REPORT_FK_WITHOUT_INDEX,
@@ -144,6 +146,7 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
     Ok(rows
         .iter()
         .map(|r| ForeignKey {
+            oid: r.get("table_oid"),
             schema: r.get("schema"),
             table: r.get("table_name"),
             constraint: r.get("constraint_name"),
@@ -161,6 +164,24 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
                 .unwrap_or_default(),
         })
         .collect())
+}
+
+/// The size on disk of each relation in `oids` (ones the statistics know nothing of): None when a
+/// lock held on one of them made the lookup wait past lock_timeout.
+pub async fn disk_sizes(db: &Db, oids: &[i64]) -> Result<Option<HashMap<i64, i64>>, QueryError> {
+    if oids.is_empty() {
+        return Ok(Some(HashMap::new()));
+    }
+    let oids: Vec<u32> = oids.iter().map(|&o| o as u32).collect();
+    match db.query(&sql::REPORT_DISK_SIZES, &[&oids]).await {
+        Ok(rows) => Ok(Some(
+            rows.iter()
+                .map(|r| (r.get("oid"), r.get("bytes")))
+                .collect(),
+        )),
+        Err(e) if e.is_lock_timeout() => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The relation names in each schema that begin with one of `prefixes` (schema, prefix pairs).
@@ -191,7 +212,10 @@ pub async fn bloat_estimate(
     } else {
         &sql::REPORT_COLUMN_STATS_PG_STATS
     };
-    let text = sql::REPORT_BLOAT_ESTIMATE.with_fragments(&[("column_stats", stats)]);
+    let text = sql::REPORT_BLOAT_ESTIMATE.with_fragments(&[
+        ("column_stats", stats),
+        ("never_measured", &sql::REPORT_NEVER_MEASURED),
+    ]);
     let rows = db
         .query_text(
             &sql::REPORT_BLOAT_ESTIMATE,
@@ -203,6 +227,7 @@ pub async fn bloat_estimate(
         .iter()
         .map(|r| BloatRow {
             kind: r.get("kind"),
+            oid: r.get("oid"),
             schema: r.get("schema"),
             table: r.get("table_name"),
             index: r.get("index_name"),
@@ -248,6 +273,7 @@ pub async fn bloat_exact(
             table: r.get("table_name"),
             index: r.get("index_name"),
             actual_bytes: r.get("actual_bytes"),
+            oid: 0,
             expected_bytes: None,
             measured_waste: r.get("wasted_bytes"),
             not_estimated: r.get("not_measured"),

@@ -31,8 +31,12 @@ pub fn table(output: &ReportOutput, style: &Style, out: &mut impl Write) -> io::
                     Status::Critical => Tone::Bad,
                 };
                 let relation = match &f.index {
-                    Some(i) => format!("{}.{}\n(on {})", f.schema, i, f.table),
-                    None => format!("{}.{}", f.schema, f.table),
+                    Some(i) => format!(
+                        "{}\n(on {})",
+                        super::shown_name(&f.schema, i),
+                        super::shown_ident(&f.table)
+                    ),
+                    None => super::shown_name(&f.schema, &f.table),
                 };
                 let text = match &f.fix {
                     Some(fix) => format!("{}\n{fix}", f.evidence),
@@ -57,8 +61,12 @@ pub fn table(output: &ReportOutput, style: &Style, out: &mut impl Write) -> io::
             writeln!(out, "Not estimated ({}):", s.not_estimated.len())?;
             for n in s.not_estimated.iter().take(20) {
                 let what = match &n.index {
-                    Some(i) => format!("{}.{} (index on {})", n.schema, i, n.table),
-                    None => format!("{}.{}", n.schema, n.table),
+                    Some(i) => format!(
+                        "{} (index on {})",
+                        super::shown_name(&n.schema, i),
+                        super::shown_ident(&n.table)
+                    ),
+                    None => super::shown_name(&n.schema, &n.table),
                 };
                 writeln!(out, "  {what}: {}", n.reason)?;
             }

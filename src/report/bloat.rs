@@ -13,6 +13,7 @@ use crate::units::format_bytes;
 pub struct BloatRow {
     /// "table" or "index".
     pub kind: String,
+    pub oid: i64,
     pub schema: String,
     pub table: String,
     pub index: Option<String>,
@@ -132,6 +133,7 @@ mod tests {
 
     fn row(kind: &str, actual: i64, expected: Option<i64>, reason: Option<&str>) -> BloatRow {
         BloatRow {
+            oid: 0,
             kind: kind.into(),
             schema: "public".into(),
             table: "t".into(),

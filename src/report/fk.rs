@@ -11,6 +11,8 @@ use crate::units::format_bytes;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ForeignKey {
+    /// The referencing table's oid.
+    pub oid: i64,
     pub schema: String,
     pub table: String,
     pub constraint: String,
@@ -19,7 +21,8 @@ pub struct ForeignKey {
     pub referenced_table: String,
     pub table_bytes: i64,
     pub table_rows: i64,
-    /// False for a table never vacuumed or analyzed: its size reads 0 whatever it holds.
+    /// False for a table never vacuumed or analyzed: the statistics know nothing of it, and
+    /// `table_bytes` is its size on disk (0 when that could not be read).
     pub size_known: bool,
     /// For a partitioned table, its partitions at every level, parents first (empty otherwise).
     pub partitions: Vec<Partition>,
@@ -95,8 +98,13 @@ pub fn evaluate(
                 qualified(&k.schema, &k.table),
                 if k.size_known {
                     format!("{}, about {} rows", format_bytes(k.table_bytes), k.table_rows)
-                } else {
+                } else if k.table_bytes == 0 {
                     "its size is not known yet: never vacuumed or analyzed, run ANALYZE".to_string()
+                } else {
+                    format!(
+                        "{} on disk; its rows are not known yet: never vacuumed or analyzed, run ANALYZE",
+                        format_bytes(k.table_bytes)
+                    )
                 }
             ),
             fix: Some(fix),
@@ -165,6 +173,7 @@ mod tests {
     #[test]
     fn fix_quotes_hostile_names() {
         let k = ForeignKey {
+            oid: 1,
             schema: "My App".into(),
             table: "Order Lines".into(),
             constraint: "fk \"x\"".into(),

@@ -175,6 +175,14 @@ pub fn drop_index(ix: &IndexRow) -> String {
     }
 }
 
+/// `pg_get_indexdef` text as the CONCURRENTLY build that does not block writes.
+fn concurrent_definition(definition: &str) -> String {
+    let at = definition
+        .find("INDEX ")
+        .map_or(0, |at| at + "INDEX ".len());
+    format!("{}CONCURRENTLY {};", &definition[..at], &definition[at..])
+}
+
 /// An invalid partitioned index is completed, not rebuilt: each partition lacking an index gets one
 /// (concurrently on a leaf) and it is attached; the parent's becomes valid when every partition's is.
 fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
@@ -286,12 +294,24 @@ pub fn invalid(rows: &[IndexRow], taken: std::collections::HashSet<(String, Stri
                 ),
                 drop_index(ix),
             )
+        } else if ix.is_unique {
+            // A unique build fails mostly on duplicate keys; REINDEX would fail on them again and
+            // leave a second invalid copy, so the fix that always succeeds is the drop.
+            (
+                "invalid",
+                format!(
+                    "a failed CREATE UNIQUE INDEX CONCURRENTLY: maintained on every write, never used, and it enforces nothing; \
+                     such a build fails mostly on duplicate keys, which a REINDEX would meet again: drop it, remove the duplicates, \
+                     then build it again ({})",
+                    concurrent_definition(&ix.definition)
+                ),
+                drop_index(ix),
+            )
         } else {
             (
                 "invalid",
                 format!(
-                    "a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used{}; {}",
-                    if ix.is_unique { "; as a unique index it enforces nothing (remove the duplicates before rebuilding)" } else { "" },
+                    "a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used; {}",
                     ix.definition
                 ),
                 format!("REINDEX INDEX CONCURRENTLY {};", ix.qualified()),
@@ -353,10 +373,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_unique_build_is_dropped_and_its_rebuild_shown() {
+        assert_eq!(
+            concurrent_definition("CREATE UNIQUE INDEX \"Bad Idx\" ON public.t USING btree (a)"),
+            "CREATE UNIQUE INDEX CONCURRENTLY \"Bad Idx\" ON public.t USING btree (a);"
+        );
+    }
+
+    #[test]
     fn invalid_unique_is_critical_and_in_progress_is_not_a_failure() {
         let mut bad = testing::index("Bad Idx", &[1]);
         bad.is_valid = false;
         bad.is_unique = true;
+        bad.definition = "CREATE UNIQUE INDEX \"Bad Idx\" ON public.t USING btree (a)".into();
         let mut building = testing::index("new_idx", &[2]);
         building.is_valid = false;
         building.build_in_progress = true;
@@ -374,7 +403,7 @@ mod tests {
                 (
                     "invalid",
                     Status::Critical,
-                    Some("REINDEX INDEX CONCURRENTLY public.\"Bad Idx\";")
+                    Some("DROP INDEX CONCURRENTLY public.\"Bad Idx\";")
                 ),
                 ("build in progress", Status::Ok, None),
                 (
