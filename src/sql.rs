@@ -182,6 +182,16 @@ pub fn is_pgtunes_own(query: &str) -> bool {
     ours.iter().any(|s| query.starts_with(s.as_str()))
 }
 
+/// `text` with each parameter `$n` written as `literals[n - 1]` (already quoted SQL literals).
+pub fn bind_literals(text: &str, literals: &[String]) -> String {
+    // Highest first, so that $1 never matches the start of $10.
+    (1..=literals.len())
+        .rev()
+        .fold(text.to_string(), |text, n| {
+            text.replace(&format!("${n}"), &literals[n - 1])
+        })
+}
+
 /// A statement on one line, for logs: `--` comments dropped (not inside quotes), whitespace collapsed.
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -502,6 +512,12 @@ impl Sql {
         self.with_names(&[(placeholder, schema, relation)])
     }
 
+    /// The text with each parameter `$n` written as the SQL literal the real run binds to it
+    /// (`literals[n - 1]`, already quoted): how a dry run prints a statement psql can run as is.
+    pub fn with_bound_literals(&self, literals: &[String]) -> String {
+        bind_literals(self.text, literals)
+    }
+
     /// The text with each `{placeholder}` replaced by a fragment from `sql/`: how one query text
     /// serves several server versions (a fragment is fixed SQL, never a name or a value).
     pub fn with_fragments(&self, fragments: &[(&str, &Sql)]) -> String {
@@ -611,6 +627,16 @@ pub const SCHEMA_JOURNAL_EXISTS: Sql = sql_file!("schema/journal_exists.sql");
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn bound_literals_replace_parameters_highest_first() {
+        let sql = super::Sql {
+            name: "t.sql",
+            text: "SELECT $1, $10, $2",
+        };
+        let values: Vec<String> = (1..=10).map(|n| format!("'v{n}'")).collect();
+        assert_eq!(sql.with_bound_literals(&values), "SELECT 'v1', 'v10', 'v2'");
+    }
 
     #[test]
     fn all_lists_every_file_in_sql() {

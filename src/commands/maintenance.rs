@@ -39,6 +39,14 @@ pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> 
     })
 }
 
+/// A candidate a dry run says the real run would leave alone.
+#[derive(Debug, Serialize)]
+pub struct SkippedJob<'a> {
+    pub relation: &'a str,
+    pub status: JobStatus,
+    pub reason: &'a str,
+}
+
 #[derive(Debug, Serialize)]
 pub struct PlannedJob<'a> {
     pub level: usize,
@@ -137,23 +145,34 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
                 });
             }
         }
+        // What the run would leave alone, and why, is part of what it would do.
+        let left_alone: Vec<SkippedJob> = skipped
+            .iter()
+            .map(|o| SkippedJob {
+                relation: &o.relation,
+                status: o.status,
+                reason: &o.reason,
+            })
+            .collect();
         match format {
             Format::Json => {
                 #[derive(Serialize)]
                 struct DryRun<'a> {
                     dry_run: bool,
                     plan: Vec<PlannedJob<'a>>,
+                    skipped: Vec<SkippedJob<'a>>,
                 }
                 render::json(
                     command,
                     &DryRun {
                         dry_run: true,
                         plan,
+                        skipped: left_alone,
                     },
                     out,
                 )?
             }
-            _ => render::jobs::plan(&plan, out)?,
+            _ => render::jobs::plan(&plan, &left_alone, out)?,
         }
         return Ok(Status::Ok);
     }
@@ -174,7 +193,7 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
                 },
                 out,
             )?,
-            _ => writeln!(out, "nothing to do")?,
+            _ => writeln!(out, "-- nothing to do")?,
         }
         return Ok(Status::Ok);
     }

@@ -55,14 +55,14 @@ pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Resu
         statements: vec![],
     };
     if args.dry_run {
-        report.statements = [
-            &sql::SNAPSHOT_CREATE,
-            &sql::SNAPSHOT_TAKE,
-            &sql::SNAPSHOT_RETENTION,
-        ]
-        .iter()
-        .map(|s| s.text.trim().to_string())
-        .collect();
+        report.statements = vec![
+            sql::SNAPSHOT_CREATE.text.trim().to_string(),
+            sql::SNAPSHOT_TAKE.text.trim().to_string(),
+            sql::SNAPSHOT_RETENTION
+                .with_bound_literals(&[retention.to_string()])
+                .trim()
+                .to_string(),
+        ];
     } else {
         let connect = super::maintenance::session(cli, "5s")?;
         let target = super::connect_target(cli)?;

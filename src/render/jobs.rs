@@ -3,12 +3,22 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
-use crate::commands::maintenance::{PlannedJob, RunReport};
+use crate::commands::maintenance::{PlannedJob, RunReport, SkippedJob};
 use crate::jobs::JobStatus;
 
-pub fn plan(plan: &[PlannedJob], out: &mut impl Write) -> io::Result<()> {
+/// A dry run as a script psql can run: every line that is not a statement is a comment.
+pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -> io::Result<()> {
+    for s in skipped {
+        writeln!(
+            out,
+            "-- {}: {}: {}",
+            outcome_word(s.status).0,
+            crate::sql::comment(s.relation),
+            crate::sql::comment(s.reason)
+        )?;
+    }
     if plan.is_empty() {
-        return writeln!(out, "nothing to do");
+        return writeln!(out, "-- nothing to do");
     }
     let mut level = 0;
     for p in plan {
@@ -35,19 +45,24 @@ pub fn plan(plan: &[PlannedJob], out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// How an outcome reads in a table or a dry run's comment.
+fn outcome_word(status: JobStatus) -> (&'static str, Tone) {
+    match status {
+        JobStatus::Done => ("done", Tone::Good),
+        JobStatus::Failed => ("FAILED", Tone::Bad),
+        JobStatus::SkippedLocked => ("skipped: locked", Tone::Warn),
+        JobStatus::SkippedPrivilege => ("skipped: not its owner", Tone::Warn),
+        JobStatus::SkippedNotApplicable => ("skipped: needs another fix", Tone::Warn),
+        JobStatus::SkippedDependency => ("skipped: its dependency did not run", Tone::Warn),
+        JobStatus::SkippedBudget => ("skipped: budget spent", Tone::Warn),
+        JobStatus::Cancelled => ("cancelled: interrupted", Tone::Bad),
+    }
+}
+
 pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
     let mut t = super::table(style, &["Relation", "Outcome", "Seconds", "Why / detail"]);
     for o in &report.outcomes {
-        let (word, tone) = match o.status {
-            JobStatus::Done => ("done", Tone::Good),
-            JobStatus::Failed => ("FAILED", Tone::Bad),
-            JobStatus::SkippedLocked => ("skipped: locked", Tone::Warn),
-            JobStatus::SkippedPrivilege => ("skipped: not its owner", Tone::Warn),
-            JobStatus::SkippedNotApplicable => ("skipped: needs another fix", Tone::Warn),
-            JobStatus::SkippedDependency => ("skipped: its dependency did not run", Tone::Warn),
-            JobStatus::SkippedBudget => ("skipped: budget spent", Tone::Warn),
-            JobStatus::Cancelled => ("cancelled: interrupted", Tone::Bad),
-        };
+        let (word, tone) = outcome_word(o.status);
         let detail = match &o.detail {
             Some(d) => format!("{}\n{d}", o.reason),
             None => o.reason.clone(),

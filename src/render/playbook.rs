@@ -289,21 +289,54 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
     if report.targets.is_empty() {
         return writeln!(
             out,
-            "nothing to purge: no --table given and no [[purge]] tables in the profile"
+            "{}nothing to purge: no --table given and no [[purge]] tables in the profile",
+            if report.dry_run { "-- " } else { "" }
         );
     }
-    let rows_header = if report.dry_run {
-        "Rows to delete"
-    } else {
-        "Rows deleted"
-    };
+    if report.dry_run {
+        // A script psql can run: what each target deletes as comments, then its batch statement
+        // with the values the run binds.
+        for p in &report.targets {
+            writeln!(
+                out,
+                "-- {}: {} row(s) with {} older than {} to delete, in batches of {} (each in its own transaction, repeated until a batch deletes fewer){}",
+                crate::sql::comment(&p.table),
+                p.rows,
+                crate::sql::comment(&crate::sql::quote_ident(&p.column)),
+                crate::sql::comment(&p.older_than),
+                p.batch_size,
+                p.detail
+                    .as_deref()
+                    .map(|d| format!(": {}", crate::sql::comment(d)))
+                    .unwrap_or_default()
+            )?;
+            if p.statement.is_empty() {
+                continue;
+            }
+            let body = p
+                .statement
+                .lines()
+                .filter(|l| !l.starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let bound = crate::sql::bind_literals(
+                &body,
+                &[
+                    crate::schema::ddl::quote_literal(&p.older_than),
+                    p.batch_size.to_string(),
+                ],
+            );
+            writeln!(out, "{};", bound.trim().trim_end_matches(';'))?;
+        }
+        return Ok(());
+    }
     let mut t = super::table(
         style,
         &[
             "Table",
             "Column",
             "Older than",
-            rows_header,
+            "Rows deleted",
             "Batches",
             "Seconds",
             "Detail",
@@ -320,29 +353,7 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
             cell(style, p.detail.clone().unwrap_or_default(), Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)?;
-    if report.dry_run {
-        for p in report.targets.iter().filter(|p| !p.statement.is_empty()) {
-            writeln!(
-                out,
-                "-- {}: each batch, in its own transaction, until fewer than {} rows go:",
-                crate::sql::comment(&p.table),
-                p.batch_size
-            )?;
-            writeln!(
-                out,
-                "{};",
-                p.statement
-                    .lines()
-                    .filter(|l| !l.starts_with("--"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-                    .trim()
-                    .trim_end_matches(';')
-            )?;
-        }
-    }
-    Ok(())
+    super::write_table(out, &t)
 }
 
 pub fn snapshot(report: &SnapshotReport, out: &mut impl Write) -> io::Result<()> {
