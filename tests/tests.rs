@@ -12,3 +12,4 @@ mod playbook;
 mod report;
 mod safety;
 mod schema;
+mod zoo;

@@ -6,7 +6,7 @@
 -- Only those are returned, unless $4 (--all): then every relation in scope, stale or not.
 -- Filters as in report/indexes.sql ($1 schemas, $2 excluded schemas, $3 tables).
 WITH rel AS (
-    SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind, c.reltuples,
+    SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind, c.reltuples, c.relpages,
            c.relispartition,
            c.relpages::int8 * current_setting('block_size')::int8 AS bytes,
            -- The statistics functions, not pg_stat_all_tables: that view sums index scans over every
@@ -72,14 +72,19 @@ SELECT schema, name, relkind::text AS relkind,
                THEN format('%s changes in its partitions not yet analyzed, over its threshold of %s', p.modified, round(s.threshold::numeric))
            -- No ANALYZE recorded, and no statistics either: a statistics reset (pg_stat_reset())
            -- clears the times but not pg_statistic. The same rule as check/health/stale_stats.sql.
-           WHEN relkind <> 'p' AND s.last_analyzed IS NULL AND (coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0)
+           -- Never vacuumed nor analyzed: the planner does not know its size (ANALYZE finds out, at
+           -- once when it is empty).
+           WHEN relkind <> 'p' AND s.last_analyzed IS NULL
+                AND (coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0 OR {never_measured})
                 AND NOT EXISTS (SELECT FROM pg_stats AS st
                                 WHERE st.schemaname = s.schema AND st.tablename = s.name AND NOT st.inherited)
-               THEN 'never analyzed'
+               THEN CASE WHEN coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0 THEN 'never analyzed'
+                         ELSE 'never vacuumed nor analyzed: the planner does not know its size' END
            WHEN relkind <> 'p' AND s.n_mod_since_analyze > s.threshold
                THEN format('%s changes since the last ANALYZE, over its threshold of %s', s.n_mod_since_analyze, round(s.threshold::numeric))
        END AS stale_reason
 FROM scoped AS s
+CROSS JOIN LATERAL (SELECT s.oid, s.relpages, s.reltuples) AS measured
 LEFT JOIN parts AS p ON p.parent = s.oid
 WHERE relkind <> 'p' OR p.parent IS NOT NULL
 ) AS candidates

@@ -1,4 +1,5 @@
--- Fragment of report/bloat_estimate.sql and report/fk_without_index.sql: whether relation
+-- Fragment of report/bloat_estimate.sql, report/fk_without_index.sql, maintain/analyze_candidates.sql
+-- and check/health/stale_stats.sql: whether relation
 -- `measured` (oid, relpages, reltuples) was never vacuumed nor analyzed, so that its relpages = 0
 -- says nothing of its size. PostgreSQL 14+ marks that state with reltuples = -1, which a
 -- statistics reset leaves alone; 13 writes 0 both for an empty analyzed table and for one never

@@ -314,7 +314,10 @@ pub async fn dead_tuples(db: &Db, factor: f64) -> Result<DeadTuples, QueryError>
 }
 
 pub async fn stale_stats(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryError> {
-    Ok(rows(db, &sql::HEALTH_STALE_STATS, &[&factor])
+    let text =
+        sql::HEALTH_STALE_STATS.with_fragments(&[("never_measured", &sql::REPORT_NEVER_MEASURED)]);
+    Ok(db
+        .query_text(&sql::HEALTH_STALE_STATS, &text, &[&factor])
         .await?
         .iter()
         .map(|r| TableCount {
@@ -323,6 +326,7 @@ pub async fn stale_stats(db: &Db, factor: f64) -> Result<Vec<TableCount>, QueryE
             count: r.get("modified"),
             threshold: r.get("threshold"),
             never_analyzed: r.get("never_analyzed"),
+            never_measured: r.get("never_measured"),
             total: r.get("total"),
         })
         .collect())

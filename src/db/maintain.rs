@@ -24,18 +24,17 @@ pub async fn analyze_candidates(
 ) -> Result<Vec<AnalyzeCandidate>, QueryError> {
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&f.schemas, &f.exclude_schemas, &f.tables, &all];
-    db.query_map(
-        &sql::ANALYZE_CANDIDATES,
-        sql::ANALYZE_CANDIDATES.text,
-        &params,
-        |r| AnalyzeCandidate {
+    let text =
+        sql::ANALYZE_CANDIDATES.with_fragments(&[("never_measured", &sql::REPORT_NEVER_MEASURED)]);
+    db.query_map(&sql::ANALYZE_CANDIDATES, &text, &params, |r| {
+        AnalyzeCandidate {
             schema: r.get("schema"),
             name: r.get("name"),
             bytes: r.get("bytes"),
             stale_reason: r.get("stale_reason"),
             ancestors: r.get("ancestors"),
-        },
-    )
+        }
+    })
     .await
 }
 

@@ -209,6 +209,9 @@ pub struct TableCount {
     pub count: i64,
     pub threshold: f64,
     pub never_analyzed: bool,
+    /// Never vacuumed nor analyzed either: its size is unknown (to the planner, and to pgtune).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub never_measured: bool,
     #[serde(skip)]
     pub total: i64,
 }
@@ -688,7 +691,12 @@ pub fn stale_stats(rows: &[TableCount], _t: &Thresholds) -> Finding {
         );
     };
     let never = rows.iter().filter(|r| r.never_analyzed).count();
-    let what = if worst.never_analyzed {
+    let what = if worst.never_analyzed && worst.never_measured {
+        format!(
+            "{} was never vacuumed nor analyzed: the planner does not know its size",
+            qualified(&worst.schema, &worst.table)
+        )
+    } else if worst.never_analyzed {
         format!(
             "{} has rows but was never analyzed",
             qualified(&worst.schema, &worst.table)
