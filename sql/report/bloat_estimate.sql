@@ -2,7 +2,8 @@
 -- Expected size: live rows (reltuples) packed at the relation's fillfactor into pages, each row a
 -- MAXALIGNed header (23 bytes, plus a null bitmap when columns have nulls) and data (pg_stats average
 -- widths weighted by non-null fraction), plus a 4-byte line pointer; B-tree entries are an 8-byte
--- header and the key, 16 bytes of special space per page and a metapage. What the estimate cannot judge
+-- header and the key (or, deduplicated, one posting-list tuple per distinct key and run of heap TIDs),
+-- 16 bytes of special space per page and a metapage. What the estimate cannot judge
 -- comes back with a reason instead of a number. Same filter parameters as indexes.sql.
 -- Scale: every per-relation figure is one GROUP BY over all columns, joined by hash, never a subquery
 -- per relation. The column_stats placeholder is where column statistics come from, by privilege
@@ -19,7 +20,9 @@ WITH rel AS (
       AND (cardinality($3::text[]) = 0 OR c.relname ~ ANY ($3::text[]))
 ), col AS MATERIALIZED (
     SELECT r.oid AS relid, a.attnum, a.atttypid = 'name'::regtype AS is_name,
-           s.avg_width, coalesce(s.null_frac, 0) AS null_frac, s.avg_width IS NOT NULL AS has_stats
+           s.avg_width, coalesce(s.null_frac, 0) AS null_frac, s.avg_width IS NOT NULL AS has_stats,
+           -- Distinct values: n_distinct < 0 is a fraction of the rows.
+           CASE WHEN s.n_distinct < 0 THEN -s.n_distinct * greatest(r.reltuples, 0) ELSE s.n_distinct END AS distinct_values
     FROM rel AS r
     JOIN pg_attribute AS a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
     {column_stats}
@@ -32,21 +35,23 @@ WITH rel AS (
            sum((1 - null_frac) * avg_width) AS data_width
     FROM col GROUP BY relid
 ), idx_keys AS (
-    SELECT x.indexrelid, x.indrelid, k.attnum
+    SELECT x.indexrelid, x.indrelid, k.attnum, k.ord, x.indnkeyatts
     FROM rel AS r
     JOIN pg_index AS x ON x.indrelid = r.oid AND x.indisvalid,
-         unnest(string_to_array(x.indkey::text, ' ')::int[]) AS k(attnum)
+         unnest(string_to_array(x.indkey::text, ' ')::int[]) WITH ORDINALITY AS k(attnum, ord)
 ), idx_cols AS (
     SELECT k.indexrelid,
            count(*) FILTER (WHERE k.attnum > 0 AND NOT coalesce(c.has_stats, false)) AS without_stats,
            bool_or(c.is_name) AS has_name,
-           sum((1 - c.null_frac) * c.avg_width) AS key_width
+           sum((1 - c.null_frac) * c.avg_width) AS key_width,
+           -- Distinct keys, at most: the product of the key columns' distinct values.
+           exp(sum(ln(greatest(c.distinct_values, 1))) FILTER (WHERE k.ord <= k.indnkeyatts)) AS key_distinct
     FROM idx_keys AS k
     LEFT JOIN col AS c ON c.relid = k.indrelid AND c.attnum = k.attnum
     GROUP BY k.indexrelid
 ), est AS (
     SELECT 'table'::text AS kind, r.oid::int8 AS oid, r.schema, r.name AS table_name, NULL::text AS index_name,
-           r.relpages, r.reltuples,
+           r.relpages, r.reltuples, r.reltuples AS entries,
            -- A table never vacuumed or analyzed has relpages 0 whatever its size: not "small".
            CASE WHEN {never_measured}
                     THEN 'no statistics yet (never vacuumed or analyzed): run ANALYZE'
@@ -67,7 +72,7 @@ WITH rel AS (
     LEFT JOIN tbl_cols AS t ON t.relid = r.oid
     UNION ALL
     SELECT 'index', i.oid::int8, r.schema, r.name, i.relname::text,
-           i.relpages::int8, i.reltuples,
+           i.relpages::int8, i.reltuples, CASE WHEN p.dedup THEN p.keys * p.per_key ELSE i.reltuples END,
            CASE WHEN am.amname <> 'btree' THEN format('a %s index: only B-tree indexes are estimated', am.amname)
                 WHEN i.relpages < 10 THEN 'too small to judge (under 10 pages)'
                 WHEN i.reltuples < 0 THEN 'never analyzed: no statistics'
@@ -76,7 +81,8 @@ WITH rel AS (
                 WHEN ic.without_stats > 0 THEN 'no statistics for its columns: run ANALYZE'
                 WHEN ic.has_name THEN 'has a key of type name'
            END,
-           ceil((8 + coalesce(ic.key_width, 0)) / 8.0) * 8 + 4,
+           CASE WHEN p.dedup THEN h.head + ceil(6 * p.rows_per_key / p.per_key / 8.0) * 8 + 4
+                ELSE h.head + 4 END,
            (current_setting('block_size')::int8 - 24 - 16)
              * coalesce((SELECT option_value::int FROM pg_options_to_table(i.reloptions) WHERE option_name = 'fillfactor'), 90)
              / 100.0,
@@ -86,12 +92,39 @@ WITH rel AS (
     JOIN pg_class AS i ON i.oid = x.indexrelid
     JOIN pg_am AS am ON am.oid = i.relam
     LEFT JOIN idx_cols AS ic ON ic.indexrelid = x.indexrelid
+    -- A B-tree entry: MAXALIGNed header and key, and a line pointer.
+    CROSS JOIN LATERAL (SELECT ceil((8 + coalesce(ic.key_width, 0)) / 8.0) * 8 AS head) AS h
+    -- Deduplication (PostgreSQL 13+): each distinct key once per posting-list tuple, holding up to
+    -- what fits in a tenth of a page (a build's limit) of 6-byte heap TIDs. It applies to B-trees
+    -- that are not unique, have no INCLUDE columns, keep deduplicate_items on, and whose key
+    -- operator classes all declare equality as image equality (numeric and jsonb do not).
+    CROSS JOIN LATERAL (
+        SELECT d.keys, d.rows_per_key, d.dedup,
+               ceil(d.rows_per_key / floor((floor(current_setting('block_size')::int8 * 0.10 / 8) * 8 - 4 - h.head) / 6)) AS per_key
+        FROM (SELECT greatest(coalesce(ic.key_distinct, 1), 1) AS keys,
+                     greatest(i.reltuples, 0) / greatest(coalesce(ic.key_distinct, 1), 1) AS rows_per_key,
+                     am.amname = 'btree'
+                     AND current_setting('server_version_num')::int >= 130000
+                     AND NOT x.indisunique AND x.indnkeyatts = x.indnatts
+                     AND ic.key_distinct IS NOT NULL
+                     AND greatest(i.reltuples, 0) >= 2 * ic.key_distinct
+                     AND (i.reloptions IS NULL OR coalesce(
+                            (SELECT lower(option_value) FROM pg_options_to_table(i.reloptions)
+                              WHERE option_name = 'deduplicate_items'), 'on') NOT IN ('off', 'false', 'no', '0'))
+                     AND NOT EXISTS (
+                            SELECT FROM unnest(string_to_array(x.indclass::text, ' ')::oid[]) WITH ORDINALITY AS oc(opclass, ord)
+                            JOIN pg_opclass AS o ON o.oid = oc.opclass
+                            WHERE oc.ord <= x.indnkeyatts
+                              AND NOT EXISTS (SELECT FROM pg_amproc AS ap
+                                              WHERE ap.amprocfamily = o.opcfamily AND ap.amprocnum = 4
+                                                AND ap.amproclefttype = o.opcintype)) AS dedup) AS d
+    ) AS p
 )
 SELECT kind, oid, schema, table_name, index_name,
        relpages * current_setting('block_size')::int8 AS actual_bytes,
        not_estimated,
        CASE WHEN not_estimated IS NULL THEN
-           ((ceil(greatest(reltuples, 0) / greatest(floor(usable_bytes / entry_bytes), 1)) + extra_pages)
+           ((ceil(greatest(entries, 0) / greatest(floor(usable_bytes / entry_bytes), 1)) + extra_pages)
              * current_setting('block_size')::int8)::int8
        END AS expected_bytes
 FROM est

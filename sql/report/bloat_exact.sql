@@ -1,7 +1,7 @@
 -- pgtune report bloat --exact: wasted space measured with pgstattuple ({pgstattuple_approx} and
 -- {pgstatindex}, schema-qualified). Tables: free space plus dead tuples from pgstattuple_approx,
 -- which skips all-visible pages using the visibility map. B-tree indexes: the share of leaf pages
--- left empty beyond their fillfactor, from pgstatindex. $4: only relations of at least this many bytes.
+-- left empty beyond their fillfactor and the empty and deleted pages, from pgstatindex. $4: only relations of at least this many bytes.
 -- Same filter parameters as indexes.sql.
 WITH rel AS (
     SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name,
@@ -43,9 +43,12 @@ WHERE r.access_method IS DISTINCT FROM 'heap'
 UNION ALL
 SELECT 'index', i.schema, i.table_name, i.index_name,
        s.index_size::int8,
-       CASE WHEN s.leaf_pages = 0 THEN 0
-            ELSE greatest(0, s.leaf_pages * current_setting('block_size')::int8
-                             * (1 - s.avg_leaf_density / i.fillfactor))::int8 END,
+       -- Leaf pages' space beyond the fillfactor, and pages VACUUM emptied or deleted (free for
+       -- the index to reuse, but still its size on disk).
+       (CASE WHEN s.leaf_pages = 0 THEN 0
+             ELSE greatest(0, s.leaf_pages * current_setting('block_size')::int8
+                              * (1 - s.avg_leaf_density / i.fillfactor)) END
+        + (s.empty_pages + s.deleted_pages) * current_setting('block_size')::int8)::int8,
        NULL
 FROM idx AS i, LATERAL {pgstatindex}(i.oid::regclass) AS s
 ORDER BY 2, 3, 1 DESC, 4;
