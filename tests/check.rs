@@ -231,6 +231,18 @@ fn sequences_near_their_end() {
             .contains("\"Seq ü\": 2000000000 of 2147483647 (93.1%)"),
         "{f:#}"
     );
+    // Fed to no column: the sequence alone is widened, and that is the end of the finding.
+    let widen = "ALTER SEQUENCE public.\"Seq ü\" AS bigint";
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("widen before it runs out: {widen}")),
+        "{f:#}"
+    );
+    admin.execute(widen);
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    assert_eq!(finding(&json, "sequences")["status"], "ok", "{json:#}");
 
     // A bigint sequence feeding an integer column ends where the column does.
     admin.execute(
@@ -264,6 +276,16 @@ fn sequences_near_their_end() {
         .collect();
     assert!(names.contains(&"fed"), "{f:#}");
     assert!(!names.contains(&"wraps"), "{f:#}");
+    // The remedy widens what ends first, and only that: the column here (the sequence is bigint).
+    let remedy = f["remedy"].as_str().unwrap();
+    let widen = "ALTER TABLE public.feeds ALTER COLUMN id TYPE bigint";
+    assert!(
+        remedy.contains(widen) && !remedy.contains("ALTER SEQUENCE"),
+        "{f:#}"
+    );
+    admin.execute(widen);
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    assert_eq!(finding(&json, "sequences")["status"], "ok", "{json:#}");
 }
 
 #[test]

@@ -358,6 +358,15 @@ pub async fn sequences(db: &Db, min_used: f64) -> Result<(Vec<SequenceUse>, i64)
             last_value: r.get("last_value"),
             limit: r.get("limit_value"),
             used: r.get("used"),
+            sequence_type: r.get("sequence_type"),
+            column: r.get::<_, Option<String>>("column_name").map(|column| {
+                crate::health::FedColumn {
+                    schema: r.get("column_schema"),
+                    table: r.get("column_table"),
+                    column,
+                }
+            }),
+            column_narrow: r.get("column_narrow"),
             total: r.get("total"),
         })
         .collect();

@@ -268,8 +268,21 @@ pub struct SequenceUse {
     pub last_value: f64,
     pub limit: f64,
     pub used: f64,
+    /// The sequence's own type (`integer`, `bigint`).
+    pub sequence_type: String,
+    /// The narrowest column it feeds, if any: (schema, table, column).
+    pub column: Option<FedColumn>,
+    /// Whether that column is narrower than bigint.
+    pub column_narrow: bool,
     #[serde(skip)]
     pub total: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FedColumn {
+    pub schema: String,
+    pub table: String,
+    pub column: String,
 }
 
 #[derive(Debug, Clone)]
@@ -769,6 +782,33 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
     .with_objects(rows)
 }
 
+/// What widens what: the column it feeds unless bigint already, the sequence unless bigint already
+/// (ALTER COLUMN TYPE rewrites the table under an ACCESS EXCLUSIVE lock: said).
+fn sequence_remedy(s: &SequenceUse) -> String {
+    let mut steps = Vec::new();
+    if let (Some(c), true) = (&s.column, s.column_narrow) {
+        steps.push(format!(
+            "ALTER TABLE {} ALTER COLUMN {} TYPE bigint (rewrites the table under an ACCESS EXCLUSIVE lock: plan the window)",
+            qualified(&c.schema, &c.table),
+            quote_ident(&c.column)
+        ));
+    }
+    if s.sequence_type != "bigint" {
+        steps.push(format!(
+            "ALTER SEQUENCE {} AS bigint",
+            qualified(&s.schema, &s.name)
+        ));
+    }
+    if steps.is_empty() {
+        format!(
+            "a bigint sequence near its own MAXVALUE: raise it (ALTER SEQUENCE {} MAXVALUE ...) or plan a new key",
+            qualified(&s.schema, &s.name)
+        )
+    } else {
+        format!("widen before it runs out: {}", steps.join("; "))
+    }
+}
+
 pub fn sequences(rows: &[SequenceUse], unreadable: i64, t: &Thresholds) -> Finding {
     let skipped = if unreadable > 0 {
         format!(" ({unreadable} sequence(s) this role may not read were not judged)")
@@ -797,7 +837,7 @@ pub fn sequences(rows: &[SequenceUse], unreadable: i64, t: &Thresholds) -> Findi
             worst.limit,
             worst.used * 100.0
         ),
-        Some("widen the column and the sequence to bigint before it runs out (ALTER TABLE ... ALTER COLUMN ... TYPE bigint)"),
+        Some(&sequence_remedy(worst)),
     )
     .perf("sequence_used", worst.used, "", Some((t, "sequence_used")))
     .with_objects(rows)
@@ -1064,6 +1104,9 @@ mod tests {
                 last_value: 95.0,
                 limit: 100.0,
                 used: 0.95,
+                sequence_type: "integer".into(),
+                column: None,
+                column_narrow: false,
                 total: 1,
             }],
             0,

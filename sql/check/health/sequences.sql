@@ -10,25 +10,34 @@ WITH s AS (
            seq.seqincrement AS increment,
            -- The narrowest column it feeds: one that owns it (serial, identity), or one whose
            -- DEFAULT calls nextval() on it without OWNED BY (the default depends on the sequence).
-           (SELECT min(CASE a.atttypid WHEN 'int2'::regtype THEN 32767::numeric
-                                       WHEN 'int4'::regtype THEN 2147483647::numeric
-                                       ELSE 9223372036854775807::numeric END)
-              FROM (SELECT d.refobjid AS relid, d.refobjsubid AS attnum
-                      FROM pg_depend AS d
-                     WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                       AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-                    UNION
-                    SELECT ad.adrelid, ad.adnum
-                      FROM pg_depend AS d
-                      JOIN pg_attrdef AS ad ON ad.oid = d.objid
-                     WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
-                       AND d.refobjid = c.oid) AS fed
-              JOIN pg_attribute AS a ON a.attrelid = fed.relid AND a.attnum = fed.attnum) AS column_max,
+           narrowest.column_max, narrowest.column_schema, narrowest.column_table, narrowest.column_name,
+           format_type(seq.seqtypid, NULL) AS sequence_type,
            seq.seqcycle AS cycles,
            c.oid AS oid
     FROM pg_class AS c
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
     JOIN pg_sequence AS seq ON seq.seqrelid = c.oid
+    LEFT JOIN LATERAL (
+        SELECT CASE a.atttypid WHEN 'int2'::regtype THEN 32767::numeric
+                               WHEN 'int4'::regtype THEN 2147483647::numeric
+                               ELSE 9223372036854775807::numeric END AS column_max,
+               fn.nspname::text AS column_schema, fc.relname::text AS column_table, a.attname::text AS column_name
+          FROM (SELECT d.refobjid AS relid, d.refobjsubid AS attnum
+                  FROM pg_depend AS d
+                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                   AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+                UNION
+                SELECT ad.adrelid, ad.adnum
+                  FROM pg_depend AS d
+                  JOIN pg_attrdef AS ad ON ad.oid = d.objid
+                 WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass
+                   AND d.refobjid = c.oid) AS fed
+          JOIN pg_attribute AS a ON a.attrelid = fed.relid AND a.attnum = fed.attnum
+          JOIN pg_class AS fc ON fc.oid = fed.relid
+          JOIN pg_namespace AS fn ON fn.oid = fc.relnamespace
+         ORDER BY 1, 2, 3, 4
+         LIMIT 1
+    ) AS narrowest ON true
     WHERE c.relkind = 'S'
 ), v AS (
     SELECT s.*, least(s.seq_max, coalesce(s.column_max, s.seq_max)) AS limit_value,
@@ -38,6 +47,8 @@ WITH s AS (
     FROM s
 )
 SELECT schemaname, sequencename, last_value::float8 AS last_value, limit_value::float8 AS limit_value,
+       sequence_type, column_schema, column_table, column_name,
+       coalesce(column_max < 9223372036854775807, false) AS column_narrow,
        (last_value::numeric / limit_value)::float8 AS used,
        count(*) OVER () AS total
 FROM v
