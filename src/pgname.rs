@@ -94,6 +94,26 @@ impl IndexNames {
     }
 }
 
+impl IndexNames {
+    /// A free name for a partition's index attached to `parent_index`: the partition's name and the
+    /// parent index's (without its `_idx`), as `choose` makes them.
+    pub fn choose_for_partition(
+        &mut self,
+        schema: &str,
+        partition: &str,
+        parent_index: &str,
+    ) -> String {
+        let parent = parent_index.strip_suffix("_idx").unwrap_or(parent_index);
+        self.choose(schema, partition, &[parent.to_string()])
+    }
+}
+
+/// `catalog_prefix` for `IndexNames::choose_for_partition`.
+pub fn partition_catalog_prefix(partition: &str, parent_index: &str) -> String {
+    let parent = parent_index.strip_suffix("_idx").unwrap_or(parent_index);
+    catalog_prefix(partition, &[parent.to_string()])
+}
+
 /// A prefix every name `IndexNames::choose` can return for this table starts with: the table part
 /// at its shortest (under a long numbered label). The catalog names to look up are those starting so.
 pub fn catalog_prefix(table: &str, parts: &[String]) -> String {

@@ -109,6 +109,7 @@ pub const ALL: &[&Sql] = &[
     &REPORT_REPLICA_USAGE,
     &REPORT_FK_WITHOUT_INDEX,
     &REPORT_TAKEN_NAMES,
+    &REPORT_PARTITION_TREE,
     &REPORT_DISK_SIZES,
     &REPORT_NEVER_MEASURED,
     &REPORT_SERVES_FK,
@@ -573,6 +574,7 @@ pub const REPORT_REPLICA_USAGE: Sql = sql_file!("report/replica_usage.sql");
 pub const REPORT_FK_WITHOUT_INDEX: Sql = sql_file!("report/fk_without_index.sql");
 pub const REPORT_NEVER_MEASURED: Sql = sql_file!("report/never_measured.sql");
 pub const REPORT_DISK_SIZES: Sql = sql_file!("report/disk_sizes.sql");
+pub const REPORT_PARTITION_TREE: Sql = sql_file!("report/partition_tree.sql");
 pub const REPORT_TAKEN_NAMES: Sql = sql_file!("report/taken_names.sql");
 pub const REPORT_SERVES_FK: Sql = sql_file!("report/serves_fk.sql");
 pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");

@@ -127,8 +127,8 @@ const REPORT_ALL: &[&str] = &[
 #[test]
 fn every_command_is_right_on_the_catalog_zoo() {
     let cluster = shared();
-    let (zoo, copies) = zoo(cluster, &["fixes", "scripts"]);
-    let (fixed, scripted) = (&copies[0], &copies[1]);
+    let (zoo, copies) = zoo(cluster, &["fixes", "scripts", "declared"]);
+    let (fixed, scripted, declared) = (&copies[0], &copies[1], &copies[2]);
     // Another session's temporary table, never analyzed, with dead rows and an unused index:
     // visible in the catalog, and nothing pgtune may touch (no session but its own can).
     let temp = zoo.admin();
@@ -335,4 +335,39 @@ fn every_command_is_right_on_the_catalog_zoo() {
         );
     }
     drop(temp);
+
+    // Declared indexes on partitioned tables: the invalid ON ONLY one and a missing one are built
+    // partition by partition, concurrently on each leaf; the dry run is the script the run executes.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("partitioned.sql");
+    std::fs::write(
+        &file,
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS events_at_idx ON zoo.events (at);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_region_idx ON zoo.orders (region);\n\
+         CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"Accounts by id\" ON zoo.accounts (id);\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let script = ran(declared, &["schema", "apply", file, "--dry-run"]).stdout;
+    assert!(
+        script.contains("CREATE INDEX CONCURRENTLY") && script.contains("ATTACH PARTITION"),
+        "{script}"
+    );
+    psql_file(scripted, "pgtune schema apply --dry-run", &script);
+    run(declared.pgtune().args(["schema", "verify", file])).expect_code(2);
+    run(declared.pgtune().args(["schema", "apply", file, "--yes"])).expect_code(0);
+    run(declared.pgtune().args(["schema", "verify", file])).expect_code(0);
+    let (_, json) = (0, ran(declared, REPORT_ALL).json());
+    let invalid = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["report"] == "invalid-indexes")
+        .unwrap()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["table"] == "events")
+        .count();
+    assert_eq!(invalid, 0, "the ON ONLY index is valid now: {json:#}");
 }

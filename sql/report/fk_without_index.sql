@@ -24,21 +24,12 @@ SELECT
     (t.relkind = 'p' OR NOT {never_measured})                 AS size_known,
     -- Its partitions at every level, parents before children: the index is built ON ONLY each
     -- partitioned one, concurrently on each leaf, and attached up the tree.
-    CASE WHEN t.relkind = 'p' THEN (
-        SELECT json_agg(json_build_object(
-                   'schema', pn.nspname, 'name', pc.relname, 'partitioned', pc.relkind = 'p',
-                   'parent_schema', ppn.nspname, 'parent', ppc.relname)
-               ORDER BY p.level, pn.nspname, pc.relname)
-        FROM pg_partition_tree(t.oid) AS p
-        JOIN pg_class AS pc ON pc.oid = p.relid
-        JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
-        JOIN pg_class AS ppc ON ppc.oid = p.parentrelid
-        JOIN pg_namespace AS ppn ON ppn.oid = ppc.relnamespace
-        WHERE p.level > 0)
+    CASE WHEN t.relkind = 'p' THEN {partition_tree}
     END                                                       AS partitions
 FROM pg_constraint AS c
 JOIN pg_class AS t ON t.oid = c.conrelid
 CROSS JOIN LATERAL (SELECT t.oid, t.relpages, t.reltuples) AS measured
+CROSS JOIN LATERAL (SELECT t.oid) AS tree_root
 JOIN pg_namespace AS n ON n.oid = t.relnamespace
 JOIN pg_class AS r ON r.oid = c.confrelid
 JOIN pg_namespace AS rn ON rn.oid = r.relnamespace

@@ -24,7 +24,8 @@ SELECT c.oid,
        EXISTS (SELECT 1 FROM pg_depend AS d
                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e') AS owned_by_extension,
-       EXISTS (SELECT 1 FROM pg_inherits AS h WHERE h.inhrelid = c.oid) AS partition_child
+       EXISTS (SELECT 1 FROM pg_inherits AS h WHERE h.inhrelid = c.oid) AS partition_child,
+       c.relkind = 'I' AS partitioned
 FROM wanted AS w
 JOIN pg_class AS c ON c.oid = w.indexrelid
 JOIN pg_index AS i ON i.indexrelid = c.oid

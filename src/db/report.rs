@@ -135,6 +135,7 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
     let text = sql::REPORT_FK_WITHOUT_INDEX.with_fragments(&[
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("never_measured", &sql::REPORT_NEVER_MEASURED),
+        ("partition_tree", &sql::REPORT_PARTITION_TREE),
     ]);
     let rows = db
         .query_text(

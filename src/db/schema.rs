@@ -53,7 +53,11 @@ pub async fn resolve_tables(
     db: &Db,
     given: &[String],
 ) -> Result<Vec<Option<TableRef>>, QueryError> {
-    let rows = db.query(&sql::SCHEMA_RESOLVE_TABLES, &[&given]).await?;
+    let text = sql::SCHEMA_RESOLVE_TABLES
+        .with_fragments(&[("partition_tree", &sql::REPORT_PARTITION_TREE)]);
+    let rows = db
+        .query_text(&sql::SCHEMA_RESOLVE_TABLES, &text, &[&given])
+        .await?;
     Ok(rows
         .iter()
         .map(|r| {
@@ -63,6 +67,10 @@ pub async fn resolve_tables(
                 schema: r.get("schema"),
                 name: r.get("name"),
                 partitioned: r.get("partitioned"),
+                partitions: r
+                    .get::<_, Option<serde_json::Value>>("partitions")
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default(),
             })
         })
         .collect())
@@ -149,6 +157,7 @@ pub async fn indexes(
             constraint: r.get("constraint_name"),
             owned_by_extension: r.get("owned_by_extension"),
             partition_child: r.get("partition_child"),
+            partitioned: r.get("partitioned"),
         })
         .collect())
 }

@@ -28,7 +28,7 @@ pub struct ForeignKey {
     pub partitions: Vec<Partition>,
 }
 
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Partition {
     pub schema: String,
     pub name: String,

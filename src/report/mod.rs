@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::outcome::Status;
-use crate::pgname::{catalog_prefix, IndexNames};
+use crate::pgname::{partition_catalog_prefix, IndexNames};
 use crate::sql::quote_ident;
 
 /// One index as indexes.sql returns it.
@@ -195,7 +195,7 @@ fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
         .unwrap_or_default();
     let mut lines = Vec::new();
     for p in &ix.unattached_partitions {
-        let name = names.choose(&p.schema, &p.name, std::slice::from_ref(&ix.name));
+        let name = names.choose_for_partition(&p.schema, &p.name, &ix.name);
         let part = qualified(&p.schema, &p.name);
         lines.push(if p.partitioned {
             // A sub-partitioned partition: the plain form builds it on its partitions too.
@@ -255,7 +255,7 @@ pub fn invalid_name_prefixes(rows: &[IndexRow]) -> Vec<(String, String)> {
             ix.unattached_partitions.iter().map(|p| {
                 (
                     p.schema.clone(),
-                    catalog_prefix(&p.name, std::slice::from_ref(&ix.name)),
+                    partition_catalog_prefix(&p.name, &ix.name),
                 )
             })
         })

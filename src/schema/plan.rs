@@ -28,6 +28,8 @@ pub struct TableRef {
     pub name: String,
     /// A partitioned table cannot have an index built on it concurrently.
     pub partitioned: bool,
+    /// Its partitions at every level, parents first (empty unless partitioned).
+    pub partitions: Vec<crate::report::fk::Partition>,
 }
 
 impl TableRef {
@@ -55,6 +57,8 @@ pub struct LiveIndex {
     pub constraint: Option<String>,
     pub owned_by_extension: bool,
     pub partition_child: bool,
+    /// An index on a partitioned table (relkind 'I').
+    pub partitioned: bool,
 }
 
 /// How a verdict's detail begins when the shadow build failed for want of a declared extension not
@@ -458,6 +462,13 @@ fn index_verdict(
                 live: live.table.clone(),
             }],
             Some("an index of this name exists on another table".into()),
+        );
+    }
+    if live.partitioned && !live.valid {
+        return (
+            Verdict::Invalid,
+            vec![],
+            Some("exists but is invalid: a partitioned index some of whose partitions have no index attached to it (built ON ONLY, or a partition attached without one), not a failed build; apply drops it and builds it partition by partition, concurrently on each".into()),
         );
     }
     if !live.valid || !live.ready {

@@ -4,6 +4,7 @@
 //! with backoff; invalid leftovers dropped before a rebuild and after a failed build; Ctrl-C or
 //! SIGTERM cancels the running statement server-side and cleans up after it.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -17,8 +18,9 @@ use crate::cli::{Cli, Format, SchemaApplyArgs};
 use crate::db::schema::{self as dbschema, JournalEntry, Runner};
 use crate::db::{self, Db, QueryError};
 use crate::outcome::Status;
+use crate::pgname::IndexNames;
 use crate::render;
-use crate::schema::plan::{Kind, ObjectPlan, Plan, Verdict};
+use crate::schema::plan::{Kind, ObjectPlan, Plan, TableRef, Verdict};
 use crate::schema::{ddl, source, Declaration, ExtensionDecl, IndexDecl, Location, Source};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,7 +66,39 @@ enum Work {
         name: String,
         statement: String,
     },
+    /// An index on a partitioned table, which PostgreSQL builds nowhere CONCURRENTLY: ON ONLY the
+    /// table (and each partitioned partition), concurrently on each leaf, each attached to its
+    /// parent's; the top one becomes valid once every partition's is attached.
+    BuildPartitioned {
+        /// An invalid one of that name first: plain DROP (PostgreSQL refuses CONCURRENTLY here).
+        drop_first: bool,
+        schema: String,
+        name: String,
+        parts: Vec<PartStatement>,
+    },
     Nothing,
+}
+
+/// One statement of a partitioned build.
+#[derive(Debug, Clone)]
+enum PartStatement {
+    /// Quick catalog work under lock_timeout: CREATE INDEX ... ON ONLY, ALTER INDEX ... ATTACH.
+    Ddl(String),
+    /// A leaf's concurrent build, cleaned up like any other when it fails.
+    Concurrent {
+        schema: String,
+        name: String,
+        statement: String,
+    },
+}
+
+impl PartStatement {
+    fn text(&self) -> &str {
+        match self {
+            PartStatement::Ddl(s) => s,
+            PartStatement::Concurrent { statement, .. } => statement,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -125,7 +159,8 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
             .collect();
         if args.dry_run {
             let (plan, facts) = gather(&db, &source).await?;
-            let steps = steps(&source, &plan, args);
+            let mut names = partition_names(&db, &source, &plan).await?;
+            let steps = steps(&source, &plan, args, &mut names);
             let status = steps.iter().map(plan_status).max().unwrap_or(Status::Ok);
             let report = ApplyReport {
                 database: facts.database,
@@ -174,6 +209,14 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
         }
         result
     })
+}
+
+/// The chooser of partitions' index names, knowing the names the catalog holds.
+async fn partition_names(db: &Db, source: &Source, plan: &Plan) -> anyhow::Result<IndexNames> {
+    let prefixes = partition_name_prefixes(source, plan);
+    Ok(IndexNames::new(
+        db::report::taken_names(db, &prefixes).await?,
+    ))
 }
 
 /// --dry-run's status: what the run would earn if every step worked.
@@ -234,7 +277,8 @@ async fn apply_locked(
 ) -> anyhow::Result<Status> {
     // Planned under the lock, so no other runner changes the picture between plan and apply.
     let (plan, facts) = gather(db, source).await?;
-    let mut steps = steps(source, &plan, args);
+    let mut names = partition_names(db, source, &plan).await?;
+    let mut steps = steps(source, &plan, args, &mut names);
     let mut report = ApplyReport {
         database: facts.database.clone(),
         server: db.server.clone(),
@@ -366,7 +410,12 @@ fn done_so_far(done: &[&Step]) -> String {
 
 /// The steps the plan calls for: extensions first (indexes may need their operator classes), then
 /// indexes in file order. Objects already as declared need no step.
-fn steps(source: &Source, plan: &Plan, args: &SchemaApplyArgs) -> Vec<Step> {
+fn steps(
+    source: &Source,
+    plan: &Plan,
+    args: &SchemaApplyArgs,
+    names: &mut IndexNames,
+) -> Vec<Step> {
     let mut out = Vec::new();
     let order = plan
         .objects
@@ -379,7 +428,7 @@ fn steps(source: &Source, plan: &Plan, args: &SchemaApplyArgs) -> Vec<Step> {
         }
         let step = match &source.declarations[o.declaration] {
             Declaration::Extension(e) => extension_step(o, e, args),
-            Declaration::Index(ix) => index_step(o, ix, args),
+            Declaration::Index(ix) => index_step(o, ix, args, names),
         };
         out.push(step);
     }
@@ -420,6 +469,19 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
                 "COMMIT".into(),
                 ddl::drop_index_concurrently(schema, &old),
             ]
+        }
+        Work::BuildPartitioned {
+            drop_first,
+            schema,
+            name,
+            parts,
+        } => {
+            let mut v = Vec::new();
+            if *drop_first {
+                v.push(ddl::drop_partitioned_index(schema, name));
+            }
+            v.extend(parts.iter().map(|p| p.text().to_string()));
+            v
         }
         Work::Nothing => vec![],
     };
@@ -487,7 +549,12 @@ fn extension_step(o: &ObjectPlan, e: &ExtensionDecl, args: &SchemaApplyArgs) -> 
     }
 }
 
-fn index_step(o: &ObjectPlan, ix: &IndexDecl, args: &SchemaApplyArgs) -> Step {
+fn index_step(
+    o: &ObjectPlan,
+    ix: &IndexDecl,
+    args: &SchemaApplyArgs,
+    names: &mut IndexNames,
+) -> Step {
     let verdict_why = || {
         format!(
             "{}{}",
@@ -502,16 +569,41 @@ fn index_step(o: &ObjectPlan, ix: &IndexDecl, args: &SchemaApplyArgs) -> Step {
         return step(o, "none", verdict_why(), Work::Nothing, &ix.checksum);
     };
     let concurrently = !args.no_concurrently;
-    if concurrently
-        && table.partitioned
-        && matches!(
-            o.verdict,
-            Verdict::Missing | Verdict::Invalid | Verdict::Differs
-        )
-    {
+    if table.partitioned && matches!(o.verdict, Verdict::Missing | Verdict::Invalid) {
+        let invalid = o.verdict == Verdict::Invalid;
+        let work = if concurrently {
+            Work::BuildPartitioned {
+                drop_first: invalid,
+                schema: table.schema.clone(),
+                name: name.clone(),
+                parts: partitioned_build(ix, table, name, names),
+            }
+        } else {
+            Work::BuildPartitioned {
+                drop_first: invalid,
+                schema: table.schema.clone(),
+                name: name.clone(),
+                parts: vec![PartStatement::Ddl(ddl::create_index(
+                    ix, table, name, false,
+                ))],
+            }
+        };
+        return step(
+            o,
+            if invalid {
+                "drop invalid, build per partition"
+            } else {
+                "build per partition"
+            },
+            verdict_why(),
+            work,
+            &ix.checksum,
+        );
+    }
+    if concurrently && table.partitioned && o.verdict == Verdict::Differs {
         return Step {
             outcome: StepOutcome::Refused,
-            ..step(o, "none", format!("{}: PostgreSQL cannot build an index CONCURRENTLY on partitioned table {}; build it per partition and attach, or pass --no-concurrently to accept a write lock for the build", o.verdict.name(), table.qualified()), Work::Nothing, &ix.checksum)
+            ..step(o, "none", format!("{}: a partitioned index is not rebuilt in place (PostgreSQL builds none CONCURRENTLY, and a swap of names would leave its partitions' indexes attached to the old one); drop it and apply again to build it partition by partition, or pass --no-concurrently to accept a write lock", differences(o)), Work::Nothing, &ix.checksum)
         };
     }
     match o.verdict {
@@ -579,6 +671,76 @@ fn index_step(o: &ObjectPlan, ix: &IndexDecl, args: &SchemaApplyArgs) -> Step {
         }
         _ => step(o, "none", verdict_why(), Work::Nothing, &ix.checksum),
     }
+}
+
+/// The documented way to index a partitioned table without blocking writes: ON ONLY the table and
+/// each partitioned partition, concurrently on each leaf, each attached to its parent's index.
+/// Partitions' index names are the ones PostgreSQL would choose, free in the catalog and the run.
+fn partitioned_build(
+    ix: &IndexDecl,
+    table: &TableRef,
+    name: &str,
+    names: &mut IndexNames,
+) -> Vec<PartStatement> {
+    let only = |t: &TableRef, n: &str| {
+        let mut decl = ix.clone();
+        decl.only = true;
+        ddl::create_index(&decl, t, n, false)
+    };
+    let mut parts = vec![PartStatement::Ddl(only(table, name))];
+    let mut index_of: HashMap<(String, String), String> = HashMap::new();
+    index_of.insert((table.schema.clone(), table.name.clone()), name.to_string());
+    for p in &table.partitions {
+        let part = TableRef {
+            oid: 0,
+            schema: p.schema.clone(),
+            name: p.name.clone(),
+            partitioned: p.partitioned,
+            partitions: vec![],
+        };
+        let own = names.choose_for_partition(&p.schema, &p.name, name);
+        parts.push(if p.partitioned {
+            PartStatement::Ddl(only(&part, &own))
+        } else {
+            PartStatement::Concurrent {
+                schema: p.schema.clone(),
+                name: own.clone(),
+                statement: ddl::create_index(ix, &part, &own, true),
+            }
+        });
+        if let Some(parent_index) = index_of.get(&(p.parent_schema.clone(), p.parent.clone())) {
+            parts.push(PartStatement::Ddl(ddl::attach_index(
+                &p.parent_schema,
+                parent_index,
+                &p.schema,
+                &own,
+            )));
+        }
+        index_of.insert((p.schema.clone(), p.name.clone()), own);
+    }
+    parts
+}
+
+/// (schema, prefix) of every name `partitioned_build` may choose for the plan's partitions.
+fn partition_name_prefixes(source: &Source, plan: &Plan) -> Vec<(String, String)> {
+    plan.objects
+        .iter()
+        .filter_map(
+            |o| match (&source.declarations[o.declaration], &o.resolved_table) {
+                (Declaration::Index(ix), Some(t)) if t.partitioned => Some((ix, t)),
+                _ => None,
+            },
+        )
+        .flat_map(|(ix, t)| {
+            let parent = ix.name.clone().unwrap_or_default();
+            t.partitions.iter().map(move |p| {
+                (
+                    p.schema.clone(),
+                    crate::pgname::partition_catalog_prefix(&p.name, &parent),
+                )
+            })
+        })
+        .collect()
 }
 
 /// Ctrl-C and SIGTERM, caught for the whole run: the running statement is cancelled server-side and
@@ -669,6 +831,15 @@ impl Executor<'_> {
                 statement,
             } => {
                 self.rebuild(&schema, &name, &statement, &mut attempts)
+                    .await
+            }
+            Work::BuildPartitioned {
+                drop_first,
+                schema,
+                name,
+                parts,
+            } => {
+                self.build_partitioned(drop_first, &schema, &name, &parts, &mut attempts)
                     .await
             }
         };
@@ -869,6 +1040,52 @@ impl Executor<'_> {
                     self.retry_or_stop(e, *attempts).await?;
                 }
             }
+        }
+    }
+
+    /// A partitioned table's index, statement by statement; done only when the top index is valid.
+    /// A failure leaves the top index invalid (a later apply drops and rebuilds it), never a leaf's
+    /// failed build.
+    async fn build_partitioned(
+        &self,
+        drop_first: bool,
+        schema: &str,
+        name: &str,
+        parts: &[PartStatement],
+        attempts: &mut u32,
+    ) -> Result<Option<i64>, Stop> {
+        if drop_first {
+            self.ddl(&ddl::drop_partitioned_index(schema, name), attempts)
+                .await?;
+        }
+        for part in parts {
+            let result = match part {
+                PartStatement::Ddl(statement) => self.ddl(statement, attempts).await,
+                PartStatement::Concurrent {
+                    schema,
+                    name,
+                    statement,
+                } => self
+                    .build(schema, name, true, statement, attempts)
+                    .await
+                    .map(|_| ()),
+            };
+            if let Err(stop) = result {
+                return Err(match stop {
+                    Stop::Failed(m) => Stop::Failed(format!(
+                        "{m}; {} is left invalid until every partition's index is attached: apply again drops and rebuilds it",
+                        ddl::qualified(schema, name)
+                    )),
+                    other => other,
+                });
+            }
+        }
+        match dbschema::index_state(self.db, schema, name).await? {
+            Some((true, true, bytes)) => Ok(Some(bytes)),
+            _ => Err(Stop::Failed(format!(
+                "every partition's index was built and attached, yet {} is not valid",
+                ddl::qualified(schema, name)
+            ))),
         }
     }
 

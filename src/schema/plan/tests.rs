@@ -14,6 +14,7 @@ fn table(oid: u32) -> TableRef {
         schema: "public".into(),
         name: format!("t{oid}"),
         partitioned: false,
+        partitions: vec![],
     }
 }
 
@@ -30,6 +31,7 @@ fn live(oid: u32, name: &str, table_oid: u32) -> LiveIndex {
         constraint: None,
         owned_by_extension: false,
         partition_child: false,
+        partitioned: false,
     }
 }
 

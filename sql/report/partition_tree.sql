@@ -1,0 +1,14 @@
+-- Fragment of report/fk_without_index.sql and schema/resolve_tables.sql: the partitions of
+-- partitioned table `tree_root` (oid) at every level, parents before children, as a JSON array of
+-- {schema, name, partitioned, parent_schema, parent}: an index is built ON ONLY each partitioned
+-- one, concurrently on each leaf, and attached up the tree.
+(SELECT json_agg(json_build_object(
+            'schema', pn.nspname, 'name', pc.relname, 'partitioned', pc.relkind = 'p',
+            'parent_schema', ppn.nspname, 'parent', ppc.relname)
+        ORDER BY p.level, pn.nspname, pc.relname)
+ FROM pg_partition_tree(tree_root.oid) AS p
+ JOIN pg_class AS pc ON pc.oid = p.relid
+ JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
+ JOIN pg_class AS ppc ON ppc.oid = p.parentrelid
+ JOIN pg_namespace AS ppn ON ppn.oid = ppc.relnamespace
+ WHERE p.level > 0)
