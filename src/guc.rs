@@ -166,7 +166,7 @@ pub fn is_list(name: &str) -> bool {
 pub fn alter_system(name: &str, value: &str) -> String {
     let quoted = name
         .split('.')
-        .map(crate::sql::quote_ident)
+        .map(crate::sql::quote::quote_ident)
         .collect::<Vec<_>>()
         .join(".");
     format!(
@@ -177,7 +177,7 @@ pub fn alter_system(name: &str, value: &str) -> String {
 
 /// A setting's value as SQL literal(s).
 pub fn literal_value(name: &str, value: &str) -> String {
-    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let quote = crate::sql::quote::quote_literal;
     if is_list(name) {
         let items: Vec<String> = value
             .split(',')
@@ -190,19 +190,6 @@ pub fn literal_value(name: &str, value: &str) -> String {
         }
     }
     quote(value)
-}
-
-/// A value as postgresql.conf needs it: bare when it is a plain word or number, else quoted, with
-/// quotes doubled and backslashes escaped (the file's quoted strings read backslash escapes).
-pub fn conf_value(v: &str) -> String {
-    if !v.is_empty()
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
-        v.to_string()
-    } else {
-        format!("'{}'", v.replace('\\', "\\\\").replace('\'', "''"))
-    }
 }
 
 /// The setting a postgresql.conf line sets (`name = value` or `name value`), lower-cased as the
@@ -274,7 +261,7 @@ pub fn merge_conf(
     header: &str,
     items: &[(String, String)],
 ) -> (String, Vec<(String, ConfChange)>) {
-    let line_for = |n: &str, v: &str| format!("{n} = {}", conf_value(v));
+    let line_for = |n: &str, v: &str| format!("{n} = {}", crate::sql::quote::conf_value(v));
     let mut changes: Vec<(String, ConfChange)> = Vec::new();
     let mut out: Vec<String> = Vec::new();
     if existing.trim().is_empty() {
@@ -345,18 +332,6 @@ mod tests {
                 Include::File("/etc/pg/extra.conf".into()),
                 Include::File(base.join("it's.conf")),
             ]
-        );
-    }
-
-    #[test]
-    fn conf_values_are_quoted_as_the_conf_parser_reads_them() {
-        assert_eq!(conf_value("256MB"), "256MB");
-        assert_eq!(conf_value(""), "''");
-        assert_eq!(conf_value("it's"), "'it''s'");
-        assert_eq!(conf_value("a\\b"), "'a\\\\b'");
-        assert_eq!(
-            conf_value("pg_stat_statements, auto_explain"),
-            "'pg_stat_statements, auto_explain'"
         );
     }
 

@@ -381,13 +381,13 @@ fn dry_run(
             out,
             "-- step {} {} ({limits})",
             n + 1,
-            crate::sql::comment(&inv.step.name)
+            crate::sql::quote::comment(&inv.step.name)
         )?;
         if let Some(sql) = &inv.sql {
             writeln!(out, "{};", sql.trim().trim_end_matches(';'))?;
             continue;
         }
-        writeln!(out, "-- {}", crate::sql::comment(&inv.command))?;
+        writeln!(out, "-- {}", crate::sql::quote::comment(&inv.command))?;
         if READ_ONLY_STEPS.contains(&inv.step.step.as_str()) {
             writeln!(out, "-- reads only: nothing to show until it runs")?;
             continue;
@@ -402,7 +402,7 @@ fn dry_run(
                 writeln!(
                     out,
                     "-- could not plan this step: {}",
-                    crate::sql::comment(&one_line(&format!("{e:#}")))
+                    crate::sql::quote::comment(&one_line(&format!("{e:#}")))
                 )?
             }
         }

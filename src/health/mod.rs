@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::outcome::Status;
-use crate::sql::quote_ident;
+use crate::sql::quote::quote_ident;
 use crate::units::{format_bytes, format_duration};
 use thresholds::Thresholds;
 
@@ -312,9 +312,7 @@ pub struct SlowStatement {
 
 // --- Evaluation ----------------------------------------------------------------------------------
 
-fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quote_ident(schema), quote_ident(name))
-}
+use crate::sql::quote::qualified;
 
 fn since(reset: Option<DateTime<Utc>>) -> String {
     match reset {
@@ -669,11 +667,11 @@ fn dead_tuples_remedy(facts: &DeadTuples, worst: &DeadTable, name: &str) -> Stri
                 ),
                 "prepared transaction" => format!(
                     "COMMIT PREPARED or ROLLBACK PREPARED {}",
-                    crate::schema::ddl::quote_literal(&h.who)
+                    crate::sql::quote::quote_literal(&h.who)
                 ),
                 _ => format!(
                     "drop it if its consumer is gone: SELECT pg_drop_replication_slot({})",
-                    crate::schema::ddl::quote_literal(&h.who)
+                    crate::sql::quote::quote_literal(&h.who)
                 ),
             };
             return format!(

@@ -116,7 +116,13 @@ const CONF: Dialect = Dialect {
 const SQL: Dialect = Dialect {
     comment: "--",
     title: "ALTER SYSTEM statements by pgtune {version}",
-    pgtune_line: |s| format!("ALTER SYSTEM SET {} = '{}';", s.name, s.value),
+    pgtune_line: |s| {
+        format!(
+            "ALTER SYSTEM SET {} = {};",
+            s.name,
+            crate::sql::quote::quote_literal(&s.value.to_string())
+        )
+    },
 };
 
 /// `--pgtune-compat`: PGTune's text and nothing else. Otherwise our title, PGTune's header and ours.
@@ -182,7 +188,7 @@ pub fn conf(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
                 out,
                 "{} = {}",
                 s.name,
-                crate::guc::conf_value(&s.value.render())
+                crate::sql::quote::conf_value(&s.value.render())
             )?;
         }
         for r in dropped {
@@ -202,7 +208,7 @@ pub fn sql(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
     }
     for s in report.effective() {
         if s.origin != Origin::Core {
-            writeln!(out, "-- {}", crate::sql::comment(&s.reason))?;
+            writeln!(out, "-- {}", crate::sql::quote::comment(&s.reason))?;
         }
         writeln!(out, "{}", guc::alter_system(&s.name, &s.value.render()))?;
     }
@@ -288,11 +294,11 @@ mod tests {
         assert_eq!(memory_label(2 * 1024 * 1024 * 1024), "2 TB");
         assert_eq!(memory_label(2049), "2049 kB");
         assert_eq!(
-            crate::guc::conf_value("pg_stat_statements"),
+            crate::sql::quote::conf_value("pg_stat_statements"),
             "pg_stat_statements"
         );
-        assert_eq!(crate::guc::conf_value("1s"), "1s");
-        assert_eq!(crate::guc::conf_value("a,b"), "'a,b'");
-        assert_eq!(crate::guc::conf_value("it's"), "'it''s'");
+        assert_eq!(crate::sql::quote::conf_value("1s"), "1s");
+        assert_eq!(crate::sql::quote::conf_value("a,b"), "'a,b'");
+        assert_eq!(crate::sql::quote::conf_value("it's"), "'it''s'");
     }
 }

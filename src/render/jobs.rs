@@ -13,8 +13,8 @@ pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -
             out,
             "-- {}: {}: {}",
             outcome_word(s.status).0,
-            crate::sql::comment(s.relation),
-            crate::sql::comment(s.reason)
+            crate::sql::quote::comment(s.relation),
+            crate::sql::quote::comment(s.reason)
         )?;
     }
     if plan.is_empty() {
@@ -37,8 +37,8 @@ pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -
         writeln!(
             out,
             "-- {}: {}",
-            crate::sql::comment(p.relation),
-            crate::sql::comment(p.reason)
+            crate::sql::quote::comment(p.relation),
+            crate::sql::quote::comment(p.reason)
         )?;
         writeln!(out, "{};", p.statement)?;
     }

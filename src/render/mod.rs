@@ -200,12 +200,12 @@ fn write_expanded(out: &mut impl Write, table: &Table) -> io::Result<()> {
 /// A relation's name for a human reader: quoted as SQL would (so `order.Idx copy` cannot be misread)
 /// and on one line (a newline in a name shown as `\n`, as in a comment).
 pub fn shown_name(schema: &str, name: &str) -> String {
-    crate::sql::comment(&crate::report::qualified(schema, name))
+    crate::sql::quote::comment(&crate::report::qualified(schema, name))
 }
 
 /// A name without its schema, for a human reader, as `shown_name`.
 pub fn shown_ident(name: &str) -> String {
-    crate::sql::comment(&crate::sql::quote_ident(name))
+    crate::sql::quote::comment(&crate::sql::quote::quote_ident(name))
 }
 
 pub fn heading(out: &mut impl Write, title: &str) -> io::Result<()> {

@@ -300,14 +300,14 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
             writeln!(
                 out,
                 "-- {}: {} row(s) with {} older than {} to delete, in batches of {} (each in its own transaction, repeated until a batch deletes fewer){}",
-                crate::sql::comment(&p.table),
+                crate::sql::quote::comment(&p.table),
                 p.rows,
-                crate::sql::comment(&crate::sql::quote_ident(&p.column)),
-                crate::sql::comment(&p.older_than),
+                crate::sql::quote::comment(&crate::sql::quote::quote_ident(&p.column)),
+                crate::sql::quote::comment(&p.older_than),
                 p.batch_size,
                 p.detail
                     .as_deref()
-                    .map(|d| format!(": {}", crate::sql::comment(d)))
+                    .map(|d| format!(": {}", crate::sql::quote::comment(d)))
                     .unwrap_or_default()
             )?;
             if p.statement.is_empty() {
@@ -322,7 +322,7 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
             let bound = crate::sql::bind_literals(
                 &body,
                 &[
-                    crate::schema::ddl::quote_literal(&p.older_than),
+                    crate::sql::quote::quote_literal(&p.older_than),
                     p.batch_size.to_string(),
                 ],
             );

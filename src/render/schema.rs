@@ -233,8 +233,8 @@ pub fn apply_script(report: &ApplyReport, out: &mut impl Write) -> io::Result<()
         } else {
             " will run, once confirmed"
         },
-        crate::sql::comment(&report.database),
-        crate::sql::comment(&report.server)
+        crate::sql::quote::comment(&report.database),
+        crate::sql::quote::comment(&report.server)
     )?;
     writeln!(
         out,
@@ -252,9 +252,9 @@ pub fn apply_script(report: &ApplyReport, out: &mut impl Write) -> io::Result<()
             out,
             "-- {} {} ({}): {}",
             step.kind,
-            crate::sql::comment(&step.object),
-            crate::sql::comment(&step.at.to_string()),
-            crate::sql::comment(&step.why)
+            crate::sql::quote::comment(&step.object),
+            crate::sql::quote::comment(&step.at.to_string()),
+            crate::sql::quote::comment(&step.why)
         )?;
         for st in &step.statements {
             writeln!(out, "{st};")?;

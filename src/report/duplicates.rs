@@ -9,7 +9,7 @@
 
 use super::{drop_index, index_finding, IndexRow, Section};
 use crate::outcome::Status;
-use crate::sql::quote_ident;
+use crate::sql::quote::quote_ident;
 
 fn key<T: Clone>(v: &[T], n: usize) -> Vec<T> {
     v[..n.min(v.len())].to_vec()

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{qualified, Finding, Section};
 use crate::outcome::Status;
 use crate::pgname::{catalog_prefix, IndexNames};
-use crate::sql::quote_ident;
+use crate::sql::quote::quote_ident;
 use crate::units::format_bytes;
 
 #[derive(Debug, Clone, Serialize)]

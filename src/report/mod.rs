@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::outcome::Status;
 use crate::pgname::{partition_catalog_prefix, IndexNames};
-use crate::sql::quote_ident;
+use crate::sql::quote::quote_ident;
 
 /// One index as indexes.sql returns it.
 #[derive(Debug, Clone)]
@@ -83,9 +83,7 @@ impl IndexRow {
     }
 }
 
-pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quote_ident(schema), quote_ident(name))
-}
+pub use crate::sql::quote::qualified;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {

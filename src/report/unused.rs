@@ -187,7 +187,7 @@ pub fn evaluate(
             (_, true) => format!("{evidence}; unique: dropping it removes a uniqueness guarantee"),
             (Some(fk), false) if fix.is_none() => format!(
                 "{evidence}; it serves foreign key {}: without it, deletes on the referenced table scan this one",
-                crate::sql::quote_ident(fk)
+                crate::sql::quote::quote_ident(fk)
             ),
             _ => evidence,
         };

@@ -4,25 +4,12 @@
 
 use super::plan::TableRef;
 use super::{ExtensionDecl, IndexDecl};
-use crate::sql::quote_ident;
+pub use crate::sql::quote::qualified;
+use crate::sql::quote::{quote_ident, quote_literal};
 
 /// Suffixes of the temporary names a rebuild uses; `plan` recognises their leftovers.
 pub const NEW_SUFFIX: &str = "_pgtune_new";
 pub const OLD_SUFFIX: &str = "_pgtune_old";
-
-/// A string literal as PostgreSQL's quote_literal() writes it.
-pub fn quote_literal(value: &str) -> String {
-    let doubled = value.replace('\'', "''");
-    if value.contains('\\') {
-        format!("E'{}'", doubled.replace('\\', "\\\\"))
-    } else {
-        format!("'{doubled}'")
-    }
-}
-
-pub fn qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quote_ident(schema), quote_ident(name))
-}
 
 pub fn create_extension(e: &ExtensionDecl) -> String {
     let mut s = format!("CREATE EXTENSION IF NOT EXISTS {}", quote_ident(&e.name));
@@ -135,13 +122,6 @@ pub fn shadow_index_name(i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn literals_are_quoted_like_quote_literal() {
-        assert_eq!(quote_literal("1.6"), "'1.6'");
-        assert_eq!(quote_literal("it's"), "'it''s'");
-        assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
-    }
 
     #[test]
     fn suffixed_names_fit_in_63_bytes() {

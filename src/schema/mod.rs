@@ -37,7 +37,7 @@ pub struct QualifiedName {
 impl QualifiedName {
     /// The name quoted for SQL text, schema first when given.
     pub fn quoted(&self) -> String {
-        use crate::sql::quote_ident;
+        use crate::sql::quote::quote_ident;
         match &self.schema {
             Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&self.name)),
             None => quote_ident(&self.name),

@@ -230,7 +230,7 @@ pub fn plan(source: &Source, facts: &Facts) -> Plan {
                 let (verdict, differences, detail) = extension_verdict(e, f);
                 ObjectPlan {
                     kind: Kind::Extension,
-                    name: crate::sql::quote_ident(&e.name),
+                    name: crate::sql::quote::quote_ident(&e.name),
                     table: None,
                     at: e.at.clone(),
                     verdict,
@@ -247,16 +247,16 @@ pub fn plan(source: &Source, facts: &Facts) -> Plan {
                 let name = match (&ix.name, &table) {
                     (Some(n), Some(t)) => format!(
                         "{}.{}",
-                        crate::sql::quote_ident(&t.schema),
-                        crate::sql::quote_ident(n)
+                        crate::sql::quote::quote_ident(&t.schema),
+                        crate::sql::quote::quote_ident(n)
                     ),
                     (Some(n), None) => match &ix.table.schema {
                         Some(s) => format!(
                             "{}.{}",
-                            crate::sql::quote_ident(s),
-                            crate::sql::quote_ident(n)
+                            crate::sql::quote::quote_ident(s),
+                            crate::sql::quote::quote_ident(n)
                         ),
-                        None => crate::sql::quote_ident(n),
+                        None => crate::sql::quote::quote_ident(n),
                     },
                     (None, _) => "(unnamed)".into(),
                 };
@@ -324,8 +324,8 @@ pub fn plan(source: &Source, facts: &Facts) -> Plan {
         .map(|l| ExtraIndex {
             name: format!(
                 "{}.{}",
-                crate::sql::quote_ident(&l.schema),
-                crate::sql::quote_ident(&l.name)
+                crate::sql::quote::quote_ident(&l.schema),
+                crate::sql::quote::quote_ident(&l.name)
             ),
             table: l.table.clone(),
             definition: l.definition.clone(),

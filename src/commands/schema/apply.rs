@@ -155,7 +155,7 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
         let session: Vec<String> = connect
             .settings
             .iter()
-            .map(|(k, v)| format!("SET {k} = {}", ddl::quote_literal(v)))
+            .map(|(k, v)| format!("SET {k} = {}", crate::sql::quote::quote_literal(v)))
             .collect();
         if args.dry_run {
             let (plan, facts) = gather(&db, &source).await?;
