@@ -12,6 +12,7 @@ pub mod info;
 pub mod maintain;
 pub mod playbook;
 pub mod report;
+pub mod retry;
 pub mod schema;
 mod tls;
 

@@ -251,90 +251,71 @@ impl State {
     }
 }
 
-/// Runs one statement: lock timeouts retried with exponential backoff and jitter, a skip reported in
-/// a NOTICE (SKIP_LOCKED) counted as locked, anything else a failure with the server's message.
+/// Runs one statement: lock timeouts retried (`db::retry`), a skip reported in a NOTICE
+/// (SKIP_LOCKED) counted as locked, anything else a failure with the server's message.
 async fn execute(
     db: &db::Db,
     statement: &str,
     opts: &RunOptions,
     interrupted: &std::cell::Cell<bool>,
 ) -> (JobStatus, u32, Option<String>) {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        if interrupted.get() {
-            return (JobStatus::Cancelled, attempt, None);
-        }
-        if let Some(deadline) = opts.deadline {
-            // The running job is bounded by what is left of the budget.
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .as_micros()
-                .div_ceil(1000)
-                .max(1);
-            if let Err(e) = db
-                .execute_statement(
-                    "statement_timeout",
-                    &format!("SET statement_timeout = {left}"),
-                )
-                .await
-            {
-                return (JobStatus::Failed, attempt, Some(e.message));
+    let mut attempts = 0;
+    let retry = db::retry::LockRetry {
+        retries: opts.lock_retries,
+        interrupt: None,
+    };
+    let result = retry
+        .run(&mut attempts, || async {
+            if interrupted.get() {
+                return Ok((JobStatus::Cancelled, None));
             }
-        }
-        db.take_notices();
-        match db.execute_statement("maintenance", statement).await {
-            Ok(()) => {
-                let skipped = db
-                    .take_notices()
-                    .into_iter()
-                    // "skipping analyze of ... --- lock not available", "skipping "t" --- only
-                    // table or database owner can ..."; from PostgreSQL 17 "permission denied to
-                    // analyze "t", skipping it".
-                    .find(|n| n.contains("skipping"));
-                // The server skips a relation for a lock (SKIP_LOCKED: "lock not available") or
-                // because this role may not maintain it ("only table or database owner can ...").
-                return match skipped {
-                    Some(n) if n.contains("lock not available") => {
-                        (JobStatus::SkippedLocked, attempt, Some(n))
-                    }
-                    Some(n) => (JobStatus::SkippedPrivilege, attempt, Some(n)),
-                    None => (JobStatus::Done, attempt, None),
-                };
+            if let Some(deadline) = opts.deadline {
+                // The running job is bounded by what is left of the budget.
+                let left = deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_micros()
+                    .div_ceil(1000)
+                    .max(1);
+                if let Err(e) = db
+                    .execute_statement(
+                        "statement_timeout",
+                        &format!("SET statement_timeout = {left}"),
+                    )
+                    .await
+                {
+                    return Ok((JobStatus::Failed, Some(e.message)));
+                }
             }
-            Err(e) if e.is_lock_timeout() && attempt <= opts.lock_retries => {
-                let backoff = backoff(attempt);
-                tracing::info!("lock not available, retrying in {backoff:?}: {statement}");
-                tokio::time::sleep(backoff).await;
-            }
-            Err(e) if e.is_lock_timeout() => {
-                return (
-                    JobStatus::SkippedLocked,
-                    attempt,
-                    Some(format!("locked by another session: {}", e.message)),
-                );
-            }
-            Err(e) if e.is_timeout() && opts.deadline.is_some() => {
-                return (
-                    JobStatus::Failed,
-                    attempt,
-                    Some("stopped at the end of the time budget".into()),
-                );
-            }
-            Err(e) => return (JobStatus::Failed, attempt, Some(e.message)),
-        }
-    }
-}
-
-/// The pause before attempt `attempt + 1` after a lock timeout: doubling from 400ms, at most 12.8s,
-/// with a little randomness so retrying workers do not move in lockstep.
-pub fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(200 * 2u64.pow(attempt.clamp(1, 6)) + jitter())
-}
-
-fn jitter() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::from(d.subsec_nanos() % 100))
-        .unwrap_or(0)
+            db.take_notices();
+            db.execute_statement("maintenance", statement).await?;
+            let skipped = db
+                .take_notices()
+                .into_iter()
+                // "skipping analyze of ... --- lock not available", "skipping "t" --- only
+                // table or database owner can ..."; from PostgreSQL 17 "permission denied to
+                // analyze "t", skipping it".
+                .find(|n| n.contains("skipping"));
+            // The server skips a relation for a lock (SKIP_LOCKED: "lock not available") or
+            // because this role may not maintain it ("only table or database owner can ...").
+            Ok(match skipped {
+                Some(n) if n.contains("lock not available") => (JobStatus::SkippedLocked, Some(n)),
+                Some(n) => (JobStatus::SkippedPrivilege, Some(n)),
+                None => (JobStatus::Done, None),
+            })
+        })
+        .await;
+    let (status, detail) = match result {
+        Ok(outcome) => outcome,
+        Err(db::retry::Stopped::Failed(e)) if e.is_lock_timeout() => (
+            JobStatus::SkippedLocked,
+            Some(format!("locked by another session: {}", e.message)),
+        ),
+        Err(db::retry::Stopped::Failed(e)) if e.is_timeout() && opts.deadline.is_some() => (
+            JobStatus::Failed,
+            Some("stopped at the end of the time budget".into()),
+        ),
+        Err(db::retry::Stopped::Failed(e)) => (JobStatus::Failed, Some(e.message)),
+        Err(db::retry::Stopped::Interrupted) => (JobStatus::Cancelled, None),
+    };
+    (status, attempts, detail)
 }

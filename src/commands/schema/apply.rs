@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::gather;
 use crate::cli::{Cli, Format, SchemaApplyArgs};
+use crate::db::retry::{LockRetry, Stopped};
 use crate::db::schema::{self as dbschema, JournalEntry, Runner};
 use crate::db::{self, Db, QueryError};
 use crate::outcome::Status;
@@ -938,63 +939,57 @@ impl Executor<'_> {
         attempts: &mut u32,
     ) -> Result<Option<i64>, Stop> {
         let started = Instant::now();
-        loop {
-            *attempts += 1;
-            self.db.execute_statement("schema apply", "BEGIN").await?;
-            let result = async {
-                self.watched(statement).await?;
-                dbschema::record(
-                    self.db,
-                    &self.entry(step, started.elapsed().as_secs_f64(), "done", None),
-                )
-                .await
-            }
-            .await;
-            match result {
-                Ok(()) => {
-                    self.db.execute_statement("schema apply", "COMMIT").await?;
-                    return Ok(None);
+        let result = self
+            .retry()
+            .run(attempts, || async {
+                self.db.execute_statement("schema apply", "BEGIN").await?;
+                let result = async {
+                    self.watched(statement).await?;
+                    dbschema::record(
+                        self.db,
+                        &self.entry(step, started.elapsed().as_secs_f64(), "done", None),
+                    )
+                    .await?;
+                    self.db.execute_statement("schema apply", "COMMIT").await
                 }
-                Err(e) => {
+                .await;
+                if result.is_err() {
                     let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;
-                    self.retry_or_stop(e, *attempts).await?;
                 }
-            }
+                result
+            })
+            .await;
+        result
+            .map(|()| None)
+            .map_err(|stopped| self.stopped(stopped, *attempts))
+    }
+
+    /// Lock timeouts retried `--retries` times, a pause cut short by Ctrl-C or SIGTERM.
+    fn retry(&self) -> LockRetry<'_> {
+        LockRetry {
+            retries: self.retries,
+            interrupt: Some(&self.interrupt.notify),
         }
     }
 
-    /// Whether to try again after `e` (a lock timeout, retries left: after a pause), or stop.
-    async fn retry_or_stop(&self, e: QueryError, attempt: u32) -> Result<(), Stop> {
-        if self.interrupt.raised() {
-            return Err(Stop::Interrupted);
-        }
-        if e.is_lock_timeout() && attempt <= self.retries {
-            let pause = crate::jobs::run::backoff(attempt);
-            tracing::info!("lock not available (attempt {attempt}); retrying in {pause:?}");
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => Ok(()),
-                _ = self.interrupt.notify.notified() => Err(Stop::Interrupted),
-            }
-        } else if e.is_lock_timeout() {
-            Err(Stop::Failed(format!(
-                "still locked after {attempt} attempts of {} each: {}",
+    /// What a retried statement's end means for the step.
+    fn stopped(&self, stopped: Stopped, attempts: u32) -> Stop {
+        match stopped {
+            _ if self.interrupt.raised() => Stop::Interrupted,
+            Stopped::Interrupted => Stop::Interrupted,
+            Stopped::Failed(e) if e.is_lock_timeout() => Stop::Failed(format!(
+                "still locked after {attempts} attempts of {} each: {}",
                 crate::units::format_duration(self.lock_timeout),
                 e.message
-            )))
-        } else {
-            Err(Stop::Failed(e.message))
+            )),
+            Stopped::Failed(e) => Stop::Failed(e.message),
         }
     }
 
     /// A statement under lock_timeout, retried on lock timeouts.
     async fn ddl(&self, statement: &str, attempts: &mut u32) -> Result<(), Stop> {
-        loop {
-            *attempts += 1;
-            match self.watched(statement).await {
-                Ok(()) => return Ok(()),
-                Err(e) => self.retry_or_stop(e, *attempts).await?,
-            }
-        }
+        let result = self.retry().run(attempts, || self.watched(statement)).await;
+        result.map_err(|s| self.stopped(s, *attempts))
     }
 
     /// Builds one index. A concurrent build that fails leaves an invalid index behind: it is dropped
@@ -1007,38 +1002,38 @@ impl Executor<'_> {
         statement: &str,
         attempts: &mut u32,
     ) -> Result<Option<i64>, Stop> {
-        let mut warned = Vec::new();
-        loop {
-            *attempts += 1;
-            self.warn_old_transactions(&mut warned).await;
-            match self.watched(statement).await {
-                Ok(()) => {
-                    return match dbschema::index_state(self.db, schema, name).await? {
-                        Some((true, true, bytes)) => Ok(Some(bytes)),
-                        _ => {
-                            let left = self.drop_leftover(schema, name).await;
-                            Err(Stop::Failed(format!(
-                                "the build reported success but the index is not valid{}",
-                                left.map(|l| format!("; {l}")).unwrap_or_default()
-                            )))
+        let warned = std::cell::RefCell::new(Vec::new());
+        let result = self
+            .retry()
+            .run(attempts, || async {
+                let mut seen = warned.take();
+                self.warn_old_transactions(&mut seen).await;
+                warned.replace(seen);
+                match self.watched(statement).await {
+                    Ok(()) => Ok(()),
+                    // What a failed concurrent build left is dropped before a retry or the end.
+                    Err(mut e) => {
+                        if concurrently {
+                            if let Some(left) = self.drop_leftover(schema, name).await {
+                                e.message.push_str(&format!("; {left}"));
+                            }
                         }
-                    };
-                }
-                Err(e) => {
-                    let left = if concurrently {
-                        self.drop_leftover(schema, name).await
-                    } else {
-                        None
-                    };
-                    if self.main_lost() {
-                        let mut message = e.message;
-                        if let Some(left) = left {
-                            message.push_str(&format!("; {left}"));
-                        }
-                        return Err(Stop::Failed(message));
+                        Err(e)
                     }
-                    self.retry_or_stop(e, *attempts).await?;
                 }
+            })
+            .await;
+        if let Err(stopped) = result {
+            return Err(self.stopped(stopped, *attempts));
+        }
+        match dbschema::index_state(self.db, schema, name).await? {
+            Some((true, true, bytes)) => Ok(Some(bytes)),
+            _ => {
+                let left = self.drop_leftover(schema, name).await;
+                Err(Stop::Failed(format!(
+                    "the build reported success but the index is not valid{}",
+                    left.map(|l| format!("; {l}")).unwrap_or_default()
+                )))
             }
         }
     }
@@ -1092,20 +1087,20 @@ impl Executor<'_> {
     /// A cleanup DROP through the live session, retried on lock timeouts. Not `watched`: an
     /// interrupt must not cancel the cleanup it asked for.
     async fn drop_retrying(&self, statement: &str) -> Result<(), QueryError> {
-        let mut tries = 0;
-        loop {
-            tries += 1;
-            match self
-                .live()
-                .execute_statement("schema apply", statement)
-                .await
-            {
-                Err(e) if e.is_lock_timeout() && tries <= self.retries => {
-                    tokio::time::sleep(crate::jobs::run::backoff(tries)).await;
-                }
-                other => return other,
-            }
-        }
+        let retry = LockRetry {
+            retries: self.retries,
+            interrupt: None,
+        };
+        let mut attempts = 0;
+        retry
+            .run(&mut attempts, || {
+                self.live().execute_statement("schema apply", statement)
+            })
+            .await
+            .map_err(|stopped| match stopped {
+                Stopped::Failed(e) => e,
+                Stopped::Interrupted => unreachable!("no interrupt ends this retry"),
+            })
     }
 
     /// Drops the invalid index a failed concurrent build leaves, and says what was left: `None`
@@ -1153,25 +1148,27 @@ impl Executor<'_> {
         self.ddl(&ddl::drop_index_concurrently(schema, &old), attempts)
             .await?;
         let bytes = self.build(schema, &new, true, statement, attempts).await?;
-        loop {
-            *attempts += 1;
-            // The swap is the statements the dry run lists, one message each, in one transaction.
-            let swap = async {
-                self.db.execute_statement("schema apply", "BEGIN").await?;
-                self.watched(&ddl::rename_index(schema, name, &old)).await?;
-                self.watched(&ddl::rename_index(schema, &new, name)).await?;
-                self.db.execute_statement("schema apply", "COMMIT").await
-            };
-            match swap.await {
-                Ok(()) => break,
-                Err(e) => {
+        // The swap is the statements the dry run lists, one message each, in one transaction.
+        let swapped = self
+            .retry()
+            .run(attempts, || async {
+                let swap = async {
+                    self.db.execute_statement("schema apply", "BEGIN").await?;
+                    self.watched(&ddl::rename_index(schema, name, &old)).await?;
+                    self.watched(&ddl::rename_index(schema, &new, name)).await?;
+                    self.db.execute_statement("schema apply", "COMMIT").await
+                };
+                let result = swap.await;
+                if result.is_err() {
                     let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;
-                    if let Err(stop) = self.retry_or_stop(e, *attempts).await {
-                        self.drop_leftover_any(schema, &new).await;
-                        return Err(stop);
-                    }
                 }
-            }
+                result
+            })
+            .await;
+        if let Err(stopped) = swapped {
+            let stop = self.stopped(stopped, *attempts);
+            self.drop_leftover_any(schema, &new).await;
+            return Err(stop);
         }
         self.ddl(&ddl::drop_index_concurrently(schema, &old), attempts)
             .await?;

@@ -197,7 +197,7 @@ async fn wait_for_table_locks(
         if locks.is_empty() || attempt >= LOCK_ATTEMPTS {
             return Ok(locks);
         }
-        let pause = crate::jobs::run::backoff(attempt);
+        let pause = crate::db::retry::backoff(attempt);
         tracing::info!(
             "{} declared table(s) locked by another session; looking again in {pause:?}",
             locks.len()
@@ -344,7 +344,7 @@ pub async fn gather(db: &Db, source: &Source) -> anyhow::Result<(Plan, GatheredF
         .await
         {
             Err(e) if e.is_lock_timeout() && attempt < LOCK_ATTEMPTS => {
-                tokio::time::sleep(crate::jobs::run::backoff(attempt)).await;
+                tokio::time::sleep(crate::db::retry::backoff(attempt)).await;
             }
             other => break other?,
         }
