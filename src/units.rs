@@ -19,6 +19,25 @@ pub fn format_bytes(bytes: i64) -> String {
 }
 
 /// `3d 4h`, `2h 5m`, `4m 10s`, `12s`: the two largest units.
+/// The longest duration a flag may give: beyond it a deadline would overflow the clock, and no run
+/// of pgtune waits a century.
+const LONGEST: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// A duration written in PostgreSQL's units (`500ms`, `5s`, `10min`, `7d`; a bare number in
+/// `unit`): None unless it is a finite, non-negative length of at most a century.
+pub fn parse_duration(text: &str, unit: &str) -> Option<Duration> {
+    let amount = crate::guc::in_setting_units(text, Some(unit))?;
+    let seconds = match unit {
+        "ms" => amount / 1000.0,
+        "s" => amount,
+        "min" => amount * 60.0,
+        _ => return None,
+    };
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| *d <= LONGEST)
+}
+
 pub fn format_duration(d: Duration) -> String {
     let s = d.as_secs();
     let (days, hours, minutes, seconds) = (s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
@@ -41,6 +60,25 @@ pub fn plural(n: impl Into<f64> + Copy + std::fmt::Display, one: &str, many: &st
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_are_finite_non_negative_and_at_most_a_century() {
+        use super::parse_duration;
+        use std::time::Duration;
+        assert_eq!(
+            parse_duration("500ms", "ms"),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(parse_duration("2", "s"), Some(Duration::from_secs(2)));
+        assert_eq!(
+            parse_duration("7d", "s"),
+            Some(Duration::from_secs(7 * 86400))
+        );
+        assert_eq!(parse_duration("0", "ms"), Some(Duration::ZERO));
+        for bad in ["99999999999999999d", "-1s", "NaNs", "infd", "5x", ""] {
+            assert_eq!(parse_duration(bad, "s"), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -234,9 +234,8 @@ fn invocation(step: &PlaybookStep, profile: Option<&str>) -> anyhow::Result<Invo
         .timeout
         .as_deref()
         .map(|t| {
-            crate::guc::in_setting_units(t, Some("ms"))
-                .filter(|ms| *ms > 0.0)
-                .map(|ms| Duration::from_millis(ms as u64))
+            crate::units::parse_duration(t, "ms")
+                .filter(|d| !d.is_zero())
                 .ok_or_else(|| {
                     anyhow::anyhow!(
                         "{at}: invalid timeout \"{t}\": expected a duration such as 30min or 2h"

@@ -10,7 +10,7 @@ use crate::cli::{Cli, Format};
 use crate::db::{self, ConnectOptions};
 use crate::jobs::{self, run::RunOptions, JobStatus, Outcome, Scheduler};
 use crate::outcome::Status;
-use crate::{guc, render};
+use crate::render;
 
 /// The end of the running playbook step's `timeout`, if it has one: a maintenance command run as a
 /// step starts no job after it and stops the running one at it, as `vacuum --budget` does.
@@ -26,8 +26,9 @@ pub fn step_deadline() -> Option<Instant> {
 
 /// A maintenance session: never waits on a lock longer than `lock_timeout`, no statement timeout.
 pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
-    let ms = guc::in_setting_units(lock_timeout, Some("ms"))
-        .filter(|v| *v > 0.0)
+    let ms = crate::units::parse_duration(lock_timeout, "ms")
+        .filter(|d| !d.is_zero())
+        .map(|d| d.as_secs_f64() * 1000.0)
         .ok_or_else(|| anyhow::anyhow!("invalid --lock-timeout \"{lock_timeout}\": expected a duration such as 500ms or 5s"))?;
     Ok(ConnectOptions {
         read_only: false,

@@ -91,9 +91,8 @@ pub fn parse_duration(
     flag: &str,
     zero_ok: bool,
 ) -> anyhow::Result<std::time::Duration> {
-    crate::guc::in_setting_units(value, Some("ms"))
-        .filter(|v| *v > 0.0 || (zero_ok && *v == 0.0))
-        .map(|ms| std::time::Duration::from_millis(ms.round() as u64))
+    crate::units::parse_duration(value, "ms")
+        .filter(|d| !d.is_zero() || zero_ok)
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "invalid {flag} \"{value}\": expected a duration such as 500ms, 5s or 10min"

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use serde::Serialize;
@@ -35,15 +34,12 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
             })? as i64,
         None => 0,
     };
-    let min_window = guc::in_setting_units(&args.min_window, Some("s"))
-        .filter(|s| *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        .with_context(|| {
-            format!(
-                "invalid --min-window \"{}\": expected a duration such as 12h, 7d or 30d",
-                args.min_window
-            )
-        })?;
+    let min_window = crate::units::parse_duration(&args.min_window, "s").with_context(|| {
+        format!(
+            "invalid --min-window \"{}\": expected a duration such as 12h, 7d or 30d",
+            args.min_window
+        )
+    })?;
     let thresholds = match &args.profile {
         Some(p) => crate::profile::load(p)?.thresholds,
         None => Thresholds::default(),

@@ -30,12 +30,14 @@ pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Resu
         &[Format::Table, Format::Json],
         "snapshot",
     )?;
-    let retention = crate::guc::in_setting_units(&args.retention, Some("s")).ok_or_else(|| {
-        anyhow::anyhow!(
-            "invalid --retention \"{}\": expected a duration such as 90d or 1y",
-            args.retention
-        )
-    })?;
+    let retention = crate::units::parse_duration(&args.retention, "s")
+        .map(|d| d.as_secs_f64())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "invalid --retention \"{}\": expected a duration such as 90d or 1y",
+                args.retention
+            )
+        })?;
     if retention <= 0.0 {
         // Refused rather than taken literally: a zero retention deletes the snapshot just taken, and
         // `trends` compares at least two.

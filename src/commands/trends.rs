@@ -86,8 +86,8 @@ fn ratio(hit: i64, read: i64) -> Option<f64> {
 pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result<Status> {
     let format =
         render::choose_format(cli.output.format, &[Format::Table, Format::Json], "trends")?;
-    let since = crate::guc::in_setting_units(&args.since, Some("s"))
-        .filter(|s| *s >= 0.0)
+    let since = crate::units::parse_duration(&args.since, "s")
+        .map(|d| d.as_secs_f64())
         .ok_or_else(|| {
             anyhow::anyhow!(
                 "invalid --since \"{}\": expected a duration such as 7d or 12h",

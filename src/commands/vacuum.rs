@@ -4,14 +4,13 @@
 //! autovacuum has fallen behind on.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::bail;
 
 use super::maintenance;
 use crate::cli::{Cli, VacuumArgs};
 use crate::db;
-use crate::guc;
 use crate::jobs::{run::RunOptions, Job, Scheduler};
 use crate::outcome::Status;
 use crate::report::qualified;
@@ -23,16 +22,9 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
     }
     let budget = match &args.budget {
         None => None,
-        Some(b) => Some(
-            guc::in_setting_units(b, Some("s"))
-                .filter(|s| *s >= 0.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "invalid --budget \"{b}\": expected a duration such as 30min or 2h"
-                    )
-                })?,
-        ),
+        Some(b) => Some(crate::units::parse_duration(b, "s").ok_or_else(|| {
+            anyhow::anyhow!("invalid --budget \"{b}\": expected a duration such as 30min or 2h")
+        })?),
     };
     if args.min_age < 0 {
         bail!(
