@@ -28,6 +28,21 @@ fn usage_errors_exit_3_with_one_line() {
             &["snapshot", "--retention", "ninety days"][..],
             "expected a duration",
         ),
+        // Too long for any clock: refused as input, never an internal error.
+        (
+            &["report", "all", "--min-window", "99999999999999999d"][..],
+            "--min-window",
+        ),
+        (
+            &[
+                "vacuum",
+                "--freeze",
+                "--budget",
+                "99999999999999999d",
+                "--dry-run",
+            ][..],
+            "--budget",
+        ),
     ] {
         pgtune(args).expect_one_line_error(needle);
     }
