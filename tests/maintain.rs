@@ -146,10 +146,16 @@ fn analyze_picks_exactly_the_stale_the_never_analyzed_and_partitioned_parents() 
         &db,
         &["analyze", "--dry-run", "--all", "--schema", "Sales Ü"],
     );
+    let version: i32 = db.admin().query_strings("SHOW server_version_num")[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(
         all["plan"].as_array().unwrap().len(),
-        6,
-        "--all takes every table, the empty (now analyzed) one too"
+        if version >= 180000 { 6 } else { 5 },
+        "--all takes every table, the empty (now analyzed) one too; before PostgreSQL 18 the \
+         partitioned table's ANALYZE covers its partition"
     );
 }
 
@@ -732,17 +738,33 @@ fn one_analyze_run_leaves_no_partitioned_parent_for_a_second() {
         .filter(|o| o.1 == "done")
         .map(|o| o.0)
         .collect();
-    for name in ["public.ev_a", "public.ev_b", "public.ev"] {
-        assert!(done.iter().any(|d| d == name), "{name}: {first:#}");
+    let version: i32 = db.admin().query_strings("SHOW server_version_num")[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    if version >= 180000 {
+        // Each partition, then the parent alone (ANALYZE ONLY), after them.
+        for name in ["public.ev_a", "public.ev_b", "public.ev"] {
+            assert!(done.iter().any(|d| d == name), "{name}: {first:#}");
+        }
+        let started = |n: &str| {
+            outcomes(&first)
+                .into_iter()
+                .find(|o| o.0 == n)
+                .map(|o| o.3)
+                .unwrap()
+        };
+        assert!(started("public.ev") >= started("public.ev_a"), "{first:#}");
+    } else {
+        // ANALYZE of the parent analyzes its partitions too: one job covers the tree.
+        assert_eq!(done, ["public.ev"], "{first:#}");
     }
-    let started = |n: &str| {
-        outcomes(&first)
-            .into_iter()
-            .find(|o| o.0 == n)
-            .map(|o| o.3)
-            .unwrap()
-    };
-    assert!(started("public.ev") >= started("public.ev_a"), "{first:#}");
+    // Either way each partition is analyzed once, not once for itself and again for its parent.
+    db.admin().wait_for(
+        "SELECT string_agg(analyze_count::text, ',' ORDER BY relname) FROM pg_stat_user_tables WHERE relname IN ('ev_a', 'ev_b')",
+        "1,1",
+    );
     // Before PostgreSQL 15 the collector learns of the ANALYZEs asynchronously.
     db.admin().wait_for(
         "SELECT (sum(n_mod_since_analyze) = 0)::text FROM pg_stat_user_tables WHERE relname IN ('ev_a', 'ev_b')",

@@ -240,7 +240,6 @@ fn every_command_is_right_on_the_catalog_zoo() {
                 &format!("{long}_1"),
                 &format!("{long}_2"),
                 "zoo.credit_notes",
-                "zoo.events_default",
                 "zoo.fresh",
                 "zoo.invoices",
                 "zoo.measurements",

@@ -17,7 +17,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
     let connect = maintenance::session(cli, &args.run.lock_timeout)?;
     let target = super::connect_target(cli)?;
     let filter = Filter::new(&args.scope);
-    let candidates = db::runtime()?.block_on(async {
+    let (candidates, version_num) = db::runtime()?.block_on(async {
         // Selection only reads; the work runs on fresh connections.
         let reader = db::connect(&target, &super::read_only(cli)).await?;
         maintenance::check_scope(
@@ -27,8 +27,15 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             "table, materialized view or partitioned table",
         )
         .await?;
-        anyhow::Ok(db::maintain::analyze_candidates(&reader, &filter, args.all).await?)
+        let version_num = db::report::usage_window(&reader).await?.version_num;
+        anyhow::Ok((
+            db::maintain::analyze_candidates(&reader, &filter, args.all).await?,
+            version_num,
+        ))
     })?;
+    // PostgreSQL 18 analyzes a partitioned table alone with ANALYZE ONLY; before, an ANALYZE of
+    // a partitioned table analyzes every partition in its tree too.
+    let analyze_only = version_num >= 180000;
     let mut jobs: Vec<Job> = Vec::new();
     let mut ancestors_of: Vec<(usize, Vec<String>)> = Vec::new();
     for c in &candidates {
@@ -40,7 +47,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
         let name = qualified(&c.schema, &c.name);
         ancestors_of.push((jobs.len(), c.ancestors.clone()));
         jobs.push(Job {
-            statement: format!("ANALYZE (SKIP_LOCKED) {name}"),
+            statement: statement(&name, c.partitioned && analyze_only),
             relation: name,
             reason,
             bytes: c.bytes,
@@ -53,7 +60,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
     let narrowed = !(args.scope.schemas.is_empty()
         && args.scope.exclude_schemas.is_empty()
         && args.scope.tables.is_empty());
-    for (leaf, ancestors) in ancestors_of {
+    for (leaf, ancestors) in ancestors_of.clone() {
         let mut below = leaf;
         for ancestor in ancestors {
             let at = match jobs.iter().position(|j| j.relation == ancestor) {
@@ -62,7 +69,7 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
                 None if narrowed => break,
                 None => {
                     jobs.push(Job {
-                        statement: format!("ANALYZE (SKIP_LOCKED) {ancestor}"),
+                        statement: statement(&ancestor, analyze_only),
                         relation: ancestor.clone(),
                         reason: "its partitions are analyzed in this run (autovacuum never analyzes partitioned tables)".into(),
                         bytes: 0,
@@ -77,6 +84,9 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             }
             below = at;
         }
+    }
+    if !analyze_only {
+        jobs = covered_by_their_trees(jobs, &ancestors_of);
     }
     let run = RunOptions {
         jobs: args.run.jobs.max(1),
@@ -98,4 +108,68 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
         },
         out,
     )
+}
+
+/// ANALYZE of a relation; `only` for a partitioned table on PostgreSQL 18+, where its partitions
+/// are analyzed as jobs of their own.
+fn statement(name: &str, only: bool) -> String {
+    format!(
+        "ANALYZE (SKIP_LOCKED) {}{name}",
+        if only { "ONLY " } else { "" }
+    )
+}
+
+/// Before PostgreSQL 18 an ANALYZE of a partitioned table analyzes every partition in its tree:
+/// a partition whose ancestor is analyzed in this run needs no job of its own (it would be
+/// analyzed twice, or three times under two levels); the topmost ancestor analyzed covers all, and
+/// says which of them needed it.
+fn covered_by_their_trees(jobs: Vec<Job>, ancestors_of: &[(usize, Vec<String>)]) -> Vec<Job> {
+    let planned: std::collections::HashSet<String> =
+        jobs.iter().map(|j| j.relation.clone()).collect();
+    // Each covered relation, with the topmost planned ancestor that covers it.
+    let mut covered_by: Vec<(String, String)> = Vec::new();
+    for (job, ancestors) in ancestors_of {
+        let Some(top) = ancestors.iter().rposition(|a| planned.contains(a)) else {
+            continue;
+        };
+        covered_by.push((jobs[*job].relation.clone(), ancestors[top].clone()));
+        for below in &ancestors[..top] {
+            covered_by.push((below.clone(), ancestors[top].clone()));
+        }
+    }
+    let covered: std::collections::HashSet<&str> =
+        covered_by.iter().map(|(c, _)| c.as_str()).collect();
+    let why: std::collections::HashMap<&str, &str> = jobs
+        .iter()
+        .map(|j| (j.relation.as_str(), j.reason.as_str()))
+        .collect();
+    jobs.iter()
+        .filter(|j| !covered.contains(j.relation.as_str()))
+        .map(|j| {
+            let mut j = j.clone();
+            // Each kept job covers its whole tree: none waits for another (and `after` held
+            // indexes into the list before filtering).
+            j.after.clear();
+            let mut below: Vec<String> = covered_by
+                .iter()
+                .filter(|(c, top)| *top == j.relation && why.contains_key(c.as_str()))
+                .filter(|(c, _)| !why[c.as_str()].starts_with("its partitions are analyzed in this run"))
+                .map(|(c, _)| format!("{c} ({})", why[c.as_str()]))
+                .collect();
+            below.sort();
+            below.dedup();
+            if !below.is_empty() {
+                let own = if j.reason.starts_with("its partitions are analyzed in this run") {
+                    String::new()
+                } else {
+                    format!("{}; ", j.reason)
+                };
+                j.reason = format!(
+                    "{own}an ANALYZE of a partitioned table analyzes each of its partitions too (there is no ANALYZE ONLY before PostgreSQL 18), so this one also covers {}",
+                    below.join(", ")
+                );
+            }
+            j
+        })
+        .collect()
 }

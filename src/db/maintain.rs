@@ -14,6 +14,7 @@ pub struct AnalyzeCandidate {
     pub stale_reason: Option<String>,
     /// For a partition: its partitioned ancestors (quoted, qualified), nearest first.
     pub ancestors: Vec<String>,
+    pub partitioned: bool,
 }
 
 /// The relations in scope that need ANALYZE, with why; with `all`, every relation in scope.
@@ -33,6 +34,7 @@ pub async fn analyze_candidates(
             bytes: r.get("bytes"),
             stale_reason: r.get("stale_reason"),
             ancestors: r.get("ancestors"),
+            partitioned: r.get::<_, String>("relkind") == "p",
         }
     })
     .await
