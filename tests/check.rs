@@ -286,6 +286,24 @@ fn sequences_near_their_end() {
     admin.execute(widen);
     let (_, json) = check_json(&db, &["--only", "health"]);
     assert_eq!(finding(&json, "sequences")["status"], "ok", "{json:#}");
+
+    // Near the bigint end the numbers are exact (not rounded through a float past the maximum).
+    admin.execute(
+        "CREATE SEQUENCE near_end AS bigint; SELECT setval('near_end', 9223372036854775800);",
+    );
+    let (_, json) = check_json(&db, &["--only", "health"]);
+    let f = finding(&json, "sequences");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("near_end: 9223372036854775800 of 9223372036854775807"),
+        "{f:#}"
+    );
+    assert_eq!(
+        f["objects"][0]["last_value"].as_i64(),
+        Some(9223372036854775800)
+    );
 }
 
 #[test]

@@ -265,8 +265,9 @@ pub struct InvalidIndex {
 pub struct SequenceUse {
     pub schema: String,
     pub name: String,
-    pub last_value: f64,
-    pub limit: f64,
+    /// Exact: a bigint sequence's values do not fit a float.
+    pub last_value: i64,
+    pub limit: i64,
     pub used: f64,
     /// The sequence's own type (`integer`, `bigint`).
     pub sequence_type: String,
@@ -1099,8 +1100,8 @@ mod tests {
             &[SequenceUse {
                 schema: "My Schema".into(),
                 name: "id\"seq".into(),
-                last_value: 95.0,
-                limit: 100.0,
+                last_value: 95,
+                limit: 100,
                 used: 0.95,
                 sequence_type: "integer".into(),
                 column: None,

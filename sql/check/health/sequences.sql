@@ -46,7 +46,7 @@ WITH s AS (
            END AS last_value
     FROM s
 )
-SELECT schemaname, sequencename, last_value::float8 AS last_value, limit_value::float8 AS limit_value,
+SELECT schemaname, sequencename, last_value::int8 AS last_value, limit_value::int8 AS limit_value,
        sequence_type, column_schema, column_table, column_name,
        coalesce(column_max < 9223372036854775807, false) AS column_narrow,
        (last_value::numeric / limit_value)::float8 AS used,
