@@ -13,6 +13,7 @@ mod host;
 mod jobs;
 mod logging;
 mod outcome;
+mod partition;
 mod pgname;
 mod profile;
 mod render;

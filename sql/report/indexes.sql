@@ -69,11 +69,14 @@ SELECT
     -- to it (it was built ON ONLY, or a partition was attached without one). Those partitions.
     CASE WHEN NOT x.indisvalid AND i.relkind = 'I' THEN (
         SELECT json_agg(json_build_object('schema', pn.nspname, 'name', pc.relname,
-                                          'partitioned', pc.relkind = 'p')
+                                          'partitioned', pc.relkind = 'p',
+                                          -- A partitioned one's own tree, indexed the same way.
+                                          'partitions', CASE WHEN pc.relkind = 'p' THEN {partition_tree} END)
                         ORDER BY pn.nspname, pc.relname)
         FROM pg_inherits AS ti
         JOIN pg_class AS pc ON pc.oid = ti.inhrelid
         JOIN pg_namespace AS pn ON pn.oid = pc.relnamespace
+        CROSS JOIN LATERAL (SELECT pc.oid) AS tree_root
         WHERE ti.inhparent = x.indrelid
           AND NOT EXISTS (
               SELECT 1 FROM pg_inherits AS ii

@@ -24,6 +24,7 @@ pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexR
     let text = sql::REPORT_INDEXES.with_fragments(&[
         ("last_idx_scan", last_scan),
         ("serves_fk", &sql::REPORT_SERVES_FK),
+        ("partition_tree", &sql::REPORT_PARTITION_TREE),
     ]);
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
         [&f.schemas, &f.exclude_schemas, &f.tables];

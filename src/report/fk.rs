@@ -125,37 +125,28 @@ fn partitioned_fix(
     name_for: &mut impl FnMut(&str, &str, &[String]) -> String,
 ) -> (String, String) {
     let on = cols.join(", ");
-    let mut index_of: std::collections::HashMap<(String, String), String> =
-        std::collections::HashMap::new();
-    index_of.insert((k.schema.clone(), k.table.clone()), name.to_string());
     let mut lines = vec![format!(
         "CREATE INDEX IF NOT EXISTS {} ON ONLY {} ({on});",
         quote_ident(name),
         qualified(&k.schema, &k.table)
     )];
-    for p in &k.partitions {
-        let own = name_for(&p.schema, &p.name, &k.columns);
-        let table = qualified(&p.schema, &p.name);
-        lines.push(if p.partitioned {
-            format!(
-                "CREATE INDEX IF NOT EXISTS {} ON ONLY {table} ({on});",
-                quote_ident(&own)
-            )
-        } else {
-            format!(
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {table} ({on});",
-                quote_ident(&own)
-            )
-        });
-        if let Some(parent_index) = index_of.get(&(p.parent_schema.clone(), p.parent.clone())) {
-            lines.push(format!(
-                "ALTER INDEX {} ATTACH PARTITION {};",
-                qualified(&p.parent_schema, parent_index),
-                qualified(&p.schema, &own)
-            ));
-        }
-        index_of.insert((p.schema.clone(), p.name.clone()), own);
-    }
+    let create = |schema: &str, table: &str, index: &str, only: bool, concurrently: bool| {
+        format!(
+            "CREATE INDEX {}IF NOT EXISTS {} ON {}{} ({on})",
+            if concurrently { "CONCURRENTLY " } else { "" },
+            quote_ident(index),
+            if only { "ONLY " } else { "" },
+            qualified(schema, table)
+        )
+    };
+    let below = crate::partition::index_partitions(
+        (&k.schema, &k.table),
+        name,
+        &k.partitions,
+        &mut |schema, table| name_for(schema, table, &k.columns),
+        &create,
+    );
+    lines.extend(below.iter().map(|s| format!("{};", s.text())));
     let how = format!(
         "; {} is partitioned, and PostgreSQL builds no index CONCURRENTLY on it: the fix builds it ON ONLY the table, concurrently on each of its {} partition(s), and attaches them (writes never wait); or, accepting a write lock on every partition for the build, CREATE INDEX {} ON {} ({on});",
         qualified(&k.schema, &k.table),

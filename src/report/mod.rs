@@ -60,6 +60,9 @@ pub struct UnattachedPartition {
     pub schema: String,
     pub name: String,
     pub partitioned: bool,
+    /// A partitioned one's partitions at every level, parents first.
+    #[serde(default)]
+    pub partitions: Option<Vec<fk::Partition>>,
 }
 
 impl IndexRow {
@@ -191,28 +194,38 @@ fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
         .find(" USING ")
         .map(|at| ix.definition[at + 1..].to_string())
         .unwrap_or_default();
+    let create = |schema: &str, table: &str, index: &str, only: bool, concurrently: bool| {
+        format!(
+            "CREATE {unique}INDEX {}IF NOT EXISTS {} ON {}{} {tail}",
+            if concurrently { "CONCURRENTLY " } else { "" },
+            quote_ident(index),
+            if only { "ONLY " } else { "" },
+            qualified(schema, table)
+        )
+    };
     let mut lines = Vec::new();
     for p in &ix.unattached_partitions {
         let name = names.choose_for_partition(&p.schema, &p.name, &ix.name);
-        let part = qualified(&p.schema, &p.name);
-        lines.push(if p.partitioned {
-            // A sub-partitioned partition: the plain form builds it on its partitions too.
-            format!(
-                "CREATE {unique}INDEX IF NOT EXISTS {} ON {part} {tail};",
-                quote_ident(&name)
-            )
-        } else {
-            format!(
-                "CREATE {unique}INDEX CONCURRENTLY IF NOT EXISTS {} ON {part} {tail};",
-                quote_ident(&name)
-            )
-        });
+        // A sub-partitioned partition: ON ONLY it, its own tree built the same way, all attached
+        // before it is attached here (a plain CREATE INDEX on it would lock every leaf).
+        lines.push(create(&p.schema, &p.name, &name, p.partitioned, !p.partitioned));
+        if p.partitioned {
+            let below = crate::partition::index_partitions(
+                (&p.schema, &p.name),
+                &name,
+                p.partitions.as_deref().unwrap_or_default(),
+                &mut |schema, table| names.choose_for_partition(schema, table, &ix.name),
+                &create,
+            );
+            lines.extend(below.iter().map(|s| s.text().to_string()));
+        }
         lines.push(format!(
-            "ALTER INDEX {} ATTACH PARTITION {};",
+            "ALTER INDEX {} ATTACH PARTITION {}",
             ix.qualified(),
             qualified(&p.schema, &name)
         ));
     }
+    let lines: Vec<String> = lines.into_iter().map(|l| format!("{l};")).collect();
     let missing: Vec<String> = ix
         .unattached_partitions
         .iter()

@@ -60,15 +60,6 @@ pub fn drop_partitioned_index(schema: &str, name: &str) -> String {
     format!("DROP INDEX IF EXISTS {}", qualified(schema, name))
 }
 
-/// Attaches a partition's index to its parent table's index.
-pub fn attach_index(parent_schema: &str, parent: &str, schema: &str, name: &str) -> String {
-    format!(
-        "ALTER INDEX {} ATTACH PARTITION {}",
-        qualified(parent_schema, parent),
-        qualified(schema, name)
-    )
-}
-
 pub fn rename_index(schema: &str, name: &str, to: &str) -> String {
     format!(
         "ALTER INDEX {} RENAME TO {}",

@@ -4,7 +4,6 @@
 //! with backoff; invalid leftovers dropped before a rebuild and after a failed build; Ctrl-C or
 //! SIGTERM cancels the running statement server-side and cleans up after it.
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -19,6 +18,7 @@ use crate::db::retry::{LockRetry, Stopped};
 use crate::db::schema::{self as dbschema, JournalEntry, Runner};
 use crate::db::{self, Db, QueryError};
 use crate::outcome::Status;
+use crate::partition::TreeStatement;
 use crate::pgname::IndexNames;
 use crate::render;
 use crate::schema::plan::{Kind, ObjectPlan, Plan, TableRef, Verdict};
@@ -75,31 +75,9 @@ enum Work {
         drop_first: bool,
         schema: String,
         name: String,
-        parts: Vec<PartStatement>,
+        parts: Vec<TreeStatement>,
     },
     Nothing,
-}
-
-/// One statement of a partitioned build.
-#[derive(Debug, Clone)]
-enum PartStatement {
-    /// Quick catalog work under lock_timeout: CREATE INDEX ... ON ONLY, ALTER INDEX ... ATTACH.
-    Ddl(String),
-    /// A leaf's concurrent build, cleaned up like any other when it fails.
-    Concurrent {
-        schema: String,
-        name: String,
-        statement: String,
-    },
-}
-
-impl PartStatement {
-    fn text(&self) -> &str {
-        match self {
-            PartStatement::Ddl(s) => s,
-            PartStatement::Concurrent { statement, .. } => statement,
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -584,7 +562,7 @@ fn index_step(
                 drop_first: invalid,
                 schema: table.schema.clone(),
                 name: name.clone(),
-                parts: vec![PartStatement::Ddl(ddl::create_index(
+                parts: vec![TreeStatement::Ddl(ddl::create_index(
                     ix, table, name, false,
                 ))],
             }
@@ -682,43 +660,33 @@ fn partitioned_build(
     table: &TableRef,
     name: &str,
     names: &mut IndexNames,
-) -> Vec<PartStatement> {
-    let only = |t: &TableRef, n: &str| {
+) -> Vec<TreeStatement> {
+    let create = |schema: &str, t: &str, n: &str, only: bool, concurrently: bool| {
         let mut decl = ix.clone();
-        decl.only = true;
-        ddl::create_index(&decl, t, n, false)
-    };
-    let mut parts = vec![PartStatement::Ddl(only(table, name))];
-    let mut index_of: HashMap<(String, String), String> = HashMap::new();
-    index_of.insert((table.schema.clone(), table.name.clone()), name.to_string());
-    for p in &table.partitions {
+        decl.only = only;
         let part = TableRef {
             oid: 0,
-            schema: p.schema.clone(),
-            name: p.name.clone(),
-            partitioned: p.partitioned,
+            schema: schema.to_string(),
+            name: t.to_string(),
+            partitioned: only,
             partitions: vec![],
         };
-        let own = names.choose_for_partition(&p.schema, &p.name, name);
-        parts.push(if p.partitioned {
-            PartStatement::Ddl(only(&part, &own))
-        } else {
-            PartStatement::Concurrent {
-                schema: p.schema.clone(),
-                name: own.clone(),
-                statement: ddl::create_index(ix, &part, &own, true),
-            }
-        });
-        if let Some(parent_index) = index_of.get(&(p.parent_schema.clone(), p.parent.clone())) {
-            parts.push(PartStatement::Ddl(ddl::attach_index(
-                &p.parent_schema,
-                parent_index,
-                &p.schema,
-                &own,
-            )));
-        }
-        index_of.insert((p.schema.clone(), p.name.clone()), own);
-    }
+        ddl::create_index(&decl, &part, n, concurrently)
+    };
+    let mut parts = vec![TreeStatement::Ddl(create(
+        &table.schema,
+        &table.name,
+        name,
+        true,
+        false,
+    ))];
+    parts.extend(crate::partition::index_partitions(
+        (&table.schema, &table.name),
+        name,
+        &table.partitions,
+        &mut |schema, t| names.choose_for_partition(schema, t, name),
+        &create,
+    ));
     parts
 }
 
@@ -1046,7 +1014,7 @@ impl Executor<'_> {
         drop_first: bool,
         schema: &str,
         name: &str,
-        parts: &[PartStatement],
+        parts: &[TreeStatement],
         attempts: &mut u32,
     ) -> Result<Option<i64>, Stop> {
         if drop_first {
@@ -1055,8 +1023,8 @@ impl Executor<'_> {
         }
         for part in parts {
             let result = match part {
-                PartStatement::Ddl(statement) => self.ddl(statement, attempts).await,
-                PartStatement::Concurrent {
+                TreeStatement::Ddl(statement) => self.ddl(statement, attempts).await,
+                TreeStatement::Concurrent {
                     schema,
                     name,
                     statement,

@@ -1,0 +1,125 @@
+//! How an index is built on a partitioned table without blocking writes, the way PostgreSQL's
+//! documentation gives it: PostgreSQL builds no index CONCURRENTLY on a partitioned table, so the
+//! index goes ON ONLY the table (and each partitioned partition), is built CONCURRENTLY on each
+//! leaf, and each partition's index is attached to its parent's; the top one becomes valid once
+//! every partition's is attached. One walk of the tree for every command that proposes or runs it
+//! (`report fk-without-index`, `report invalid-indexes`, `schema apply`).
+
+use std::collections::HashMap;
+
+use crate::report::fk::Partition;
+use crate::sql::quote::qualified;
+
+/// One statement of the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TreeStatement {
+    /// Catalog-only work, quick under lock_timeout: CREATE INDEX ... ON ONLY, ALTER INDEX ... ATTACH.
+    Ddl(String),
+    /// A leaf's concurrent build (a failure leaves an invalid index to drop).
+    Concurrent {
+        schema: String,
+        name: String,
+        statement: String,
+    },
+}
+
+impl TreeStatement {
+    pub fn text(&self) -> &str {
+        match self {
+            TreeStatement::Ddl(s) => s,
+            TreeStatement::Concurrent { statement, .. } => statement,
+        }
+    }
+}
+
+/// Writes `CREATE [UNIQUE] INDEX [CONCURRENTLY] name ON [ONLY] schema.table ...` for one table:
+/// (schema, table, index name, on_only, concurrently).
+pub type CreateIndex<'a> = dyn Fn(&str, &str, &str, bool, bool) -> String + 'a;
+
+/// The statements below an index `root_index` of `root` (schema, table) that exists already or is
+/// created first: each partition (parents first, as `partitions` lists them) gets its index, named
+/// by `name_for(schema, table)` (see `IndexNames`), then is attached to its parent's.
+pub fn index_partitions(
+    root: (&str, &str),
+    root_index: &str,
+    partitions: &[Partition],
+    name_for: &mut dyn FnMut(&str, &str) -> String,
+    create: &CreateIndex,
+) -> Vec<TreeStatement> {
+    let mut out = Vec::new();
+    let mut index_of: HashMap<(String, String), String> = HashMap::new();
+    index_of.insert(
+        (root.0.to_string(), root.1.to_string()),
+        root_index.to_string(),
+    );
+    for p in partitions {
+        let own = name_for(&p.schema, &p.name);
+        out.push(if p.partitioned {
+            TreeStatement::Ddl(create(&p.schema, &p.name, &own, true, false))
+        } else {
+            TreeStatement::Concurrent {
+                schema: p.schema.clone(),
+                name: own.clone(),
+                statement: create(&p.schema, &p.name, &own, false, true),
+            }
+        });
+        if let Some(parent_index) = index_of.get(&(p.parent_schema.clone(), p.parent.clone())) {
+            out.push(TreeStatement::Ddl(format!(
+                "ALTER INDEX {} ATTACH PARTITION {}",
+                qualified(&p.parent_schema, parent_index),
+                qualified(&p.schema, &own)
+            )));
+        }
+        index_of.insert((p.schema.clone(), p.name.clone()), own);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(name: &str, partitioned: bool, parent: &str) -> Partition {
+        Partition {
+            schema: "s".into(),
+            name: name.into(),
+            partitioned,
+            parent_schema: "s".into(),
+            parent: parent.into(),
+        }
+    }
+
+    #[test]
+    fn partitioned_partitions_get_on_only_and_leaves_a_concurrent_build_each_attached_upward() {
+        let create = |schema: &str, table: &str, name: &str, only: bool, concurrently: bool| {
+            format!(
+                "CREATE INDEX {}{name} ON {}{schema}.{table} (a)",
+                if concurrently { "CONCURRENTLY " } else { "" },
+                if only { "ONLY " } else { "" }
+            )
+        };
+        let mut names = crate::pgname::IndexNames::new(Default::default());
+        let got: Vec<String> = index_partitions(
+            ("s", "t"),
+            "t_a_idx",
+            &[
+                part("t_2025", true, "t"),
+                part("t_2025_q1", false, "t_2025"),
+            ],
+            &mut |schema, table| names.choose_for_partition(schema, table, "t_a_idx"),
+            &create,
+        )
+        .iter()
+        .map(|s| s.text().to_string())
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "CREATE INDEX t_2025_t_a_idx ON ONLY s.t_2025 (a)",
+                "ALTER INDEX s.t_a_idx ATTACH PARTITION s.t_2025_t_a_idx",
+                "CREATE INDEX CONCURRENTLY t_2025_q1_t_a_idx ON s.t_2025_q1 (a)",
+                "ALTER INDEX s.t_2025_t_a_idx ATTACH PARTITION s.t_2025_q1_t_a_idx",
+            ]
+        );
+    }
+}
