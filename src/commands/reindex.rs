@@ -62,7 +62,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 if ix.partitioned {
                     skipped.push(Skipped {
                         index: qualified(&ix.schema, &ix.name),
-                        reason: "a partitioned index with partitions lacking an attached index: REINDEX cannot make it valid; pgtune report invalid-indexes gives the statements that build and attach them".into(),
+                        reason: PARTITIONED_INVALID.into(),
                         status: JobStatus::SkippedNotApplicable,
                     });
                     continue;
@@ -110,6 +110,18 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 let Some((schema, name)) = found else {
                     bail!("--index {given}: no such index{}", db::unquoted_name_hint(&given))
                 };
+                // Named or not, REINDEX cannot make an invalid partitioned index valid.
+                if rows
+                    .iter()
+                    .any(|ix| ix.schema == schema && ix.name == name && ix.partitioned && !ix.is_valid)
+                {
+                    skipped.push(Skipped {
+                        index: qualified(&schema, &name),
+                        reason: PARTITIONED_INVALID.into(),
+                        status: JobStatus::SkippedNotApplicable,
+                    });
+                    continue;
+                }
                 picks.push(Pick {
                     schema,
                     name,
@@ -411,6 +423,9 @@ async fn bloated(
 }
 
 /// A candidate left alone before the run, and why.
+/// Why an invalid partitioned index is left alone.
+const PARTITIONED_INVALID: &str = "a partitioned index with partitions lacking an attached index: REINDEX cannot make it valid; pgtune report invalid-indexes gives the statements that build and attach them";
+
 struct Skipped {
     index: String,
     reason: String,

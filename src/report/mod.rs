@@ -208,7 +208,13 @@ fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
         let name = names.choose_for_partition(&p.schema, &p.name, &ix.name);
         // A sub-partitioned partition: ON ONLY it, its own tree built the same way, all attached
         // before it is attached here (a plain CREATE INDEX on it would lock every leaf).
-        lines.push(create(&p.schema, &p.name, &name, p.partitioned, !p.partitioned));
+        lines.push(create(
+            &p.schema,
+            &p.name,
+            &name,
+            p.partitioned,
+            !p.partitioned,
+        ));
         if p.partitioned {
             let below = crate::partition::index_partitions(
                 (&p.schema, &p.name),
