@@ -95,7 +95,7 @@ fn unused_indexes_spare_constraints_and_review_unique_ones() {
             (
                 "Unused Idx".into(),
                 "unused".into(),
-                Some("DROP INDEX CONCURRENTLY \"Wéird Schema\".\"Unused Idx\";".into())
+                Some("DROP INDEX CONCURRENTLY IF EXISTS \"Wéird Schema\".\"Unused Idx\";".into())
             ),
             (
                 "fk_parent".into(),
@@ -157,17 +157,19 @@ fn duplicates_and_redundant_prefixes_from_catalog_structure() {
             (
                 "Lower Email 2".into(),
                 "exact duplicate".into(),
-                Some("DROP INDEX CONCURRENTLY \"Wéird Schema\".\"Lower Email 2\";".into())
+                Some(
+                    "DROP INDEX CONCURRENTLY IF EXISTS \"Wéird Schema\".\"Lower Email 2\";".into()
+                )
             ),
             (
                 "users_id_copy".into(),
                 "exact duplicate".into(),
-                Some("DROP INDEX CONCURRENTLY \"Wéird Schema\".users_id_copy;".into())
+                Some("DROP INDEX CONCURRENTLY IF EXISTS \"Wéird Schema\".users_id_copy;".into())
             ),
             (
                 "by_org".into(),
                 "redundant prefix".into(),
-                Some("DROP INDEX CONCURRENTLY \"Wéird Schema\".by_org;".into())
+                Some("DROP INDEX CONCURRENTLY IF EXISTS \"Wéird Schema\".by_org;".into())
             ),
         ],
         "partial, descending and differently collated indexes are neither duplicates nor prefixes"
@@ -210,7 +212,7 @@ fn invalid_index_from_a_failed_unique_build() {
         vec![(
             "uniq v".into(),
             "invalid".into(),
-            Some("DROP INDEX CONCURRENTLY \"Wéird Schema\".\"uniq v\";".into())
+            Some("DROP INDEX CONCURRENTLY IF EXISTS \"Wéird Schema\".\"uniq v\";".into())
         )],
         "REINDEX would fail on the duplicates again"
     );

@@ -138,6 +138,7 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
                 ReportKind::All => unreachable!("expanded above"),
             });
         }
+        agree_across_sections(&mut sections);
         let database = target.dbname.clone();
         anyhow::Ok(ReportOutput {
             server: db.server.clone(),
@@ -187,6 +188,32 @@ async fn bloat_section(
         rows
     };
     Ok(bloat::evaluate(&rows, exact, version_num, t, min_bytes))
+}
+
+/// The sections of one run give one plan: an index another section proposes to drop gets no
+/// REINDEX from bloat (rebuilding what is about to go is wasted work), only a note saying so.
+fn agree_across_sections(sections: &mut [Section]) {
+    let dropped: std::collections::HashSet<(String, String)> = sections
+        .iter()
+        .filter(|s| s.report != "bloat")
+        .flat_map(|s| s.findings.iter())
+        .filter(|f| {
+            f.fix
+                .as_deref()
+                .is_some_and(|x| x.starts_with("DROP INDEX"))
+        })
+        .filter_map(|f| f.index.clone().map(|i| (f.schema.clone(), i)))
+        .collect();
+    for s in sections.iter_mut().filter(|s| s.report == "bloat") {
+        for f in s.findings.iter_mut() {
+            let Some(index) = &f.index else { continue };
+            if dropped.contains(&(f.schema.clone(), index.clone())) {
+                f.fix = None;
+                f.evidence
+                    .push_str("; another report in this run proposes dropping it: drop it rather than rebuild it");
+            }
+        }
+    }
 }
 
 /// A relation never vacuumed nor analyzed gets its size on disk, so "no statistics yet" says how

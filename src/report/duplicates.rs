@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(s.findings[0].index.as_deref(), Some("t_id_idx"));
         assert_eq!(
             s.findings[0].fix.as_deref(),
-            Some("DROP INDEX CONCURRENTLY public.t_id_idx;")
+            Some("DROP INDEX CONCURRENTLY IF EXISTS public.t_id_idx;")
         );
         assert!(s.findings[0]
             .evidence

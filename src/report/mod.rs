@@ -166,13 +166,15 @@ pub fn index_finding(
     }
 }
 
+/// IF EXISTS: two reports may propose dropping one index (an unused exact duplicate), and a DBA
+/// runs the whole list.
 pub fn drop_index(ix: &IndexRow) -> String {
     // PostgreSQL refuses DROP INDEX CONCURRENTLY of a partitioned index: the plain form drops it
     // with its partitions' indexes, locking the table and its partitions for that moment.
     if ix.partitioned {
-        format!("DROP INDEX {};", ix.qualified())
+        format!("DROP INDEX IF EXISTS {};", ix.qualified())
     } else {
-        format!("DROP INDEX CONCURRENTLY {};", ix.qualified())
+        format!("DROP INDEX CONCURRENTLY IF EXISTS {};", ix.qualified())
     }
 }
 
@@ -420,13 +422,13 @@ mod tests {
                 (
                     "invalid",
                     Status::Critical,
-                    Some("DROP INDEX CONCURRENTLY public.\"Bad Idx\";")
+                    Some("DROP INDEX CONCURRENTLY IF EXISTS public.\"Bad Idx\";")
                 ),
                 ("build in progress", Status::Ok, None),
                 (
                     "leftover of REINDEX CONCURRENTLY",
                     Status::Warning,
-                    Some("DROP INDEX CONCURRENTLY public.t_a_idx_ccnew;")
+                    Some("DROP INDEX CONCURRENTLY IF EXISTS public.t_a_idx_ccnew;")
                 ),
             ]
         );

@@ -261,7 +261,7 @@ mod tests {
         );
         assert_eq!(
             s.findings[0].fix.as_deref(),
-            Some("DROP INDEX CONCURRENTLY public.plain_idx;")
+            Some("DROP INDEX CONCURRENTLY IF EXISTS public.plain_idx;")
         );
     }
 
