@@ -578,6 +578,9 @@ fn a_pattern_that_matches_nothing_is_an_error() {
     db.admin().execute("CREATE TABLE present (i int)");
     run(db.pgtune().args(["analyze", "--table", "nosuch"]))
         .expect_one_line_error("--table nosuch matches no table");
+    // A schema-qualified pattern is told how to say it.
+    run(db.pgtune().args(["analyze", "--table", "public.present"]))
+        .expect_one_line_error("--schema public --table present");
     run(db
         .pgtune()
         .args(["vacuum", "--freeze", "--schema", "nosch*"]))

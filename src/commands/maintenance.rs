@@ -111,7 +111,16 @@ pub async fn check_scope(
     let unmatched = crate::db::maintain::unmatched_patterns(db, scope, kinds).await?;
     if let Some((flag, glob)) = unmatched.first() {
         let kind = if *flag == "--schema" { "schema" } else { what };
-        anyhow::bail!("{flag} {glob} matches no {kind} in this database");
+        // `--table public.orders`: the pattern is matched against names alone.
+        let hint = match glob.split_once('.') {
+            Some((schema, table))
+                if *flag == "--table" && !schema.is_empty() && !table.is_empty() =>
+            {
+                format!(" (--table matches names without their schema: --schema {schema} --table {table})")
+            }
+            _ => String::new(),
+        };
+        anyhow::bail!("{flag} {glob} matches no {kind} in this database{hint}");
     }
     Ok(())
 }

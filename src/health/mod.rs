@@ -747,10 +747,18 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
             None,
         );
     };
+    // Each with its own table and size (the first's table is not the others').
     let names: Vec<String> = rows
         .iter()
         .take(3)
-        .map(|r| qualified(&r.schema, &r.index))
+        .map(|r| {
+            format!(
+                "{} (on {}, {})",
+                qualified(&r.schema, &r.index),
+                qualified(&r.schema, &r.table),
+                format_bytes(r.bytes)
+            )
+        })
         .collect();
     let level = rows
         .iter()
@@ -770,11 +778,9 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
         "invalid_indexes",
         level,
         format!(
-            "{} invalid index(es), still maintained on every write but never used: {} (on {}, {})",
+            "{} invalid index(es), still maintained on every write but never used: {}",
             first.total,
-            names.join(", "),
-            qualified(&first.schema, &first.table),
-            format_bytes(first.bytes)
+            names.join(", ")
         ),
         Some(&remedy),
     )
