@@ -818,6 +818,34 @@ fn a_monitoring_role_gets_unverified_and_one_line_privilege_errors() {
     }
 }
 
+/// A typo'd declaration is an error, in plan and in verify (the CI gate): never an out-of-scope
+/// note that lets CI pass without the index.
+#[test]
+fn a_typo_in_a_declaration_fails_verify() {
+    let (db, dir) = fixture("schema_typo", "CREATE TABLE t (a int);");
+    let f = write(
+        dir.path(),
+        "t.sql",
+        "CREAT INDEX CONCURRENTLY IF NOT EXISTS x1 ON t (a);\n\
+         CREATE INDX x2 ON t (a);\n\
+         CREATE TABLE IF NOT EXISTS other (b int);\n",
+    );
+    let (code, v) = json(&db, &["verify", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{v:#}");
+    let errors: Vec<u64> = v["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["level"] == "error")
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        errors,
+        [1, 2],
+        "a CREATE TABLE is out of scope, not an error: {v:#}"
+    );
+}
+
 /// An unclosed parenthesis swallows the declarations after it (psql reads them as one statement):
 /// never silently, an error lint names where it opened and each declaration it swallowed.
 #[test]

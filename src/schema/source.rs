@@ -157,6 +157,17 @@ pub fn parse_file(
                 }
                 source.declarations.push(Declaration::Extension(e));
             }
+            None if parsed.is_err() && not_a_command(&stmt) => {
+                // A typo'd declaration ("CREAT INDEX", "CREATE INDX") would otherwise pass CI
+                // unverified: PostgreSQL itself would refuse it.
+                source.lints.push(Lint::error(
+                    &stmt.at,
+                    &format!(
+                        "not an SQL statement PostgreSQL knows (a typo?): {}",
+                        first_words(stmt.text)
+                    ),
+                ));
+            }
             None => {
                 let why = match parsed {
                     Ok(_) => "pgtune schema manages CREATE EXTENSION and CREATE INDEX only: neither applied nor verified".to_string(),
@@ -179,6 +190,124 @@ fn strip_location(message: &str) -> String {
     match message.find(" at Line: ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
+    }
+}
+
+/// Whether a statement sqlparser cannot parse starts with no command word PostgreSQL has (or
+/// CREATE with no kind of object after it): a typo, not a construct sqlparser lacks.
+fn not_a_command(stmt: &Statement) -> bool {
+    const COMMANDS: &[&str] = &[
+        "abort",
+        "alter",
+        "analyze",
+        "analyse",
+        "begin",
+        "call",
+        "checkpoint",
+        "close",
+        "cluster",
+        "comment",
+        "commit",
+        "copy",
+        "create",
+        "deallocate",
+        "declare",
+        "delete",
+        "discard",
+        "do",
+        "drop",
+        "end",
+        "execute",
+        "explain",
+        "fetch",
+        "grant",
+        "import",
+        "insert",
+        "listen",
+        "load",
+        "lock",
+        "merge",
+        "move",
+        "notify",
+        "prepare",
+        "reassign",
+        "refresh",
+        "reindex",
+        "release",
+        "reset",
+        "revoke",
+        "rollback",
+        "savepoint",
+        "security",
+        "select",
+        "set",
+        "show",
+        "start",
+        "table",
+        "truncate",
+        "unlisten",
+        "update",
+        "vacuum",
+        "values",
+        "with",
+    ];
+    const CREATED: &[&str] = &[
+        "access",
+        "aggregate",
+        "cast",
+        "collation",
+        "constraint",
+        "conversion",
+        "database",
+        "default",
+        "domain",
+        "event",
+        "extension",
+        "foreign",
+        "function",
+        "global",
+        "group",
+        "index",
+        "language",
+        "local",
+        "materialized",
+        "operator",
+        "or",
+        "policy",
+        "procedural",
+        "procedure",
+        "publication",
+        "recursive",
+        "role",
+        "rule",
+        "schema",
+        "sequence",
+        "server",
+        "statistics",
+        "subscription",
+        "table",
+        "tablespace",
+        "temp",
+        "temporary",
+        "text",
+        "transform",
+        "trigger",
+        "trusted",
+        "type",
+        "unique",
+        "unlogged",
+        "user",
+        "view",
+    ];
+    let mut words = stmt.tokens.iter().filter_map(|t| match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_lowercase()),
+        Token::Whitespace(_) => None,
+        _ => Some(String::new()),
+    });
+    match words.next().as_deref() {
+        Some("create") => words.next().is_none_or(|w| !CREATED.contains(&w.as_str())),
+        Some(w) => !COMMANDS.contains(&w),
+        None => false,
     }
 }
 

@@ -150,9 +150,17 @@ fn plan_or_verify(
             })
             .max()
             .unwrap_or(Status::Ok),
-        // Verify judges the database; the lints are shown, and an unnamed or repeated declaration
-        // already fails through its own verdict.
-        Mode::Verify { .. } => Status::Ok,
+        // Verify judges the database; warnings are shown, and an error in the files fails it too:
+        // a statement PostgreSQL would refuse (a typo'd CREATE INDEX) declares nothing verifiable.
+        Mode::Verify { .. } => source
+            .lints
+            .iter()
+            .map(|l| match l.level {
+                LintLevel::Error => Status::Critical,
+                LintLevel::Warning | LintLevel::OutOfScope => Status::Ok,
+            })
+            .max()
+            .unwrap_or(Status::Ok),
     };
     let status = plan
         .objects
