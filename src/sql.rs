@@ -48,6 +48,7 @@ pub const HEALTH_CHECKPOINTS_CHECKPOINTER: Sql =
 pub const HEALTH_WRAPAROUND: Sql = sql_file!("check/health/wraparound.sql");
 pub const HEALTH_DEAD_TUPLES: Sql = sql_file!("check/health/dead_tuples.sql");
 pub const HEALTH_XMIN_HOLDER: Sql = sql_file!("check/health/xmin_holder.sql");
+pub const HEALTH_STATS_RESET: Sql = sql_file!("check/health/stats_reset.sql");
 pub const HEALTH_STALE_STATS: Sql = sql_file!("check/health/stale_stats.sql");
 pub const HEALTH_INVALID_INDEXES: Sql = sql_file!("check/health/invalid_indexes.sql");
 pub const HEALTH_SEQUENCES: Sql = sql_file!("check/health/sequences.sql");
@@ -86,6 +87,7 @@ pub const ALL: &[&Sql] = &[
     &HEALTH_WRAPAROUND,
     &HEALTH_DEAD_TUPLES,
     &HEALTH_XMIN_HOLDER,
+    &HEALTH_STATS_RESET,
     &HEALTH_STALE_STATS,
     &HEALTH_INVALID_INDEXES,
     &HEALTH_SEQUENCES,

@@ -275,8 +275,16 @@ pub async fn wraparound(db: &Db) -> Result<Vec<Wraparound>, QueryError> {
 
 pub async fn dead_tuples(db: &Db, factor: f64) -> Result<DeadTuples, QueryError> {
     let rows = rows(db, &sql::HEALTH_DEAD_TUPLES, &[&factor]).await?;
+    let stats_reset = db
+        .query(&sql::HEALTH_STATS_RESET, &[])
+        .await?
+        .first()
+        .and_then(|r| r.get("stats_reset"));
     let Some(first) = rows.first() else {
-        return Ok(DeadTuples::default());
+        return Ok(DeadTuples {
+            stats_reset,
+            ..DeadTuples::default()
+        });
     };
     let (total, server_autovacuum) = (first.get("total"), first.get("server_autovacuum"));
     let xmin_holder = db
@@ -291,6 +299,7 @@ pub async fn dead_tuples(db: &Db, factor: f64) -> Result<DeadTuples, QueryError>
             seconds: r.get("seconds"),
         });
     Ok(DeadTuples {
+        stats_reset,
         tables: rows
             .iter()
             .map(|r| DeadTable {

@@ -247,6 +247,8 @@ pub struct DeadTuples {
     pub total: i64,
     pub server_autovacuum: bool,
     pub xmin_holder: Option<XminHolder>,
+    /// When the database's statistics were reset: dead tuples are counted from there.
+    pub stats_reset: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -611,12 +613,23 @@ const XMIN_HOLDER_SECONDS: f64 = 600.0;
 
 pub fn dead_tuples(facts: &DeadTuples, t: &Thresholds) -> Finding {
     let Some(worst) = facts.tables.first() else {
+        // Dead tuples are counted from the last statistics reset: a recent one leaves the verdict
+        // blind to what was dead before it.
+        let recent_reset = facts
+            .stats_reset
+            .filter(|at| Utc::now().signed_duration_since(*at) < chrono::Duration::days(1));
         return Finding::new(
             "dead_tuples",
             Status::Ok,
             format!(
-                "no table has more than {}x its autovacuum threshold of dead tuples",
-                t.get("dead_tuples").warning
+                "no table has more than {}x its autovacuum threshold of dead tuples{}",
+                t.get("dead_tuples").warning,
+                recent_reset
+                    .map(|at| format!(
+                        " (counted only since the statistics were reset at {}: rows dead before then are not seen until VACUUM or ANALYZE counts them)",
+                        at.format("%Y-%m-%d %H:%M UTC")
+                    ))
+                    .unwrap_or_default()
             ),
             None,
         );
