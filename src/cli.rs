@@ -4,7 +4,7 @@
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Clone, Parser)]
 #[command(
     name = "pgtune",
     version,
@@ -32,7 +32,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Show what the server is and what this session may do: version, privileges, recovery,
     /// paths, extensions, settings pending restart, database size
@@ -342,7 +342,7 @@ pub struct VacuumArgs {
     pub run: RunArgs,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum SchemaCommand {
     /// Show, for each declared extension and index, whether it is ok, missing, different (and how) or
     /// invalid, and the undeclared indexes on the same tables; changes nothing
@@ -628,6 +628,12 @@ pub struct ConnArgs {
     /// Prompt for a password before connecting (needs a terminal)
     #[arg(short = 'W', long = "password", global = true)]
     pub password: bool,
+
+    /// Not a flag: the application_name `maintain` gives its own sessions and its steps', so that
+    /// pg_stat_activity tells one run from another. Set in place of PGAPPNAME (a connection
+    /// string's own application_name still wins, as over the variable).
+    #[arg(skip)]
+    pub application_name: Option<String>,
 }
 
 impl ConnArgs {

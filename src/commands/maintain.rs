@@ -483,7 +483,9 @@ fn execute(
     let started = Instant::now();
     // This run's sessions, and its steps', are told apart by their application_name.
     let application = application_name(playbook, std::process::id());
-    std::env::set_var("PGAPPNAME", &application);
+    let mut named = cli.clone();
+    named.conn.application_name = Some(application.clone());
+    let cli = &named;
     let target = super::connect_target(cli)?;
     let connect = maintenance::session(cli, "5s")?;
     watch_signals(target.clone(), connect.clone(), application.clone());

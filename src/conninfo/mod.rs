@@ -441,6 +441,11 @@ pub fn resolve(args: &ConnArgs, env: &Env) -> Result<Target, ConninfoError> {
         Some(d) => flags.set(Param::DbName, d.clone()),
         None => {}
     }
+    if let Some(app) = &args.application_name {
+        if conninfo.get(Param::ApplicationName).is_none() {
+            flags.set(Param::ApplicationName, app.clone());
+        }
+    }
     let mut merged = layered(&flags, &conninfo, env)?;
     if !merged.names_host_or_database() {
         if let Some(url) = env.var("DATABASE_URL") {
