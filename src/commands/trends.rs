@@ -185,7 +185,7 @@ pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result
         let mut names: Vec<&String> = pair.latest_settings.keys().chain(pair.earlier_settings.keys()).collect();
         names.sort();
         names.dedup();
-        let text = |v: Option<&serde_json::Value>| v.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
+        let text = |v: Option<&String>| v.cloned();
         report.settings_changed = names
             .into_iter()
             .filter(|n| pair.latest_settings.get(*n) != pair.earlier_settings.get(*n))

@@ -191,15 +191,22 @@ pub struct SnapshotPair {
     pub read: i64,
     pub hit_before: i64,
     pub read_before: i64,
-    pub latest_settings: serde_json::Map<String, serde_json::Value>,
-    pub earlier_settings: serde_json::Map<String, serde_json::Value>,
+    /// Non-default settings at each snapshot, name to value as text.
+    pub latest_settings: std::collections::BTreeMap<String, String>,
+    pub earlier_settings: std::collections::BTreeMap<String, String>,
     pub snapshots: i64,
 }
 
 pub async fn snapshot_pair(db: &Db, since_secs: f64) -> Result<Option<SnapshotPair>, QueryError> {
     let rows = db.query(&sql::TRENDS_PAIR, &[&since_secs]).await?;
     let settings = |s: String| match serde_json::from_str(&s) {
-        Ok(serde_json::Value::Object(m)) => m,
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| {
+                let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                (k, text)
+            })
+            .collect(),
         _ => Default::default(),
     };
     Ok(rows.first().map(|r| SnapshotPair {

@@ -1,0 +1,154 @@
+//! Architecture invariants checked by reading `src/`: which crate may be used where, and what no
+//! module may do (exit the process, write the environment, keep global mutable state beyond the
+//! listed). ARCHITECTURE.md states each and names the test here.
+
+use std::path::Path;
+
+/// Every source file under `src/` (path relative to it, with `/`), its test modules left out:
+/// tests may use what they like.
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(base).unwrap().display().to_string();
+                if rel == "architecture.rs" || rel.ends_with("/tests.rs") || rel == "tests.rs" {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Test modules come last in a file, by this code base's convention.
+                let code = match text.find("#[cfg(test)]\nmod ") {
+                    Some(at) => text[..at].to_string(),
+                    None => text,
+                };
+                out.push((rel, code));
+            }
+        }
+    }
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out.sort();
+    out
+}
+
+/// Lines of code (comments left out) that contain `needle`, as `file:line`.
+fn uses(needle: &str, allowed: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        if allowed(&file) {
+            continue;
+        }
+        for (n, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if !line.starts_with("//") && line.contains(needle) {
+                found.push(format!("src/{file}:{}: {line}", n + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_database_driver_and_tls_stay_in_db() {
+    for krate in ["tokio_postgres", "rustls"] {
+        let outside = uses(krate, |f| f.starts_with("db/"));
+        assert!(
+            outside.is_empty(),
+            "{krate} outside db/:\n{}",
+            outside.join("\n")
+        );
+    }
+}
+
+#[test]
+fn tables_and_json_are_rendered_in_render() {
+    let outside = uses("comfy_table", |f| f.starts_with("render/"));
+    assert!(
+        outside.is_empty(),
+        "comfy_table outside render/:\n{}",
+        outside.join("\n")
+    );
+    // db/ decodes JSON columns; health's findings carry their objects as JSON values (the JSON
+    // model of a finding); maintain keeps a step's summary as JSON until steps return typed reports.
+    let outside = uses("serde_json", |f| {
+        f.starts_with("render/")
+            || f.starts_with("db/")
+            || f == "health/mod.rs"
+            || f == "commands/maintain.rs"
+    });
+    assert!(
+        outside.is_empty(),
+        "serde_json outside render/ and db/:\n{}",
+        outside.join("\n")
+    );
+}
+
+#[test]
+fn only_main_exits_and_nothing_writes_the_environment() {
+    let exits = uses("process::exit", |f| f == "main.rs");
+    assert!(
+        exits.is_empty(),
+        "process::exit outside main.rs:\n{}",
+        exits.join("\n")
+    );
+    for write in ["set_var(", "remove_var("] {
+        let found = uses(write, |_| false);
+        assert!(
+            found.is_empty(),
+            "the environment is written:\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+/// Global mutable state is a side channel the types do not show. These are the ones there are,
+/// each with what it carries; a new one fails here until it is argued for (or made a parameter).
+#[test]
+fn global_mutable_state_is_only_what_is_listed() {
+    const LISTED: &[(&str, &str)] = &[
+        // -x / --expanded, set once from the flags before anything renders.
+        ("render/mod.rs", "EXPANDED"),
+        // maintain: its steps never prompt (set once, before the first step).
+        ("sys.rs", "UNATTENDED"),
+        // A password typed once, reused by the run's later connections.
+        ("db/mod.rs", "TYPED_PASSWORD"),
+        // maintain's Ctrl-C flag, raised by its signal thread.
+        ("commands/maintain.rs", "INTERRUPTED"),
+        // A playbook step's deadline, read by the job runner and purge.
+        ("commands/maintenance.rs", "STEP_DEADLINE"),
+        // Computed once: the skeletons of pgtune's own SQL (immutable after).
+        ("sql.rs", "SKELETONS"),
+    ];
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        for line in code.lines() {
+            let line = line.trim_start();
+            let Some(rest) = line
+                .strip_prefix("static ")
+                .or_else(|| line.strip_prefix("pub static "))
+            else {
+                continue;
+            };
+            let name = rest
+                .trim_start_matches("mut ")
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            found.push((file.clone(), name));
+        }
+    }
+    let mut listed: Vec<(String, String)> = LISTED
+        .iter()
+        .map(|(f, n)| (f.to_string(), n.to_string()))
+        .collect();
+    listed.sort();
+    assert_eq!(
+        found, listed,
+        "global statics changed: list (and argue for) a new one, or drop it from the list"
+    );
+}
