@@ -174,6 +174,21 @@ fn differences_are_found_and_spelling_is_not_one() {
     let f = file.to_str().unwrap();
     let (code, v) = json(&db, &["verify", f]);
     assert_eq!(code, 2);
+    // Beside the quoted name, the raw ones a consumer matches on.
+    let quoted = v["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["index"] == "P Quoted")
+        .unwrap_or_else(|| panic!("{v:#}"));
+    assert_eq!(
+        (&quoted["name"], &quoted["schema"], &quoted["table_name"]),
+        (
+            &serde_json::json!("public.\"P Quoted\""),
+            &serde_json::json!("public"),
+            &serde_json::json!("people")
+        )
+    );
     let aspects: Vec<(String, String, Vec<String>)> = v["objects"]
         .as_array()
         .unwrap()

@@ -151,6 +151,7 @@ pub async fn indexes(
             name: r.get("name"),
             table_oid: r.get("table_oid"),
             table: r.get("table_name"),
+            table_name: r.get("table_relname"),
             valid: r.get("valid"),
             ready: r.get("ready"),
             definition: r.get("definition"),

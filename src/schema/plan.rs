@@ -49,7 +49,10 @@ pub struct LiveIndex {
     pub schema: String,
     pub name: String,
     pub table_oid: u32,
+    /// Quoted and qualified.
     pub table: String,
+    /// As it is, without its schema.
+    pub table_name: String,
     pub valid: bool,
     pub ready: bool,
     pub definition: String,
@@ -171,10 +174,12 @@ pub enum Kind {
 #[derive(Debug, Clone, Serialize)]
 pub struct ObjectPlan {
     pub kind: Kind,
-    /// Schema-qualified for an index (its table's schema), bare for an extension.
+    /// Schema-qualified for an index (its table's schema), bare for an extension; quoted as SQL.
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
+    #[serde(flatten)]
+    pub raw: RawNames,
     #[serde(flatten)]
     pub at: Location,
     pub verdict: Verdict,
@@ -194,11 +199,28 @@ pub struct ObjectPlan {
     pub resolved_table: Option<TableRef>,
 }
 
+/// Names as they are, unquoted, beside the quoted `name` and `table`: what a JSON consumer matches on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RawNames {
+    /// The schema of the index (its table's) or of the extension, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
+    /// The table, without its schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_name: Option<String>,
+}
+
 /// An index on a declared table that no file declares.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExtraIndex {
     pub name: String,
     pub table: String,
+    #[serde(flatten)]
+    pub raw: RawNames,
     pub definition: String,
     pub valid: bool,
     /// Ok, unless verify runs with --strict.
@@ -232,6 +254,11 @@ pub fn plan(source: &Source, facts: &Facts) -> Plan {
                     kind: Kind::Extension,
                     name: crate::sql::quote::quote_ident(&e.name),
                     table: None,
+                    raw: RawNames {
+                        schema: e.schema.clone(),
+                        extension: Some(e.name.clone()),
+                        ..RawNames::default()
+                    },
                     at: e.at.clone(),
                     verdict,
                     status: verdict.plan_status(),
@@ -273,6 +300,19 @@ pub fn plan(source: &Source, facts: &Facts) -> Plan {
                 }
                 let mut object = ObjectPlan {
                     kind: Kind::Index,
+                    raw: RawNames {
+                        schema: table
+                            .as_ref()
+                            .map(|t| t.schema.clone())
+                            .or_else(|| ix.table.schema.clone()),
+                        index: ix.name.clone(),
+                        table_name: Some(
+                            table
+                                .as_ref()
+                                .map_or_else(|| ix.table.name.clone(), |t| t.name.clone()),
+                        ),
+                        extension: None,
+                    },
                     name,
                     table: Some(
                         table
@@ -328,6 +368,12 @@ pub fn plan(source: &Source, facts: &Facts) -> Plan {
                 crate::sql::quote::quote_ident(&l.name)
             ),
             table: l.table.clone(),
+            raw: RawNames {
+                schema: Some(l.schema.clone()),
+                index: Some(l.name.clone()),
+                table_name: Some(l.table_name.clone()),
+                extension: None,
+            },
             definition: l.definition.clone(),
             valid: l.valid,
             status: Status::Ok,

@@ -25,6 +25,7 @@ fn live(oid: u32, name: &str, table_oid: u32) -> LiveIndex {
         name: name.into(),
         table_oid,
         table: format!("public.t{table_oid}"),
+        table_name: format!("t{table_oid}"),
         valid: true,
         ready: true,
         definition: format!("CREATE INDEX {name} ON public.t{table_oid} USING btree (a)"),
