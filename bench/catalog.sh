@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# A large catalog for the benchmarks, built once and cached outside the repository:
-# 10,000 tables, 40,000 indexes (primary key + 3), foreign keys, 200 materialized views.
-# Source it: it starts the cached cluster (building it the first time) and exports PGHOST, PGPORT,
-# PGUSER and PGDATABASE for it. Stop it with `bench_catalog_stop`.
+# A large catalog for the benchmarks, built once per size and cached outside the repository:
+# N tables (default 10,000; PGTUNE_BENCH_TABLES=100000 for the scale runs), 4 indexes each (primary
+# key + 3), a foreign key on every fourth, one materialized view (with a unique index) per 50 tables.
+# 10,000 tables live in 10 schemas (database `bench`), larger sizes 50 tables per schema, a tenant
+# per schema (database `bench_N`).
+# Source it: it starts the cached cluster (building the catalog the first time) and exports PGHOST,
+# PGPORT, PGUSER and PGDATABASE for it. Stop it with `bench_catalog_stop`.
 #   PGTUNE_BENCH_DIR  where the cluster lives (default /var/tmp/pgtune-bench: the postgres OS user
 #                     must reach it, which rules out a home directory of mode 0700)
 #   PGTUNE_PG_BINDIR  PostgreSQL binaries (default: pg_config --bindir, else newest /usr/lib/postgresql)
@@ -24,7 +27,9 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 mkdir -p "$bench_dir"
 [ "$(id -u)" = 0 ] && chown postgres: "$bench_dir"
 data="$bench_dir/data-$(basename "$(dirname "$bindir")")"
-export PGHOST="$bench_dir" PGPORT=5499 PGUSER=postgres PGDATABASE=bench
+tables="${PGTUNE_BENCH_TABLES:-10000}"
+if [ "$tables" = 10000 ]; then db=bench; schemas=10; else db="bench_$tables"; schemas=$((tables / 50)); fi
+export PGHOST="$bench_dir" PGPORT=5499 PGUSER=postgres PGDATABASE="$db"
 
 if [ ! -f "$data/PG_VERSION" ]; then
   echo "bench: initdb in $data" >&2
@@ -43,38 +48,32 @@ if ! as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
   as_pg "$bindir/pg_ctl" -D "$data" -l "$bench_dir/server.log" -w -t 120 start >/dev/null
 fi
 
-if ! "$bindir/psql" -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench'" | grep -q 1; then
-  echo "bench: building the catalog (10,000 tables, 40,000 indexes, 200 materialized views); once" >&2
-  "$bindir/psql" -X -q -d postgres -c "CREATE DATABASE bench_building"
-  "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -d bench_building <<'SQL'
-DO $$
-BEGIN
-  FOR s IN 0..9 LOOP
-    EXECUTE format('CREATE SCHEMA app%s', s);
-  END LOOP;
-END $$;
--- Ten batches, committed one by one, so no single transaction holds 50,000 locks.
+if ! "$bindir/psql" -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+  echo "bench: building the catalog ($tables tables in $schemas schemas, $((tables * 4)) indexes, $((tables / 50)) materialized views); once" >&2
+  "$bindir/psql" -X -q -d postgres -c "DROP DATABASE IF EXISTS ${db}_building" -c "CREATE DATABASE ${db}_building"
+  "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -v tables="$tables" -v schemas="$schemas" -d "${db}_building" <<'SQL'
+SELECT format('CREATE SCHEMA app%s', s) FROM generate_series(0, :schemas - 1) AS s \gexec
+-- Batches of 1,000 tables, committed one by one, so no single transaction holds too many locks.
+-- Table i lives in schema i % schemas; every fourth references the one before it.
 SELECT format('DO $do$ BEGIN FOR i IN %s..%s LOOP
-  EXECUTE format(''CREATE TABLE app%%s.t%%s (id bigint PRIMARY KEY, parent_id bigint, a int, b text, c timestamptz DEFAULT now())'', i %% 10, i);
-  EXECUTE format(''CREATE INDEX ON app%%s.t%%s (a)'', i %% 10, i);
-  EXECUTE format(''CREATE INDEX ON app%%s.t%%s (b)'', i %% 10, i);
-  EXECUTE format(''CREATE INDEX ON app%%s.t%%s (c)'', i %% 10, i);
-  EXECUTE format(''INSERT INTO app%%s.t%%s (id, a, b) SELECT g, g %%%% 7, md5(g::text) FROM generate_series(1, 20) g'', i %% 10, i);
+  EXECUTE format(''CREATE TABLE app%%s.t%%s (id bigint PRIMARY KEY, parent_id bigint, a int, b text, c timestamptz DEFAULT now())'', i %% %s, i);
+  EXECUTE format(''CREATE INDEX ON app%%s.t%%s (a)'', i %% %s, i);
+  EXECUTE format(''CREATE INDEX ON app%%s.t%%s (b)'', i %% %s, i);
+  EXECUTE format(''CREATE INDEX ON app%%s.t%%s (c)'', i %% %s, i);
+  EXECUTE format(''INSERT INTO app%%s.t%%s (id, a, b) SELECT g, g %%%% 7, md5(g::text) FROM generate_series(1, 20) g'', i %% %s, i);
   IF i %% 4 = 1 THEN
-    EXECUTE format(''ALTER TABLE app%%s.t%%s ADD FOREIGN KEY (parent_id) REFERENCES app%%s.t%%s (id)'', i %% 10, i, (i - 1) %% 10, i - 1);
+    EXECUTE format(''ALTER TABLE app%%s.t%%s ADD FOREIGN KEY (parent_id) REFERENCES app%%s.t%%s (id)'', i %% %s, i, (i - 1) %% %s, i - 1);
   END IF;
-END LOOP; END $do$;', b * 1000, b * 1000 + 999)
-FROM generate_series(0, 9) AS b \gexec
-DO $$
-BEGIN
-  FOR i IN 0..199 LOOP
-    EXECUTE format('CREATE MATERIALIZED VIEW app%s.mv%s AS SELECT a, count(*) AS n FROM app%s.t%s GROUP BY a', i % 10, i, i % 10, i);
-    EXECUTE format('CREATE UNIQUE INDEX ON app%s.mv%s (a)', i % 10, i);
-  END LOOP;
-END $$;
+END LOOP; END $do$;', b * 1000, b * 1000 + 999, :schemas, :schemas, :schemas, :schemas, :schemas, :schemas, :schemas)
+FROM generate_series(0, :tables / 1000 - 1) AS b \gexec
+SELECT format('DO $do$ BEGIN FOR i IN %s..%s LOOP
+  EXECUTE format(''CREATE MATERIALIZED VIEW app%%s.mv%%s AS SELECT a, count(*) AS n FROM app%%s.t%%s GROUP BY a'', i %% %s, i, i %% %s, i);
+  EXECUTE format(''CREATE UNIQUE INDEX ON app%%s.mv%%s (a)'', i %% %s, i);
+END LOOP; END $do$;', b * 100, b * 100 + 99, :schemas, :schemas, :schemas)
+FROM generate_series(0, :tables / 50 / 100 - 1) AS b \gexec
 ANALYZE;
 SQL
-  "$bindir/psql" -X -q -d postgres -c "ALTER DATABASE bench_building RENAME TO bench"
+  "$bindir/psql" -X -q -d postgres -c "ALTER DATABASE ${db}_building RENAME TO $db"
 fi
 
 export PGTUNE_BENCH_BINDIR="$bindir"

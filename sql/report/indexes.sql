@@ -2,7 +2,8 @@
 -- (method, key columns, operator classes, collations, options, expressions, predicate, INCLUDE
 -- columns), its constraints, usage and size.
 -- $1 schema patterns to include (empty: all), $2 schema patterns to exclude, $3 table patterns (empty:
--- all): anchored regular expressions. Column names are not spelled out here: they cost a third of
+-- all): anchored regular expressions; $4: invalid indexes only (what invalid-indexes and reindex
+-- --invalid need, without reading every index's counters). Column names are not spelled out here: they cost a third of
 -- the query on a large catalog, and only the duplicates report shows them, for its few findings
 -- (index_column_names.sql).
 -- The last_idx_scan placeholder takes a fragment chosen by server version (last_idx_scan_16.sql or
@@ -95,4 +96,5 @@ WHERE n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
   AND (cardinality($1::text[]) = 0 OR n.nspname ~ ANY ($1::text[]))
   AND NOT (n.nspname ~ ANY ($2::text[]))
   AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))
+  AND (NOT $4::bool OR NOT x.indisvalid)
 ORDER BY n.nspname, t.relname, i.relname;

@@ -50,7 +50,9 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
         let reader = db::connect(&target, &super::read_only(cli)).await?;
         maintenance::check_scope(&reader, &args.scope, &["r", "m", "p"], "table").await?;
         let window = db::report::usage_window(&reader).await?;
-        let rows = db::report::indexes(&reader, &filter, window.version_num).await?;
+        // --invalid alone reads only the invalid; --bloated and --index look at the rest too.
+        let only_invalid = !args.bloated && args.indexes.is_empty();
+        let rows = db::report::indexes(&reader, &filter, window.version_num, only_invalid).await?;
         let mut picks: Vec<Pick> = Vec::new();
         let mut skipped = Vec::new();
         if args.invalid {

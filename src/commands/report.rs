@@ -89,7 +89,9 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
             )
         });
         let mut indexes = if needs_indexes {
-            db::report::indexes(&db, &filter, window.version_num).await?
+            // Invalid indexes alone need only the invalid ones read.
+            let only_invalid = kinds == [ReportKind::InvalidIndexes];
+            db::report::indexes(&db, &filter, window.version_num, only_invalid).await?
         } else {
             Vec::new()
         };

@@ -13,9 +13,14 @@ use crate::sql;
 
 pub use crate::scope::Filter;
 
-/// Every index in scope, without column names (`index_column_names` fills those for the few that
-/// need them).
-pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexRow>, QueryError> {
+/// Every index in scope (`only_invalid`: the invalid ones), without column names
+/// (`index_column_names` fills those for the few that need them).
+pub async fn indexes(
+    db: &Db,
+    f: &Filter,
+    version_num: i32,
+    only_invalid: bool,
+) -> Result<Vec<IndexRow>, QueryError> {
     let last_scan = if version_num >= 160000 {
         &sql::REPORT_LAST_IDX_SCAN_16
     } else {
@@ -26,8 +31,8 @@ pub async fn indexes(db: &Db, f: &Filter, version_num: i32) -> Result<Vec<IndexR
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("partition_tree", &sql::REPORT_PARTITION_TREE),
     ]);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
-        [&f.schemas, &f.exclude_schemas, &f.tables];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&f.schemas, &f.exclude_schemas, &f.tables, &only_invalid];
     db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
         oid: r.get("index_oid"),
         schema: r.get("schema"),
