@@ -84,7 +84,18 @@ pub fn evaluate(
         // Judged through its parent: PostgreSQL refuses to drop an attached partition's index.
         .filter(|ix| !ix.attached)
         .collect();
+    // Copies and indexes serving one foreign key are always on one table: compared within it, so
+    // the cost follows the indexes per table, not the catalog squared.
+    let mut by_table: std::collections::HashMap<(&str, &str), Vec<&IndexRow>> =
+        std::collections::HashMap::new();
     for ix in &candidates {
+        by_table
+            .entry((ix.schema.as_str(), ix.table.as_str()))
+            .or_default()
+            .push(ix);
+    }
+    for ix in &candidates {
+        let same_table = &by_table[&(ix.schema.as_str(), ix.table.as_str())];
         let last = match ix.last_idx_scan {
             Some(t) => format!("; last scan {}", t.format("%Y-%m-%d")),
             None => String::new(),
@@ -97,12 +108,12 @@ pub fn evaluate(
         );
         // Of unused copies of one index, or of unused indexes serving one foreign key, one stays:
         // dropping all of them would lose what one of them gives.
-        let duplicates: Vec<&&IndexRow> = candidates
+        let duplicates: Vec<&&IndexRow> = same_table
             .iter()
             .filter(|other| other.oid != ix.oid && super::duplicates::exact(ix, other))
             .collect();
         let same_fk: Vec<&&IndexRow> = match &ix.supports_fk {
-            Some(fk) => candidates
+            Some(fk) => same_table
                 .iter()
                 .filter(|o| {
                     o.oid != ix.oid

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# How pgtune's cost grows with the catalog: every read-only command (and the maintenance selections
+# in --dry-run) at 10,000 and at 100,000 tables (bench/catalog.sh, PGTUNE_BENCH_TABLES), time and
+# peak memory, the growth factor (linear is about 10), each report beside the bare catalog query that
+# answers its question (run by psql on the same database in the same run), and the peer tools at
+# 100,000 tables. Writes the "## Scale" section of BENCHMARKS.md (bench/run.sh keeps it).
+# Usage: bench/scale.sh [runs]   (default 3; the 100,000-table catalog is built once, in minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-3}"
+cargo build --release --quiet
+sizes=(10000 100000)
+for size in "${sizes[@]}"; do
+  # shellcheck source=bench/catalog.sh
+  PGTUNE_BENCH_TABLES=$size source bench/catalog.sh
+done
+python3 - "$runs" "${sizes[@]}" <<'PY'
+import os, re, shutil, subprocess, sys, time
+
+runs = int(sys.argv[1])
+sizes = [int(s) for s in sys.argv[2:]]
+pgtune = "target/release/pgtune"
+
+def env_for(size):
+    e = dict(os.environ)
+    e["PGDATABASE"] = "bench" if size == 10000 else f"bench_{size}"
+    return e
+
+def once(cmd, env):
+    t = time.perf_counter()
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    secs = time.perf_counter() - t
+    if r.returncode not in (0, 1, 2):
+        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
+    return secs, int(r.stderr.decode().strip().splitlines()[-1])
+
+def median(cmd, env, n=runs):
+    times, peak = [], 0
+    for _ in range(n):
+        s, kb = once(cmd, env)
+        times.append(s)
+        peak = max(peak, kb)
+    times.sort()
+    return times[len(times) // 2], peak
+
+def psql(query):
+    return ["psql", "-X", "-q", "-o", "/dev/null", "-c", query]
+
+# The bare catalog query that answers each report's question, as a DBA would type it.
+BARE = {
+    "invalid-indexes": "SELECT n.nspname, c.relname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+                       "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT x.indisvalid",
+    "unused-indexes": "SELECT s.schemaname, s.relname, s.indexrelname, pg_relation_size(s.indexrelid) FROM pg_stat_user_indexes s "
+                      "JOIN pg_index x ON x.indexrelid = s.indexrelid WHERE s.idx_scan = 0 AND NOT x.indisunique",
+    "duplicate-indexes": "SELECT indrelid, indkey::text, indclass::text, count(*) FROM pg_index "
+                         "GROUP BY indrelid, indkey::text, indclass::text, indexprs::text, indpred::text HAVING count(*) > 1",
+    "fk-without-index": "SELECT c.conrelid::regclass, c.conname FROM pg_constraint c WHERE c.contype = 'f' AND NOT EXISTS "
+                        "(SELECT 1 FROM pg_index x WHERE x.indrelid = c.conrelid "
+                        "AND (string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)] @> c.conkey)",
+}
+
+COMMANDS = [
+    ("info", [pgtune, "info", "--format", "json"]),
+    ("check", [pgtune, "check", "--memory", "16GB", "--cpus", "8", "--format", "json"]),
+    ("report invalid-indexes", [pgtune, "report", "invalid-indexes", "--format", "json"]),
+    ("report unused-indexes", [pgtune, "report", "unused-indexes", "--format", "json"]),
+    ("report duplicate-indexes", [pgtune, "report", "duplicate-indexes", "--format", "json"]),
+    ("report fk-without-index", [pgtune, "report", "fk-without-index", "--format", "json"]),
+    ("report bloat", [pgtune, "report", "bloat", "--format", "json"]),
+    ("analyze --dry-run", [pgtune, "analyze", "--dry-run", "--format", "json"]),
+    ("refresh --dry-run", [pgtune, "refresh", "--dry-run", "--format", "json"]),
+    ("reindex --bloated --dry-run", [pgtune, "reindex", "--bloated", "--dry-run", "--format", "json"]),
+    ("vacuum --freeze --dry-run", [pgtune, "vacuum", "--freeze", "--dry-run", "--format", "json"]),
+]
+
+results = {}  # (label, size) -> (secs, kb, bare_secs)
+for size in sizes:
+    env = env_for(size)
+    for label, cmd in COMMANDS:
+        secs, kb = median(cmd, env)
+        bare = None
+        report = label.removeprefix("report ")
+        if report in BARE:
+            bare, _ = median(psql(BARE[report]), env)
+        results[(label, size)] = (secs, kb, bare)
+        print(f"{size:>7} {label:<32} {secs*1000:>8.0f} ms {kb/1024:>6.1f} MB" + (f"  bare {bare*1000:.0f} ms" if bare else ""), flush=True)
+
+# Peers, at the largest size, once each (they take tens of seconds there).
+big = sizes[-1]
+env = env_for(big)
+peers = []
+if shutil.which("check_postgres_bloat"):
+    s, _ = once(["check_postgres_bloat", "--db", env["PGDATABASE"], "--host", env["PGHOST"], "--port", env["PGPORT"], "--dbuser", "postgres"], env)
+    peers.append(("report bloat", "check_postgres --action=bloat", s))
+tuner = shutil.which("postgresqltuner.pl")
+if tuner:
+    # It insists on a password even where the server asks none (trust).
+    s, _ = once([tuner, "--host", env["PGHOST"], "--port", env["PGPORT"], "--user", "postgres", "--password", "unused",
+                 "--database", env["PGDATABASE"], "--nocolor"], env)
+    peers.append(("check", "postgresqltuner.pl", s))
+
+def ms(s):
+    return f"{s*1000:,.0f} ms"
+
+out = ["## Scale", "",
+       f"Produced by `bench/scale.sh` (medians of {runs} runs, release build): every read-only command at "
+       f"{sizes[0]:,} and {sizes[-1]:,} tables (`PGTUNE_BENCH_TABLES`: 4 indexes per table, a foreign key on every fourth, a",
+       "materialized view per 50 tables), the growth factor (linear is about 10; above 12 is a finding), peak memory,",
+       "and each report beside the bare catalog query that answers its question, run by psql in the same run.",
+       "",
+       "| command | " + " | ".join(f"{s:,} tables" for s in sizes) + " | growth | peak memory at " + f"{big:,}" + " | bare query at " + f"{big:,}" + " | ratio to bare |",
+       "|---|" + "---:|" * len(sizes) + "---:|---:|---:|---:|"]
+for label, _ in COMMANDS:
+    cells = [ms(results[(label, s)][0]) for s in sizes]
+    growth = results[(label, big)][0] / results[(label, sizes[0])][0]
+    secs, kb, bare = results[(label, big)]
+    ratio = f"{secs / bare:.1f}x" if bare else ""
+    out.append(f"| `pgtune {label}` | " + " | ".join(cells) + f" | {growth:.1f} | {kb/1024:.0f} MB | {ms(bare) if bare else ''} | {ratio} |")
+if peers:
+    out += ["", f"Peers at {big:,} tables, one run each:", "", "| pgtune | median | peer | peer time | ratio |", "|---|---:|---|---:|---:|"]
+    for label, peer, s in peers:
+        mine = results[(label, big)][0]
+        out.append(f"| `pgtune {label}` | {ms(mine)} | {peer} | {ms(s)} | {mine / s:.2f} |")
+out.append("")
+
+text = open("BENCHMARKS.md").read() if os.path.exists("BENCHMARKS.md") else "# Benchmarks\n"
+text = re.sub(r"\n## Scale\n.*", "", text, flags=re.S).rstrip("\n") + "\n\n" + "\n".join(out)
+open("BENCHMARKS.md", "w").write(text)
+print("wrote the Scale section of BENCHMARKS.md")
+PY
