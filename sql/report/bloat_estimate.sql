@@ -34,20 +34,32 @@ WITH rel AS (
            bool_or(null_frac > 0) AS has_nulls,
            sum((1 - null_frac) * avg_width) AS data_width
     FROM col GROUP BY relid
+), dedup_opclass AS (
+    -- Operator classes whose equality is image equality (btequalimage, support function 4): the
+    -- ones B-tree deduplication works with. A few hundred rows, hashed once.
+    SELECT o.oid
+    FROM pg_opclass AS o
+    WHERE EXISTS (SELECT FROM pg_amproc AS ap
+                  WHERE ap.amprocfamily = o.opcfamily AND ap.amprocnum = 4
+                    AND ap.amproclefttype = o.opcintype)
 ), idx_keys AS (
-    SELECT x.indexrelid, x.indrelid, k.attnum, k.ord, x.indnkeyatts
+    -- Each index column with its operator class (INCLUDE columns have none).
+    SELECT x.indexrelid, x.indrelid, k.attnum, k.opclass, k.ord, x.indnkeyatts
     FROM rel AS r
     JOIN pg_index AS x ON x.indrelid = r.oid AND x.indisvalid,
-         unnest(string_to_array(x.indkey::text, ' ')::int[]) WITH ORDINALITY AS k(attnum, ord)
+         unnest(string_to_array(x.indkey::text, ' ')::int[],
+                string_to_array(x.indclass::text, ' ')::oid[]) WITH ORDINALITY AS k(attnum, opclass, ord)
 ), idx_cols AS (
     SELECT k.indexrelid,
            count(*) FILTER (WHERE k.attnum > 0 AND NOT coalesce(c.has_stats, false)) AS without_stats,
            bool_or(c.is_name) AS has_name,
            sum((1 - c.null_frac) * c.avg_width) AS key_width,
            -- Distinct keys, at most: the product of the key columns' distinct values.
-           exp(sum(ln(greatest(c.distinct_values, 1))) FILTER (WHERE k.ord <= k.indnkeyatts)) AS key_distinct
+           exp(sum(ln(greatest(c.distinct_values, 1))) FILTER (WHERE k.ord <= k.indnkeyatts)) AS key_distinct,
+           bool_and(d.oid IS NOT NULL) FILTER (WHERE k.ord <= k.indnkeyatts) AS dedup_opclasses
     FROM idx_keys AS k
     LEFT JOIN col AS c ON c.relid = k.indrelid AND c.attnum = k.attnum
+    LEFT JOIN dedup_opclass AS d ON d.oid = k.opclass
     GROUP BY k.indexrelid
 ), est AS (
     SELECT 'table'::text AS kind, r.oid::int8 AS oid, r.schema, r.name AS table_name, NULL::text AS index_name,
@@ -111,13 +123,7 @@ WITH rel AS (
                      AND (i.reloptions IS NULL OR coalesce(
                             (SELECT lower(option_value) FROM pg_options_to_table(i.reloptions)
                               WHERE option_name = 'deduplicate_items'), 'on') NOT IN ('off', 'false', 'no', '0'))
-                     AND NOT EXISTS (
-                            SELECT FROM unnest(string_to_array(x.indclass::text, ' ')::oid[]) WITH ORDINALITY AS oc(opclass, ord)
-                            JOIN pg_opclass AS o ON o.oid = oc.opclass
-                            WHERE oc.ord <= x.indnkeyatts
-                              AND NOT EXISTS (SELECT FROM pg_amproc AS ap
-                                              WHERE ap.amprocfamily = o.opcfamily AND ap.amprocnum = 4
-                                                AND ap.amproclefttype = o.opcintype)) AS dedup) AS d
+                     AND coalesce(ic.dedup_opclasses, false) AS dedup) AS d
     ) AS p
 )
 SELECT kind, oid, schema, table_name, index_name,
