@@ -117,8 +117,16 @@ pub fn partition_catalog_prefix(partition: &str, parent_index: &str) -> String {
 /// A prefix every name `IndexNames::choose` can return for this table starts with: the table part
 /// at its shortest (under a long numbered label). The catalog names to look up are those starting so.
 pub fn catalog_prefix(table: &str, parts: &[String]) -> String {
-    let (n1, _) = part_lengths(table, Some(&column_addition(parts)), "idx99999");
-    clip(table, n1).to_string()
+    let addition = column_addition(parts);
+    let (n1_first, _) = part_lengths(table, Some(&addition), "idx");
+    let (n1, n2) = part_lengths(table, Some(&addition), "idx99999");
+    if n1_first == n1 {
+        // The table part never shrinks: the column part, at its shortest, is common too (a
+        // prefix of `t1` alone would match t10, t100, ...).
+        format!("{}_{}", clip(table, n1), clip(&addition, n2))
+    } else {
+        clip(table, n1).to_string()
+    }
 }
 
 #[cfg(test)]

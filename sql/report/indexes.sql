@@ -3,7 +3,9 @@
 -- columns), its constraints, usage and size.
 -- $1 schema patterns to include (empty: all), $2 schema patterns to exclude, $3 table patterns (empty:
 -- all): anchored regular expressions; $4: invalid indexes only (what invalid-indexes and reindex
--- --invalid need, without reading every index's counters). Column names are not spelled out here: they cost a third of
+-- --invalid need, without reading every index's counters); $5: only indexes that share their
+-- table and first key column (or expression) with another valid one (every duplicate or prefix
+-- pair does: what duplicate-indexes needs). Column names are not spelled out here: they cost a third of
 -- the query on a large catalog, and only the duplicates report shows them, for its few findings
 -- (index_column_names.sql).
 -- The last_idx_scan placeholder takes a fragment chosen by server version (last_idx_scan_16.sql or
@@ -97,4 +99,7 @@ WHERE n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
   AND NOT (n.nspname ~ ANY ($2::text[]))
   AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))
   AND (NOT $4::bool OR NOT x.indisvalid)
+  AND (NOT $5::bool OR EXISTS (SELECT FROM pg_index AS o
+                               WHERE o.indrelid = x.indrelid AND o.indexrelid <> x.indexrelid
+                                 AND o.indisvalid AND o.indkey[0] = x.indkey[0]))
 ORDER BY n.nspname, t.relname, i.relname;

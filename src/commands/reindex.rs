@@ -51,8 +51,12 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
         maintenance::check_scope(&reader, &args.scope, &["r", "m", "p"], "table").await?;
         let window = db::report::usage_window(&reader).await?;
         // --invalid alone reads only the invalid; --bloated and --index look at the rest too.
-        let only_invalid = !args.bloated && args.indexes.is_empty();
-        let rows = db::report::indexes(&reader, &filter, window.version_num, only_invalid).await?;
+        let selection = if !args.bloated && args.indexes.is_empty() {
+            db::report::IndexSelection::Invalid
+        } else {
+            db::report::IndexSelection::All
+        };
+        let rows = db::report::indexes(&reader, &filter, window.version_num, selection).await?;
         let mut picks: Vec<Pick> = Vec::new();
         let mut skipped = Vec::new();
         if args.invalid {

@@ -89,9 +89,13 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
             )
         });
         let mut indexes = if needs_indexes {
-            // Invalid indexes alone need only the invalid ones read.
-            let only_invalid = kinds == [ReportKind::InvalidIndexes];
-            db::report::indexes(&db, &filter, window.version_num, only_invalid).await?
+            // A report alone reads only what its findings can come from.
+            let selection = match kinds.as_slice() {
+                [ReportKind::InvalidIndexes] => db::report::IndexSelection::Invalid,
+                [ReportKind::DuplicateIndexes] => db::report::IndexSelection::SharingALeadingKey,
+                _ => db::report::IndexSelection::All,
+            };
+            db::report::indexes(&db, &filter, window.version_num, selection).await?
         } else {
             Vec::new()
         };

@@ -13,14 +13,26 @@ use crate::sql;
 
 pub use crate::scope::Filter;
 
-/// Every index in scope (`only_invalid`: the invalid ones), without column names
-/// (`index_column_names` fills those for the few that need them).
+/// Which indexes a report needs read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexSelection {
+    All,
+    /// invalid-indexes, reindex --invalid.
+    Invalid,
+    /// duplicate-indexes: those sharing their table and first key with another.
+    SharingALeadingKey,
+}
+
+/// The indexes in scope that `selection` takes, without column names (`index_column_names` fills
+/// those for the few that need them).
 pub async fn indexes(
     db: &Db,
     f: &Filter,
     version_num: i32,
-    only_invalid: bool,
+    selection: IndexSelection,
 ) -> Result<Vec<IndexRow>, QueryError> {
+    let only_invalid = selection == IndexSelection::Invalid;
+    let sharing = selection == IndexSelection::SharingALeadingKey;
     let last_scan = if version_num >= 160000 {
         &sql::REPORT_LAST_IDX_SCAN_16
     } else {
@@ -31,8 +43,8 @@ pub async fn indexes(
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("partition_tree", &sql::REPORT_PARTITION_TREE),
     ]);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
-        [&f.schemas, &f.exclude_schemas, &f.tables, &only_invalid];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&f.schemas, &f.exclude_schemas, &f.tables, &only_invalid, &sharing];
     db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
         oid: r.get("index_oid"),
         schema: r.get("schema"),

@@ -196,7 +196,7 @@ mod tests {
             .contains("\"Order Lines_Order Id_idx1\""));
         assert_eq!(
             name_prefixes(&[k]),
-            [("My App".to_string(), "Order Lines".to_string())]
+            [("My App".to_string(), "Order Lines_Order Id".to_string())]
         );
     }
 }
