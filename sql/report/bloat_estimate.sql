@@ -126,6 +126,8 @@ WITH rel AS (
                      AND coalesce(ic.dedup_opclasses, false) AS dedup) AS d
     ) AS p
 )
+-- Relations too small to judge come back as one count (kind 'too-small', the count in
+-- actual_bytes), not a row each: on a catalog of many small tenants they are most of it.
 SELECT kind, oid, schema, table_name, index_name,
        relpages * current_setting('block_size')::int8 AS actual_bytes,
        not_estimated,
@@ -134,4 +136,9 @@ SELECT kind, oid, schema, table_name, index_name,
              * current_setting('block_size')::int8)::int8
        END AS expected_bytes
 FROM est
+WHERE not_estimated IS DISTINCT FROM 'too small to judge (under 10 pages)'
+UNION ALL
+SELECT 'too-small', NULL, NULL, NULL, NULL, count(*), NULL, NULL
+FROM est
+WHERE not_estimated = 'too small to judge (under 10 pages)'
 ORDER BY schema, table_name, kind DESC, index_name;

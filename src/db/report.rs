@@ -235,27 +235,24 @@ pub async fn bloat_estimate(
         ("column_stats", stats),
         ("never_measured", &sql::REPORT_NEVER_MEASURED),
     ]);
-    let rows = db
-        .query_text(
-            &sql::REPORT_BLOAT_ESTIMATE,
-            &text,
-            &[&f.schemas, &f.exclude_schemas, &f.tables],
-        )
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| BloatRow {
+    // Streamed: rows become BloatRows as they arrive. The 'too-small' row carries a count.
+    db.query_map(
+        &sql::REPORT_BLOAT_ESTIMATE,
+        &text,
+        &[&f.schemas, &f.exclude_schemas, &f.tables],
+        |r| BloatRow {
             kind: r.get("kind"),
-            oid: r.get("oid"),
-            schema: r.get("schema"),
-            table: r.get("table_name"),
+            oid: r.get::<_, Option<i64>>("oid").unwrap_or(0),
+            schema: r.get::<_, Option<String>>("schema").unwrap_or_default(),
+            table: r.get::<_, Option<String>>("table_name").unwrap_or_default(),
             index: r.get("index_name"),
             actual_bytes: r.get("actual_bytes"),
             expected_bytes: r.get("expected_bytes"),
             measured_waste: None,
             not_estimated: r.get("not_estimated"),
-        })
-        .collect())
+        },
+    )
+    .await
 }
 
 /// The schema pgstattuple is installed in, if it is.
