@@ -103,6 +103,7 @@ pub const ALL: &[&Sql] = &[
     &MAINTAIN_UNMATCHED_PATTERNS,
     &DEAD_CANDIDATES,
     &INDEX_SIZES,
+    &EXCLUSION_INDEXES,
     &RESOLVE_INDEXES,
     &REINDEX_LEFTOVERS,
     &REPORT_INDEXES,
@@ -352,6 +353,7 @@ pub const MAINTAIN_PROGRESS: Sql = sql_file!("maintain/progress.sql");
 pub const MAINTAIN_UNMATCHED_PATTERNS: Sql = sql_file!("maintain/unmatched_patterns.sql");
 pub const DEAD_CANDIDATES: Sql = sql_file!("maintain/dead_candidates.sql");
 pub const INDEX_SIZES: Sql = sql_file!("maintain/index_sizes.sql");
+pub const EXCLUSION_INDEXES: Sql = sql_file!("maintain/exclusion_indexes.sql");
 pub const RESOLVE_INDEXES: Sql = sql_file!("maintain/resolve_indexes.sql");
 pub const REINDEX_LEFTOVERS: Sql = sql_file!("maintain/reindex_leftovers.sql");
 pub const REPORT_INDEXES: Sql = sql_file!("report/indexes.sql");

@@ -434,6 +434,31 @@ fn reindex_rebuilds_the_bloated_and_the_invalid_and_leaves_others_alone() {
     );
     assert_eq!(valid("\"busy x\"").as_deref(), Some("true"));
 
+    // An exclusion constraint's index cannot be rebuilt concurrently: left alone unless
+    // --allow-blocking, which rebuilds it plainly.
+    admin.execute(
+        "CREATE TABLE booking (during tstzrange, EXCLUDE USING gist (during WITH &&)); \
+         INSERT INTO booking SELECT tstzrange(now() + g * interval '1h', now() + (g + 1) * interval '1h') FROM generate_series(1, 100) g;",
+    );
+    let (_, plan) = json_of(
+        &db,
+        &["reindex", "--index", "booking_during_excl", "--dry-run"],
+    );
+    assert!(plan["plan"].as_array().unwrap().is_empty(), "{plan:#}");
+    let (_, plan) = json_of(
+        &db,
+        &[
+            "reindex",
+            "--index",
+            "booking_during_excl",
+            "--allow-blocking",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(
+        plan["plan"][0]["statement"], "REINDEX INDEX public.booking_during_excl",
+        "{plan:#}"
+    );
     run(db.pgtune().args(["reindex"])).expect_one_line_error("say what to rebuild");
     run(db.pgtune().args(["reindex", "--index", "no_such_index"]))
         .expect_one_line_error("--index no_such_index: no such index");

@@ -15,7 +15,7 @@ use crate::guc;
 use crate::health::thresholds::{parse_value, Kind};
 use crate::jobs::{self, run::RunOptions, Job, JobStatus, Scheduler};
 use crate::outcome::Status;
-use crate::report::{qualified, IndexRow};
+use crate::report::qualified;
 use crate::scope::Filter;
 use crate::units::format_bytes;
 
@@ -46,17 +46,20 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     let target = super::connect_target(cli)?;
     let filter = Filter::new(&args.scope);
     let rt = db::runtime()?;
-    let (picks, rows, sizes, skipped) = rt.block_on(async {
+    let (picks, exclusion, sizes, skipped) = rt.block_on(async {
         let reader = db::connect(&target, &super::read_only(cli)).await?;
         maintenance::check_scope(&reader, &args.scope, &["r", "m", "p"], "table").await?;
         let window = db::report::usage_window(&reader).await?;
-        // --invalid alone reads only the invalid; --bloated and --index look at the rest too.
-        let selection = if !args.bloated && args.indexes.is_empty() {
-            db::report::IndexSelection::Invalid
-        } else {
-            db::report::IndexSelection::All
-        };
-        let rows = db::report::indexes(&reader, &filter, window.version_num, selection).await?;
+        // Only invalid indexes are judged from the index list (--invalid, and an invalid
+        // partitioned one named with --index); the bloated come from the estimate, and what the
+        // picks are beyond that is asked of them alone below.
+        let rows = db::report::indexes(
+            &reader,
+            &filter,
+            window.version_num,
+            db::report::IndexSelection::Invalid,
+        )
+        .await?;
         let mut picks: Vec<Pick> = Vec::new();
         let mut skipped = Vec::new();
         if args.invalid {
@@ -160,7 +163,12 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
             .await?
             .into_iter()
             .collect();
-        anyhow::Ok((picks, rows, sizes, skipped))
+        let exclusion: std::collections::HashSet<String> =
+            db::maintain::exclusion_indexes(&reader, &names)
+                .await?
+                .into_iter()
+                .collect();
+        anyhow::Ok((picks, exclusion, sizes, skipped))
     })?;
 
     let mut jobs = Vec::new();
@@ -168,13 +176,10 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     for p in picks {
         let name = qualified(&p.schema, &p.name);
         bare_names.insert(name.clone(), p.name.clone());
-        let row: Option<&IndexRow> = rows
-            .iter()
-            .find(|r| r.schema == p.schema && r.name == p.name);
         let before = sizes.get(&name).copied().flatten().unwrap_or(0);
         let statement = if p.drop {
             format!("DROP INDEX CONCURRENTLY {name}")
-        } else if row.is_some_and(|r| r.is_exclusion) {
+        } else if exclusion.contains(&name) {
             // PostgreSQL cannot rebuild an exclusion constraint's index concurrently.
             if !args.allow_blocking {
                 tracing::warn!("{name} backs an exclusion constraint and cannot be rebuilt concurrently: left alone (--allow-blocking rebuilds it, blocking writes)");

@@ -142,6 +142,18 @@ pub async fn index_sizes(
     .await
 }
 
+/// Which of `names` (qualified, quoted) back an exclusion constraint.
+pub async fn exclusion_indexes(db: &Db, names: &[String]) -> Result<Vec<String>, QueryError> {
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&names];
+    db.query_map(
+        &sql::EXCLUSION_INDEXES,
+        sql::EXCLUSION_INDEXES.text,
+        &params,
+        |r| r.get("name"),
+    )
+    .await
+}
+
 /// The invalid `_ccnew` copies a failed `REINDEX INDEX CONCURRENTLY` of `index` (qualified, quoted;
 /// `bare` its unquoted name) left on its table, as (schema, name).
 pub async fn reindex_leftovers(

@@ -43,8 +43,13 @@ pub async fn indexes(
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("partition_tree", &sql::REPORT_PARTITION_TREE),
     ]);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
-        [&f.schemas, &f.exclude_schemas, &f.tables, &only_invalid, &sharing];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+        &f.schemas,
+        &f.exclude_schemas,
+        &f.tables,
+        &only_invalid,
+        &sharing,
+    ];
     db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
         oid: r.get("index_oid"),
         schema: r.get("schema"),
