@@ -117,8 +117,6 @@ fn global_mutable_state_is_only_what_is_listed() {
         ("db/mod.rs", "TYPED_PASSWORD"),
         // maintain's Ctrl-C flag, raised by its signal thread.
         ("commands/maintain.rs", "INTERRUPTED"),
-        // A playbook step's deadline, read by the job runner and purge.
-        ("commands/maintenance.rs", "STEP_DEADLINE"),
         // Computed once: the skeletons of pgtune's own SQL (immutable after).
         ("sql.rs", "SKELETONS"),
     ];

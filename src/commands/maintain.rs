@@ -575,9 +575,7 @@ fn execute(
         };
         tracing::info!("step {}: {}", inv.step.name, inv.command);
         let step_started = Instant::now();
-        maintenance::set_step_deadline(inv.timeout.map(|t| Instant::now() + t));
         let result = run_step(cli, inv, &rt, &db);
-        maintenance::set_step_deadline(None);
         let seconds = step_started.elapsed().as_secs_f64();
         let interrupted = INTERRUPTED.load(Ordering::SeqCst);
         let (status, summary, error, lost) = match result {
@@ -775,6 +773,7 @@ fn run_step(
     }
     let mut step = step_command(cli, inv, &[])?;
     step.output.format = Some(Format::Json);
+    step.step_deadline = inv.timeout.map(|t| Instant::now() + t);
     let mut buf = Vec::new();
     let status = super::dispatch(&step, &mut buf)?;
     let json: serde_json::Value = serde_json::from_slice(&buf).unwrap_or(serde_json::Value::Null);

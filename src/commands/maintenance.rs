@@ -12,18 +12,6 @@ use crate::jobs::{self, run::RunOptions, JobStatus, Outcome, Scheduler};
 use crate::outcome::Status;
 use crate::render;
 
-/// The end of the running playbook step's `timeout`, if it has one: a maintenance command run as a
-/// step starts no job after it and stops the running one at it, as `vacuum --budget` does.
-static STEP_DEADLINE: std::sync::Mutex<Option<Instant>> = std::sync::Mutex::new(None);
-
-pub fn set_step_deadline(deadline: Option<Instant>) {
-    *STEP_DEADLINE.lock().expect("step deadline") = deadline;
-}
-
-pub fn step_deadline() -> Option<Instant> {
-    *STEP_DEADLINE.lock().expect("step deadline")
-}
-
 /// A maintenance session: never waits on a lock longer than `lock_timeout`, no statement timeout.
 pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
     let ms = crate::units::parse_duration(lock_timeout, "ms")
@@ -137,7 +125,7 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         after_run,
         skipped,
     } = work;
-    run.deadline = match (run.deadline, step_deadline()) {
+    run.deadline = match (run.deadline, cli.step_deadline) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };

@@ -91,7 +91,7 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
                         break;
                     }
                     let mut outcome =
-                        purge_one(&db, &table, &column, &older_than, batch, args.dry_run).await;
+                        purge_one(&db, &table, &column, &older_than, batch, args.dry_run, cli.step_deadline).await;
                     if interrupted.get() {
                         outcome.status = Status::Critical;
                         outcome.detail = Some(format!(
@@ -179,6 +179,8 @@ async fn purge_one(
     older_than: &str,
     batch: i64,
     dry_run: bool,
+    // A playbook step's deadline: no batch starts after it.
+    deadline: Option<Instant>,
 ) -> PurgeOutcome {
     let started = Instant::now();
     let mut outcome = PurgeOutcome {
@@ -228,7 +230,6 @@ async fn purge_one(
             Err(e) => fail(outcome, e.message),
         };
     }
-    let deadline = maintenance::step_deadline();
     loop {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             outcome.status = Status::Warning;
