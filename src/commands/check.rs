@@ -132,11 +132,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
     let health_wanted = args.only != Some(CheckPart::Settings);
 
     let target = super::connect_target(cli)?;
-    let opts = ConnectOptions {
-        read_only: true,
-        prompt: super::prompt_mode(cli),
-        settings: db::read_only_settings(CHECK_TIMEOUT),
-    };
+    let opts = super::read_only_within(cli, CHECK_TIMEOUT);
     let rt = db::runtime()?;
     let (db, privileges) = rt.block_on(async {
         let db = db::connect(&target, &opts).await?;

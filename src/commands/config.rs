@@ -9,7 +9,7 @@ use std::time::Duration;
 pub use super::tuning::Fact;
 use super::tuning::{self, Resolved};
 use crate::cli::{Cli, ConfigArgs, Format};
-use crate::db::{self, config::ServerFacts, ConnectOptions};
+use crate::db::{self, config::ServerFacts};
 use crate::outcome::Status;
 use crate::render;
 use crate::tune::beyond::{self, Rejection, ServerSetting};
@@ -74,11 +74,7 @@ pub fn run(cli: &Cli, args: &ConfigArgs, out: &mut impl Write) -> anyhow::Result
     let rt;
     let server = if connect {
         let target = super::connect_target(cli)?;
-        let opts = ConnectOptions {
-            read_only: true,
-            prompt: super::prompt_mode(cli),
-            settings: db::read_only_settings(Duration::from_secs(10)),
-        };
+        let opts = super::read_only_within(cli, Duration::from_secs(10));
         rt = Some(db::runtime()?);
         let rt = rt.as_ref().expect("just set");
         Some(rt.block_on(async {

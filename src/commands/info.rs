@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::{Cli, Format};
-use crate::db::{self, info::*, ConnectOptions};
+use crate::db::{self, info::*};
 use crate::outcome::Status;
 use crate::render;
 
@@ -23,11 +23,7 @@ pub struct InfoReport {
 pub fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<Status> {
     let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], "info")?;
     let target = super::connect_target(cli)?;
-    let opts = ConnectOptions {
-        read_only: true,
-        prompt: super::prompt_mode(cli),
-        settings: db::read_only_settings(Duration::from_secs(10)),
-    };
+    let opts = super::read_only_within(cli, Duration::from_secs(10));
     let report = db::runtime()?.block_on(async {
         let db = db::connect(&target, &opts).await?;
         anyhow::Ok(InfoReport {

@@ -69,10 +69,19 @@ fn connect_target(cli: &Cli) -> anyhow::Result<Target> {
 
 /// A read-only session for selecting what to work on.
 fn read_only(cli: &Cli) -> crate::db::ConnectOptions {
+    read_only_within(cli, std::time::Duration::from_secs(60))
+}
+
+/// A read-only session whose statements each end within `statement_timeout` (and never wait on a
+/// lock): the one way every read-only command connects.
+fn read_only_within(
+    cli: &Cli,
+    statement_timeout: std::time::Duration,
+) -> crate::db::ConnectOptions {
     crate::db::ConnectOptions {
         read_only: true,
         prompt: prompt_mode(cli),
-        settings: crate::db::read_only_settings(std::time::Duration::from_secs(60)),
+        settings: crate::db::read_only_settings(statement_timeout),
     }
 }
 

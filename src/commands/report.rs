@@ -59,14 +59,7 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
         .collect::<anyhow::Result<Vec<_>>>()?;
 
     let target = super::connect_target(cli)?;
-    let opts = ConnectOptions {
-        read_only: true,
-        prompt: super::prompt_mode(cli),
-        settings: vec![
-            ("lock_timeout", "1s".into()),
-            ("statement_timeout", "5min".into()),
-        ],
-    };
+    let opts = super::read_only_within(cli, std::time::Duration::from_secs(300));
     let kinds: Vec<ReportKind> = match args.kind {
         ReportKind::All => vec![
             ReportKind::UnusedIndexes,
