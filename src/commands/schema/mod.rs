@@ -139,29 +139,22 @@ fn plan_or_verify(
             }
         }
     }
-    let lint_status = match mode {
-        // Plan also judges the files: an unmanageable declaration is critical, a lint a warning.
-        Mode::Plan => source
-            .lints
-            .iter()
-            .map(|l| match l.level {
-                LintLevel::Error => Status::Critical,
-                LintLevel::Warning | LintLevel::OutOfScope => Status::Warning,
-            })
-            .max()
-            .unwrap_or(Status::Ok),
-        // Verify judges the database; warnings are shown, and an error in the files fails it too:
-        // a statement PostgreSQL would refuse (a typo'd CREATE INDEX) declares nothing verifiable.
-        Mode::Verify { .. } => source
-            .lints
-            .iter()
-            .map(|l| match l.level {
-                LintLevel::Error => Status::Critical,
-                LintLevel::Warning | LintLevel::OutOfScope => Status::Ok,
-            })
-            .max()
-            .unwrap_or(Status::Ok),
+    // Plan judges the files too: an unmanageable declaration is critical, a lint a warning. Verify
+    // judges the database; warnings are only shown, but an error in the files fails it too: a
+    // statement PostgreSQL would refuse (a typo'd CREATE INDEX) declares nothing verifiable.
+    let warning = match mode {
+        Mode::Plan => Status::Warning,
+        Mode::Verify { .. } => Status::Ok,
     };
+    let lint_status = source
+        .lints
+        .iter()
+        .map(|l| match l.level {
+            LintLevel::Error => Status::Critical,
+            LintLevel::Warning | LintLevel::OutOfScope => warning,
+        })
+        .max()
+        .unwrap_or(Status::Ok);
     let status = plan
         .objects
         .iter()
