@@ -146,11 +146,7 @@ fn analyze_picks_exactly_the_stale_the_never_analyzed_and_partitioned_parents() 
         &db,
         &["analyze", "--dry-run", "--all", "--schema", "Sales Ü"],
     );
-    let version: i32 = db.admin().query_strings("SHOW server_version_num")[0][0]
-        .as_deref()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let version = db.version_num();
     assert_eq!(
         all["plan"].as_array().unwrap().len(),
         if version >= 180000 { 6 } else { 5 },
@@ -766,11 +762,7 @@ fn one_analyze_run_leaves_no_partitioned_parent_for_a_second() {
         .filter(|o| o.1 == "done")
         .map(|o| o.0)
         .collect();
-    let version: i32 = db.admin().query_strings("SHOW server_version_num")[0][0]
-        .as_deref()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let version = db.version_num();
     if version >= 180000 {
         // Each partition, then the parent alone (ANALYZE ONLY), after them.
         for name in ["public.ev_a", "public.ev_b", "public.ev"] {

@@ -43,14 +43,6 @@ fn verdicts(v: &Value) -> Vec<(String, String)> {
     harness::pairs(v, "objects", "name", "verdict")
 }
 
-fn version_num(db: &TestDb) -> i32 {
-    db.admin().query_strings("SHOW server_version_num")[0][0]
-        .as_deref()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 fn count(db: &TestDb, sql: &str) -> i64 {
     db.admin().query_strings(sql)[0][0]
         .as_deref()
@@ -69,7 +61,7 @@ fn every_index_form_reaches_ok_after_apply_with_hostile_names() {
          INSERT INTO \"Sales Ü\".\"Odd \"\"T\"\"; x\" SELECT i, 'v' || i, 'name ' || i, i % 2 = 0, i, 'c' || i, 'E' || i || '@x', i \
             FROM generate_series(1, 500) i;",
     );
-    let nulls_not_distinct = if version_num(&db) >= 150000 {
+    let nulls_not_distinct = if db.version_num() >= 150000 {
         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS nnd ON \"Sales Ü\".\"Odd \"\"T\"\"; x\" (n) NULLS NOT DISTINCT;\n"
     } else {
         ""

@@ -240,11 +240,7 @@ fn every_command_is_right_on_the_catalog_zoo() {
         .iter()
         .map(|p| p["relation"].as_str().unwrap())
         .collect();
-    let version: i32 = zoo.admin().query_strings("SHOW server_version_num")[0][0]
-        .as_deref()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let version = zoo.version_num();
     if version >= 140000 {
         assert_eq!(planned, ["zoo.fresh"], "{analyze:#}");
     } else {

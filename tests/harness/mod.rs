@@ -462,6 +462,15 @@ impl TestDb<'_> {
         self.cluster.admin(&self.name)
     }
 
+    /// The server's version as `server_version_num` (150004 for 15.4).
+    pub fn version_num(&self) -> i32 {
+        self.admin().query_strings("SHOW server_version_num")[0][0]
+            .as_deref()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+
     /// pgtune with a clean environment: no PG* variables, HOME private to this test.
     pub fn pgtune_bare(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgtune"));

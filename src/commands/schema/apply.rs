@@ -56,7 +56,8 @@ enum Work {
         statement: String,
     },
     Build {
-        drop_first: bool,
+        /// The DROP of an invalid index of that name, run first (and listed by the dry run).
+        drop_first: Option<String>,
         schema: String,
         name: String,
         concurrently: bool,
@@ -72,7 +73,7 @@ enum Work {
     /// parent's; the top one becomes valid once every partition's is attached.
     BuildPartitioned {
         /// An invalid one of that name first: plain DROP (PostgreSQL refuses CONCURRENTLY here).
-        drop_first: bool,
+        drop_first: Option<String>,
         schema: String,
         name: String,
         parts: Vec<TreeStatement>,
@@ -419,18 +420,9 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
         Work::Extension { statement } => vec!["BEGIN".into(), statement.clone(), "COMMIT".into()],
         Work::Build {
             drop_first,
-            schema,
-            name,
             statement,
             ..
-        } => {
-            let mut v = Vec::new();
-            if *drop_first {
-                v.push(ddl::drop_index_concurrently(schema, name));
-            }
-            v.push(statement.clone());
-            v
-        }
+        } => drop_first.iter().chain([statement]).cloned().collect(),
         Work::Rebuild {
             schema,
             name,
@@ -450,18 +442,12 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
             ]
         }
         Work::BuildPartitioned {
-            drop_first,
-            schema,
-            name,
-            parts,
-        } => {
-            let mut v = Vec::new();
-            if *drop_first {
-                v.push(ddl::drop_partitioned_index(schema, name));
-            }
-            v.extend(parts.iter().map(|p| p.text().to_string()));
-            v
-        }
+            drop_first, parts, ..
+        } => drop_first
+            .iter()
+            .cloned()
+            .chain(parts.iter().map(|p| p.text().to_string()))
+            .collect(),
         Work::Nothing => vec![],
     };
     let outcome = match work {
@@ -550,16 +536,17 @@ fn index_step(
     let concurrently = !args.no_concurrently;
     if table.partitioned && matches!(o.verdict, Verdict::Missing | Verdict::Invalid) {
         let invalid = o.verdict == Verdict::Invalid;
+        let drop_first = invalid.then(|| ddl::drop_partitioned_index(&table.schema, name));
         let work = if concurrently {
             Work::BuildPartitioned {
-                drop_first: invalid,
+                drop_first,
                 schema: table.schema.clone(),
                 name: name.clone(),
                 parts: partitioned_build(ix, table, name, names),
             }
         } else {
             Work::BuildPartitioned {
-                drop_first: invalid,
+                drop_first,
                 schema: table.schema.clone(),
                 name: name.clone(),
                 parts: vec![TreeStatement::Ddl(ddl::create_index(
@@ -597,7 +584,7 @@ fn index_step(
                 },
                 verdict_why(),
                 Work::Build {
-                    drop_first: invalid,
+                    drop_first: invalid.then(|| ddl::drop_index_concurrently(&table.schema, name)),
                     schema: table.schema.clone(),
                     name: name.clone(),
                     concurrently,
@@ -785,9 +772,8 @@ impl Executor<'_> {
                 statement,
             } => {
                 async {
-                    if drop_first {
-                        self.ddl(&ddl::drop_index_concurrently(&schema, &name), &mut attempts)
-                            .await?;
+                    if let Some(drop) = &drop_first {
+                        self.ddl(drop, &mut attempts).await?;
                     }
                     self.build(&schema, &name, concurrently, &statement, &mut attempts)
                         .await
@@ -808,7 +794,7 @@ impl Executor<'_> {
                 name,
                 parts,
             } => {
-                self.build_partitioned(drop_first, &schema, &name, &parts, &mut attempts)
+                self.build_partitioned(drop_first.as_deref(), &schema, &name, &parts, &mut attempts)
                     .await
             }
         };
@@ -1011,15 +997,14 @@ impl Executor<'_> {
     /// failed build.
     async fn build_partitioned(
         &self,
-        drop_first: bool,
+        drop_first: Option<&str>,
         schema: &str,
         name: &str,
         parts: &[TreeStatement],
         attempts: &mut u32,
     ) -> Result<Option<i64>, Stop> {
-        if drop_first {
-            self.ddl(&ddl::drop_partitioned_index(schema, name), attempts)
-                .await?;
+        if let Some(drop) = drop_first {
+            self.ddl(drop, attempts).await?;
         }
         for part in parts {
             let result = match part {
