@@ -18,26 +18,14 @@ declared = sys.argv[2]
 declared_10k = sys.argv[3]
 env = dict(os.environ)
 
+sys.path.insert(0, "bench")
+import measure as m
+
 def measure(cmd):
-    """Median seconds and peak resident memory (KB) over `runs` runs."""
-    times, peak = [], 0
-    for _ in range(runs):
-        t = time.perf_counter()
-        r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-        times.append(time.perf_counter() - t)
-        if r.returncode not in (0, 1, 2):
-            sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
-        peak = max(peak, int(r.stderr.decode().strip().splitlines()[-1]))
-    times.sort()
-    return times[len(times) // 2], peak
+    return m.median(cmd, env, runs)
 
 def measure_once(cmd):
-    t = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    secs = time.perf_counter() - t
-    if r.returncode not in (0, 1, 2):
-        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
-    return secs, int(r.stderr.decode().strip().splitlines()[-1])
+    return m.once(cmd, env)
 
 def sql(q):
     return subprocess.run(["psql", "-X", "-tAc", q], capture_output=True, text=True, env=env).stdout.strip()

@@ -26,22 +26,11 @@ def env_for(size):
     e["PGDATABASE"] = "bench" if size == 10000 else f"bench_{size}"
     return e
 
-def once(cmd, env):
-    t = time.perf_counter()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    secs = time.perf_counter() - t
-    if r.returncode not in (0, 1, 2):
-        sys.exit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-400:]}")
-    return secs, int(r.stderr.decode().strip().splitlines()[-1])
+sys.path.insert(0, "bench")
+from measure import once, median as median_of
 
 def median(cmd, env, n=runs):
-    times, peak = [], 0
-    for _ in range(n):
-        s, kb = once(cmd, env)
-        times.append(s)
-        peak = max(peak, kb)
-    times.sort()
-    return times[len(times) // 2], peak
+    return median_of(cmd, env, n)
 
 def psql(query):
     return ["psql", "-X", "-q", "-o", "/dev/null", "-c", query]
