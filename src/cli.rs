@@ -59,6 +59,10 @@ pub enum Command {
     Reindex(ReindexArgs),
     /// Freeze the oldest tables within a time budget, or vacuum tables behind on dead tuples
     Vacuum(VacuumArgs),
+    /// Index advice from the workload (pg_stat_statements, a log, or a file of queries): candidates
+    /// from the plans, each proven with a hypothetical index (HypoPG) before it is advised
+    #[command(subcommand)]
+    Advise(AdviseCommand),
     /// Extensions and indexes declared in SQL files: compare with a database (plan), bring it there
     /// without blocking traffic (apply), or prove it has them all (verify, for CI)
     #[command(subcommand)]
@@ -345,6 +349,42 @@ pub struct VacuumArgs {
 
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AdviseCommand {
+    /// The indexes the workload needs: each CREATE INDEX CONCURRENTLY with the statements it serves,
+    /// their cost before and after, its size and its write cost; read-only
+    Indexes(AdviseIndexesArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AdviseIndexesArgs {
+    /// Where the workload comes from: statements (pg_stat_statements, the default), log FILE (a
+    /// PostgreSQL log with log_min_duration_statement or auto_explain lines), queries FILE (SQL
+    /// statements separated by semicolons)
+    #[arg(long, num_args = 1..=2, value_names = ["SOURCE", "FILE"], default_value = "statements")]
+    pub source: Vec<String>,
+
+    /// How many statements to consider, the costliest (calls x mean time) first
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub top: usize,
+
+    /// Leave out statements run fewer times than this [default: 5 from pg_stat_statements, 1 from a file]
+    #[arg(long, value_name = "N")]
+    pub min_calls: Option<u64>,
+
+    /// Advise an index only when it lowers the weighted cost (calls x plan cost) of the statements it
+    /// serves by at least this many percent
+    #[arg(long, value_name = "PCT", default_value_t = 30.0)]
+    pub min_improvement: f64,
+
+    /// Write (merge into) a file of declared indexes that `pgtune schema plan|apply|verify` reads
+    #[arg(long, value_name = "FILE.sql")]
+    pub write: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Clone, Subcommand)]

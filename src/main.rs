@@ -2,6 +2,7 @@
 //! command, and maps the result to the exit-code contract: 0 ok, 1 warnings, 2 critical findings or a
 //! failed step, 3 could not run. A closed stdout (`pgtune ... | head`) exits 0 quietly.
 
+mod advise;
 #[cfg(test)]
 mod architecture;
 mod cli;

@@ -116,6 +116,20 @@ pub const ALL: &[&Sql] = &[
     &REPORT_REPLICA_USAGE,
     &REPORT_FK_WITHOUT_INDEX,
     &REPORT_TAKEN_NAMES,
+    &ADVISE_SERVER,
+    &ADVISE_STATEMENTS,
+    &ADVISE_STATEMENTS_WINDOW_14,
+    &ADVISE_STATEMENTS_WINDOW_13,
+    &ADVISE_PREPARE,
+    &ADVISE_PARAMETER_COUNT,
+    &ADVISE_EXPLAIN,
+    &ADVISE_DEALLOCATE,
+    &ADVISE_HYPOTHETICAL_CREATE,
+    &ADVISE_HYPOTHETICAL_SIZE,
+    &ADVISE_HYPOTHETICAL_DROP,
+    &ADVISE_TABLES,
+    &ADVISE_COLUMNS,
+    &ADVISE_INDEXES,
     &REPORT_PARTITION_TREE,
     &REPORT_DISK_SIZES,
     &REPORT_NEVER_MEASURED,
@@ -229,7 +243,7 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// Comments dropped, string literals, numbers and `$n` parameters written `?`, whitespace collapsed.
-fn skeleton(text: &str) -> String {
+pub fn skeleton(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -299,6 +313,25 @@ fn skeleton(text: &str) -> String {
 }
 
 impl Sql {
+    /// `ADVISE_PREPARE` around a statement to plan: the one place a workload's text (from
+    /// pg_stat_statements, a log or a file) enters SQL. It is sent as one extended-protocol
+    /// message, so text holding a second statement is refused by the server, never run.
+    pub fn preparing(&self, statement: &str) -> String {
+        self.text.trim_end().replace("{statement}", statement)
+    }
+
+    /// `ADVISE_EXPLAIN` for a prepared statement of `parameters` parameters, each given as NULL:
+    /// under `plan_cache_mode = force_generic_plan` the plan is the generic one, as
+    /// `EXPLAIN (GENERIC_PLAN)` makes it on PostgreSQL 16+, and the values are never looked at.
+    pub fn executing_with_nulls(&self, parameters: usize) -> String {
+        let arguments = if parameters == 0 {
+            String::new()
+        } else {
+            format!("({})", vec!["NULL"; parameters].join(", "))
+        };
+        self.text.trim_end().replace("{arguments}", &arguments)
+    }
+
     /// The text with `{placeholder}` replaced by a schema-qualified name (a relation or a function),
     /// each part quoted as an identifier: the one way a name enters SQL text.
     pub fn with_relation(&self, placeholder: &str, schema: &str, relation: &str) -> String {
@@ -369,6 +402,20 @@ pub const REPORT_NEVER_MEASURED: Sql = sql_file!("report/never_measured.sql");
 pub const REPORT_DISK_SIZES: Sql = sql_file!("report/disk_sizes.sql");
 pub const REPORT_PARTITION_TREE: Sql = sql_file!("report/partition_tree.sql");
 pub const REPORT_TAKEN_NAMES: Sql = sql_file!("report/taken_names.sql");
+pub const ADVISE_SERVER: Sql = sql_file!("advise/server.sql");
+pub const ADVISE_STATEMENTS: Sql = sql_file!("advise/statements.sql");
+pub const ADVISE_STATEMENTS_WINDOW_14: Sql = sql_file!("advise/statements_window_14.sql");
+pub const ADVISE_STATEMENTS_WINDOW_13: Sql = sql_file!("advise/statements_window_13.sql");
+pub const ADVISE_PREPARE: Sql = sql_file!("advise/prepare.sql");
+pub const ADVISE_PARAMETER_COUNT: Sql = sql_file!("advise/parameter_count.sql");
+pub const ADVISE_EXPLAIN: Sql = sql_file!("advise/explain.sql");
+pub const ADVISE_DEALLOCATE: Sql = sql_file!("advise/deallocate.sql");
+pub const ADVISE_HYPOTHETICAL_CREATE: Sql = sql_file!("advise/hypothetical_create.sql");
+pub const ADVISE_HYPOTHETICAL_SIZE: Sql = sql_file!("advise/hypothetical_size.sql");
+pub const ADVISE_HYPOTHETICAL_DROP: Sql = sql_file!("advise/hypothetical_drop.sql");
+pub const ADVISE_TABLES: Sql = sql_file!("advise/tables.sql");
+pub const ADVISE_COLUMNS: Sql = sql_file!("advise/columns.sql");
+pub const ADVISE_INDEXES: Sql = sql_file!("advise/indexes.sql");
 pub const REPORT_SERVES_FK: Sql = sql_file!("report/serves_fk.sql");
 pub const REPORT_BLOAT_ESTIMATE: Sql = sql_file!("report/bloat_estimate.sql");
 pub const REPORT_BLOAT_EXACT: Sql = sql_file!("report/bloat_exact.sql");

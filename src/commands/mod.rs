@@ -1,6 +1,7 @@
 //! One module per command. Each turns raw flags into its inputs, does its work, hands a plain report to
 //! the renderers and returns the worst status it found; it never decides exit codes itself.
 
+mod advise;
 mod analyze;
 pub mod check;
 mod completions;
@@ -46,6 +47,7 @@ pub fn dispatch(cli: &Cli, mut out: &mut dyn Write) -> anyhow::Result<Status> {
         Command::Refresh(args) => refresh::run(cli, args, &mut out)?,
         Command::Reindex(args) => reindex::run(cli, args, &mut out)?,
         Command::Vacuum(args) => vacuum::run(cli, args, &mut out)?,
+        Command::Advise(command) => advise::run(cli, command, &mut out)?,
         Command::Schema(command) => schema::run(cli, command, &mut out)?,
         Command::Maintain(args) => maintain::run(cli, args, &mut out)?,
         Command::Purge(args) => purge::run(cli, args, &mut out)?,

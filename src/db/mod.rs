@@ -3,6 +3,7 @@
 //! a password prompt only on a terminal), and runs the SQL files embedded from `sql/`, turning rows
 //! into the plain structs the commands work with.
 
+pub mod advise;
 pub mod cancel;
 mod certname;
 pub mod check;
@@ -536,6 +537,26 @@ impl Db {
         let result = self.client.query_typed(statement, &[]).await;
         log_statement(what, statement, None, started.elapsed());
         result.map(|_| ()).map_err(|e| {
+            let sql = Sql {
+                name: what,
+                text: "",
+            };
+            self.query_error(&sql, e)
+        })
+    }
+
+    /// Runs exactly one statement built from pgtune's own text and returns its rows, through the
+    /// extended protocol (so text holding a second statement is refused): EXPLAIN of a prepared
+    /// statement, whose answer is rows.
+    pub async fn query_statement(
+        &self,
+        what: &'static str,
+        statement: &str,
+    ) -> Result<Vec<tokio_postgres::Row>, QueryError> {
+        let started = Instant::now();
+        let result = self.client.query_typed(statement, &[]).await;
+        log_statement(what, statement, None, started.elapsed());
+        result.map_err(|e| {
             let sql = Sql {
                 name: what,
                 text: "",

@@ -1,6 +1,7 @@
 //! The render layer: the only code that knows comfy-table or JSON. Renderers are functions over a
 //! command's plain report that write to any `io::Write`, so tests render into a `Vec<u8>`.
 
+pub mod advise;
 pub mod check;
 pub mod config;
 pub mod info;

@@ -85,6 +85,35 @@ impl Statement<'_> {
     }
 }
 
+/// Each statement of a SQL file and where it starts: the one splitter for declared indexes and for
+/// a file of queries (dollar quotes, nested comments and routine bodies kept whole).
+pub fn statements(file: &Path, text: &str) -> anyhow::Result<Vec<(Location, String)>> {
+    let dialect = PostgreSqlDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize_with_location()
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{}:{}: {}",
+                file.display(),
+                e.location.line,
+                e.location.column,
+                strip_location(&e.message)
+            )
+        })?;
+    let lines = LineIndex::new(text);
+    let mut out = Vec::new();
+    for stmt in split(&tokens, text, &lines, file) {
+        if let Some(psql) = psql_meta_command(&stmt) {
+            anyhow::bail!(
+                "{}: psql meta-command {psql} is not SQL: pgtune reads statements itself",
+                stmt.at
+            );
+        }
+        out.push((stmt.at.clone(), stmt.text.to_string()));
+    }
+    Ok(out)
+}
+
 pub fn parse_file(
     file: &Path,
     text: &str,

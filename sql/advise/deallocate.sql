@@ -1,0 +1,1 @@
+DEALLOCATE pgtune_advise

@@ -1,0 +1,1 @@
+EXPLAIN (FORMAT JSON, VERBOSE) EXECUTE pgtune_advise{arguments}

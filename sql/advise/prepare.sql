@@ -1,0 +1,1 @@
+PREPARE pgtune_advise AS {statement}

@@ -1,0 +1,807 @@
+//! `pgtune advise indexes`: reads the workload, plans each statement, proposes candidates from the
+//! plans and keeps those a hypothetical index proves, greedily across the whole workload (a second
+//! index that adds nothing over the first is not advised). Read-only: the hypothetical indexes live
+//! in this session's memory and end with it. `--write` merges the advice into a file of declared
+//! indexes, for `pgtune schema apply` to build and `schema verify` to check.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+use crate::advise::plan::{PlanNode, Scan};
+use crate::advise::{
+    self, AdviceReport, Candidate, IndexAdvice, LeftStatement, Method, Proof, ServedStatement,
+    Statement, TableFacts,
+};
+use crate::cli::{AdviseCommand, AdviseIndexesArgs, Cli, Format};
+use crate::db::advise::{Hypopg, Hypothetical, Server};
+use crate::db::{self, Db};
+use crate::outcome::Status;
+use crate::render;
+
+pub fn run(cli: &Cli, command: &AdviseCommand, out: &mut impl Write) -> anyhow::Result<Status> {
+    match command {
+        AdviseCommand::Indexes(args) => indexes(cli, args, out),
+    }
+}
+
+/// Where the workload comes from.
+#[derive(Debug, Clone)]
+enum Source {
+    Statements,
+    Log(PathBuf),
+    Queries(PathBuf),
+}
+
+impl Source {
+    fn parse(values: &[String]) -> anyhow::Result<Source> {
+        match values {
+            [kind] if kind == "statements" => Ok(Source::Statements),
+            [kind, file] if kind == "log" => Ok(Source::Log(PathBuf::from(file))),
+            [kind, file] if kind == "queries" => Ok(Source::Queries(PathBuf::from(file))),
+            [kind] if kind == "log" || kind == "queries" => {
+                bail!("--source {kind} needs a file: --source {kind} FILE")
+            }
+            [kind, _] if kind == "statements" => {
+                bail!("--source statements takes no file (it reads pg_stat_statements)")
+            }
+            [kind, ..] => {
+                bail!("invalid --source \"{kind}\": expected statements, log FILE or queries FILE")
+            }
+            [] => Ok(Source::Statements),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Source::Statements => "pg_stat_statements",
+            Source::Log(_) => "log",
+            Source::Queries(_) => "queries",
+        }
+    }
+
+    fn file(&self) -> Option<&Path> {
+        match self {
+            Source::Statements => None,
+            Source::Log(p) | Source::Queries(p) => Some(p),
+        }
+    }
+}
+
+fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+    let format = render::choose_format(
+        cli.output.format,
+        &[Format::Table, Format::Json],
+        "advise indexes",
+    )?;
+    let source = Source::parse(&args.source)?;
+    if !(args.min_improvement > 0.0 && args.min_improvement < 100.0) {
+        bail!(
+            "invalid --min-improvement {}: expected a percentage above 0 and below 100",
+            args.min_improvement
+        );
+    }
+    if args.top == 0 {
+        bail!("invalid --top 0: expected at least 1 statement");
+    }
+    // Bad input is found before connecting.
+    let from_file = match &source {
+        Source::Statements => None,
+        Source::Log(path) => Some(advise::workload::from_log(path, &read_text(path)?)?),
+        Source::Queries(path) => Some(advise::workload::from_queries(path, &read_text(path)?)?),
+    };
+    if let Some(path) = &args.write {
+        if path.exists() {
+            crate::schema::source::load(std::slice::from_ref(path))?;
+        }
+        crate::fsutil::check_writable(path)?;
+    }
+    let min_calls = args
+        .min_calls
+        .unwrap_or(if from_file.is_some() { 1 } else { 5 });
+    let scope = Scope::new(&args.scope);
+
+    let target = super::connect_target(cli)?;
+    let mut opts = super::read_only_within(cli, Duration::from_secs(60));
+    opts.settings
+        .push(("plan_cache_mode", "force_generic_plan".into()));
+    let report = db::runtime()?.block_on(async {
+        let db = db::connect(&target, &opts).await?;
+        let server = db::advise::server(&db).await?;
+        let hypopg = hypopg(&server)?;
+        let (statements, window) = match from_file {
+            Some(statements) => (statements, None),
+            None => {
+                let schema = server.pg_stat_statements_schema.clone().ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "pg_stat_statements is not installed in database {}: add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements; or give the workload as --source log FILE or --source queries FILE",
+                        crate::sql::quote::quote_ident(&server.database)
+                    )
+                })?;
+                let statements = db::advise::statements(&db, &schema, min_calls as i64).await?;
+                let window =
+                    db::advise::statements_window(&db, &schema, server.version_num).await?;
+                (statements, Some(window))
+            }
+        };
+        let statements: Vec<Statement> = statements
+            .into_iter()
+            .filter(|s| s.calls >= min_calls as f64)
+            .filter(|s| !crate::sql::is_pgtunes_own(&s.query))
+            .collect();
+        let mut engine = Engine {
+            db: &db,
+            server: &server,
+            hypopg,
+            min_improvement: args.min_improvement / 100.0,
+            window,
+        };
+        let report = engine
+            .advise(statements, args.top, &scope, &source)
+            .await?;
+        anyhow::Ok(report)
+    })?;
+    if let Some(path) = &args.write {
+        write_declarations(path, &report)?;
+    }
+    match format {
+        Format::Json => render::json("advise indexes", &report, out)?,
+        _ => {
+            render::advise::table_report(&report, &render::Style::detect(cli.output.no_color), out)?
+        }
+    }
+    Ok(report.status())
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), crate::fsutil::io_reason(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not UTF-8 text (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// HypoPG's schema, or why advice cannot be proven here (exit 3: never an unproven guess).
+fn hypopg(server: &Server) -> anyhow::Result<Hypopg> {
+    let major = server.version_num / 10000;
+    let database = crate::sql::quote::quote_ident(&server.database);
+    match (&server.hypopg_schema, server.hypopg_available) {
+        (Some(schema), _) => Ok(Hypopg::new(schema)),
+        (None, true) => bail!(
+            "HypoPG is on the server but not in database {database}: run CREATE EXTENSION hypopg; there (it creates functions only), so that pgtune can prove each index with a hypothetical one; it advises nothing it could not prove"
+        ),
+        (None, false) => bail!(
+            "HypoPG is not installed on this server (PostgreSQL {major}): install the package postgresql-{major}-hypopg (Debian, Ubuntu, PGDG; hypopg_{major} on RPM systems), then run CREATE EXTENSION hypopg; in database {database}; pgtune proves each index with a hypothetical one and advises nothing it could not prove"
+        ),
+    }
+}
+
+/// --schema, --exclude-schema and --table, matched here against the tables plans scan.
+struct Scope {
+    schemas: Vec<String>,
+    exclude_schemas: Vec<String>,
+    tables: Vec<String>,
+}
+
+impl Scope {
+    fn new(args: &crate::cli::ScopeArgs) -> Scope {
+        Scope {
+            schemas: args.schemas.clone(),
+            exclude_schemas: args.exclude_schemas.clone(),
+            tables: args.tables.clone(),
+        }
+    }
+
+    fn takes(&self, schema: &str, table: &str) -> bool {
+        let any =
+            |globs: &[String], s: &str| globs.iter().any(|g| crate::scope::glob_matches(g, s));
+        (self.schemas.is_empty() || any(&self.schemas, schema))
+            && !any(&self.exclude_schemas, schema)
+            && (self.tables.is_empty() || any(&self.tables, table))
+    }
+}
+
+/// One statement as the engine sees it: its plan, cost now, and the scans advice reads.
+struct Planned {
+    statement: Statement,
+    plan: PlanNode,
+    baseline: f64,
+    current: f64,
+    scans: Vec<Scan>,
+}
+
+/// A candidate's cost for each statement it touches, with the hypothetical index in place.
+#[derive(Debug, Clone, Default)]
+struct Evaluation {
+    /// statement index -> cost with the candidate, for the statements whose plan uses it.
+    used_by: Vec<(usize, f64)>,
+    size_bytes: i64,
+}
+
+impl Evaluation {
+    fn benefit(&self, planned: &[Planned]) -> f64 {
+        self.used_by
+            .iter()
+            .map(|&(s, cost)| planned[s].statement.calls * (planned[s].current - cost).max(0.0))
+            .sum()
+    }
+
+    fn before(&self, planned: &[Planned]) -> f64 {
+        self.used_by
+            .iter()
+            .map(|&(s, _)| planned[s].statement.calls * planned[s].current)
+            .sum()
+    }
+
+    fn improvement(&self, planned: &[Planned]) -> f64 {
+        let before = self.before(planned);
+        if before <= 0.0 {
+            0.0
+        } else {
+            self.benefit(planned) / before
+        }
+    }
+}
+
+struct Engine<'a> {
+    db: &'a Db,
+    server: &'a Server,
+    hypopg: Hypopg,
+    min_improvement: f64,
+    /// Seconds the workload's counts cover (pg_stat_statements); none for a file.
+    window: Option<f64>,
+}
+
+/// Statements advice can plan: those that read tables. Utility statements (SET, BEGIN, VACUUM, ...)
+/// have no plan to improve.
+fn is_plannable(query: &str) -> bool {
+    let skeleton = crate::sql::skeleton(query);
+    let first = skeleton
+        .trim_start_matches(|c: char| c == '(' || c.is_whitespace())
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "SELECT" | "WITH" | "UPDATE" | "DELETE" | "INSERT" | "MERGE" | "TABLE" | "VALUES"
+    )
+}
+
+impl Engine<'_> {
+    async fn advise(
+        &mut self,
+        statements: Vec<Statement>,
+        top: usize,
+        scope: &Scope,
+        source: &Source,
+    ) -> anyhow::Result<AdviceReport> {
+        let from_file = source.file().is_some();
+        let mut not_planned = Vec::new();
+        let mut kept = Vec::new();
+        for s in statements {
+            if is_plannable(&s.query) {
+                kept.push(s);
+            } else if from_file {
+                not_planned.push(left(
+                    &s,
+                    "only SELECT, INSERT, UPDATE, DELETE and MERGE statements are planned",
+                ));
+            }
+        }
+        kept.sort_by(|a, b| {
+            let weight = |s: &Statement| s.calls * s.mean_ms.unwrap_or(1.0);
+            weight(b).total_cmp(&weight(a))
+        });
+        kept.truncate(top);
+        let considered = kept.len();
+
+        // Plan every statement as it is.
+        let mut planned: Vec<Planned> = Vec::new();
+        for statement in kept {
+            match db::advise::generic_plan(self.db, &advise::workload::plannable(&statement.query))
+                .await?
+            {
+                Ok(plan) => {
+                    let scans: Vec<Scan> = plan
+                        .scans()
+                        .into_iter()
+                        .filter(|s| scope.takes(&s.schema, &s.table))
+                        .collect();
+                    if scans.is_empty() {
+                        continue;
+                    }
+                    planned.push(Planned {
+                        baseline: plan.total_cost,
+                        current: plan.total_cost,
+                        statement,
+                        plan,
+                        scans,
+                    });
+                }
+                Err(reason) => {
+                    not_planned.push(left(&statement, &format!("could not be planned: {reason}")))
+                }
+            }
+        }
+
+        let tables: Vec<(String, String)> = planned
+            .iter()
+            .flat_map(|p| p.scans.iter().map(|s| (s.schema.clone(), s.table.clone())))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let facts = db::advise::tables(self.db, &tables).await?;
+        let existing = db::advise::indexes(self.db, &tables).await?;
+        let trigram = self.server.pg_trgm_schema.is_some();
+
+        // Candidates, each with the statements that scan its table.
+        let mut candidates: Vec<Candidate> = Vec::new();
+        let mut served_already: HashMap<usize, String> = HashMap::new();
+        for (i, p) in planned.iter().enumerate() {
+            for scan in &p.scans {
+                let Some(table) = facts.get(&(scan.schema.clone(), scan.table.clone())) else {
+                    continue;
+                };
+                for c in advise::candidates(scan, table, trigram) {
+                    if let Some(index) = advise::served_by(&c, &existing) {
+                        served_already.insert(i, index.name.clone());
+                        continue;
+                    }
+                    if !candidates.contains(&c) {
+                        candidates.push(c);
+                    }
+                }
+            }
+        }
+        let touching = |c: &Candidate, planned: &[Planned]| -> Vec<usize> {
+            planned
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.scans
+                        .iter()
+                        .any(|s| s.schema == c.schema && s.table == c.table)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        };
+
+        // Greedy: the candidate that saves the most, proven; again with it in place; until none
+        // passes --min-improvement.
+        let mut evaluations: Vec<Option<Evaluation>> = vec![None; candidates.len()];
+        let mut best_seen: HashMap<usize, f64> = HashMap::new();
+        let mut chosen: Vec<(Candidate, Evaluation, Option<Hypothetical>)> = Vec::new();
+        let mut open: Vec<usize> = (0..candidates.len()).collect();
+        loop {
+            for &c in &open {
+                if evaluations[c].is_none() {
+                    let statements = touching(&candidates[c], &planned);
+                    let evaluation = self
+                        .evaluate(&candidates[c], &statements, &planned, &facts)
+                        .await?;
+                    for &(s, _) in &evaluation.used_by {
+                        let improvement = evaluation.improvement(&planned);
+                        let best = best_seen.entry(s).or_insert(0.0);
+                        *best = best.max(improvement);
+                    }
+                    evaluations[c] = Some(evaluation);
+                }
+            }
+            let pick = open
+                .iter()
+                .copied()
+                .filter(|&c| {
+                    let e = evaluations[c].as_ref().expect("evaluated");
+                    !e.used_by.is_empty() && e.improvement(&planned) >= self.min_improvement
+                })
+                .max_by(|&a, &b| {
+                    let (ea, eb) = (
+                        evaluations[a].as_ref().expect("evaluated"),
+                        evaluations[b].as_ref().expect("evaluated"),
+                    );
+                    let (ba, bb) = (ea.benefit(&planned), eb.benefit(&planned));
+                    // Within 1% of each other, the smaller index wins (a partial one, say).
+                    if (ba - bb).abs() <= 0.01 * ba.max(bb) {
+                        eb.size_bytes.cmp(&ea.size_bytes)
+                    } else {
+                        ba.total_cmp(&bb)
+                    }
+                });
+            let Some(pick) = pick else { break };
+            open.retain(|&c| c != pick);
+            let evaluation = evaluations[pick].take().expect("evaluated");
+            let candidate = candidates[pick].clone();
+            // It stays in place (hypothetically) while the rest are weighed against it.
+            let kept = match candidate.method {
+                Method::Btree => Some(
+                    self.hypopg
+                        .create(self.db, &self.hypothetical_statement(&candidate))
+                        .await?,
+                ),
+                Method::Trigram => None,
+            };
+            let mut changed = HashSet::new();
+            for &(s, cost) in &evaluation.used_by {
+                planned[s].current = cost;
+                changed.insert(s);
+            }
+            // Candidates touching a statement whose cost changed are weighed again.
+            for &c in &open {
+                if touching(&candidates[c], &planned)
+                    .iter()
+                    .any(|s| changed.contains(s))
+                {
+                    evaluations[c] = None;
+                }
+            }
+            chosen.push((candidate, evaluation, kept));
+        }
+        for (_, _, kept) in &chosen {
+            if let Some(h) = kept {
+                self.hypopg.drop(self.db, h).await?;
+            }
+        }
+
+        let indexes = self.describe(&chosen, &planned, &facts).await?;
+        let served: HashSet<usize> = chosen
+            .iter()
+            .flat_map(|(_, e, _)| e.used_by.iter().map(|&(s, _)| s))
+            .collect();
+        let mut unhelped = Vec::new();
+        for (i, p) in planned.iter().enumerate() {
+            if served.contains(&i) || !p.scans.iter().any(|s| s.wasteful) {
+                continue;
+            }
+            let reason = self.why_unhelped(i, p, &facts, &served_already, &best_seen, trigram);
+            unhelped.push(left(&p.statement, &reason));
+        }
+        Ok(AdviceReport {
+            database: self.server.database.clone(),
+            source: source.name().to_string(),
+            file: source.file().map(|p| p.display().to_string()),
+            min_improvement_percent: self.min_improvement * 100.0,
+            statements: considered,
+            planned: planned.len(),
+            indexes,
+            unhelped,
+            not_planned,
+        })
+    }
+
+    fn trigram_ops(&self) -> Option<String> {
+        self.server
+            .pg_trgm_schema
+            .as_deref()
+            .map(|s| crate::sql::quote::qualified(s, "gin_trgm_ops"))
+    }
+
+    fn hypothetical_statement(&self, c: &Candidate) -> String {
+        c.create_statement(None, false, self.trigram_ops().as_deref())
+    }
+
+    /// The candidate's cost for each statement in `statements`: re-planned with a hypothetical
+    /// index (B-tree), or estimated from the plan (trigram: HypoPG cannot make GIN indexes).
+    async fn evaluate(
+        &self,
+        c: &Candidate,
+        statements: &[usize],
+        planned: &[Planned],
+        facts: &HashMap<(String, String), TableFacts>,
+    ) -> anyhow::Result<Evaluation> {
+        let table = facts
+            .get(&(c.schema.clone(), c.table.clone()))
+            .cloned()
+            .unwrap_or_default();
+        let mut evaluation = Evaluation::default();
+        match c.method {
+            Method::Trigram => {
+                let column = c.keys[0].column.clone().unwrap_or_default();
+                for &s in statements {
+                    let p = &planned[s];
+                    let Some(scan) = p.scans.iter().find(|scan| {
+                        scan.schema == c.schema
+                            && scan.table == c.table
+                            && scan.node_type == "Seq Scan"
+                            && scan.conditions.pattern.contains(&column)
+                    }) else {
+                        continue;
+                    };
+                    let estimate = advise::trigram_scan_cost(scan, &table, &self.server.costs);
+                    if estimate < scan.cost {
+                        evaluation
+                            .used_by
+                            .push((s, p.current - scan.cost + estimate));
+                    }
+                }
+                let width = table.columns.get(&column).map_or(16.0, |c| c.avg_width);
+                evaluation.size_bytes = (table.tuples * (width * 3.0 + 6.0)) as i64;
+            }
+            Method::Btree => {
+                let statement = self.hypothetical_statement(c);
+                let h = match self.hypopg.create(self.db, &statement).await {
+                    Ok(h) => h,
+                    Err(e) if e.is_connection_lost() => return Err(e.into()),
+                    Err(e) => {
+                        tracing::info!("advise: HypoPG refused {statement}: {}", e.message);
+                        return Ok(evaluation);
+                    }
+                };
+                evaluation.size_bytes = self.hypopg.size(self.db, &h).await?;
+                for &s in statements {
+                    if let Ok(plan) = db::advise::generic_plan(
+                        self.db,
+                        &advise::workload::plannable(&planned[s].statement.query),
+                    )
+                    .await?
+                    {
+                        if plan.uses_index(&h.name) && plan.total_cost < planned[s].current {
+                            evaluation.used_by.push((s, plan.total_cost));
+                        }
+                    }
+                }
+                self.hypopg.drop(self.db, &h).await?;
+            }
+        }
+        tracing::debug!(
+            "advise: {} serves {} statement(s), {:.0}% better",
+            c.label(),
+            evaluation.used_by.len(),
+            evaluation.improvement(planned) * 100.0
+        );
+        Ok(evaluation)
+    }
+
+    /// The advice for each chosen index: its name (PostgreSQL's own choice, free in the catalog),
+    /// statement, costs, size and write cost.
+    async fn describe(
+        &self,
+        chosen: &[(Candidate, Evaluation, Option<Hypothetical>)],
+        planned: &[Planned],
+        facts: &HashMap<(String, String), TableFacts>,
+    ) -> anyhow::Result<Vec<IndexAdvice>> {
+        let prefixes: Vec<(String, String)> = chosen
+            .iter()
+            .map(|(c, _, _)| {
+                (
+                    c.schema.clone(),
+                    crate::pgname::catalog_prefix(&c.table, &c.name_parts()),
+                )
+            })
+            .collect();
+        let taken = db::report::taken_names(self.db, &prefixes).await?;
+        let mut names = crate::pgname::IndexNames::new(taken);
+        let trigram_ops = self.trigram_ops();
+        let mut out = Vec::new();
+        for (c, e, _) in chosen {
+            let name = names.choose(&c.schema, &c.table, &c.name_parts());
+            let table = facts
+                .get(&(c.schema.clone(), c.table.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let before: f64 = e
+                .used_by
+                .iter()
+                .map(|&(s, _)| planned[s].statement.calls * planned[s].baseline)
+                .sum();
+            let after: f64 = e
+                .used_by
+                .iter()
+                .map(|&(s, cost)| planned[s].statement.calls * cost)
+                .sum();
+            let writes_per_second = (self.server.stats_seconds > 0.0)
+                .then(|| table.index_writes / self.server.stats_seconds);
+            let key_width: f64 = c
+                .keys
+                .iter()
+                .filter_map(|k| k.column.as_ref())
+                .map(|col| table.columns.get(col).map_or(8.0, |f| f.avg_width))
+                .sum();
+            let write_cost_per_second = writes_per_second.map(|w| {
+                w * advise::cost_per_write(c.method, &table, key_width, &self.server.costs)
+            });
+            let benefit_per_second = self
+                .window
+                .filter(|w| *w > 0.0)
+                .map(|w| (before - after) / w);
+            let outweighs = matches!(
+                (benefit_per_second, write_cost_per_second),
+                (Some(b), Some(w)) if w > b
+            );
+            out.push(IndexAdvice {
+                schema: c.schema.clone(),
+                table: c.table.clone(),
+                name: name.clone(),
+                method: c.method,
+                keys: c.keys.iter().map(|k| k.sql()).collect(),
+                predicate: (!c.predicate.is_empty()).then(|| c.predicate.join(" AND ")),
+                statement: c.create_statement(Some(&name), true, trigram_ops.as_deref()),
+                proof: match c.method {
+                    Method::Btree => Proof::Hypopg,
+                    Method::Trigram => Proof::Estimated,
+                },
+                size_bytes: e.size_bytes,
+                weighted_cost_before: before,
+                weighted_cost_after: after,
+                improvement_percent: if before > 0.0 {
+                    100.0 * (before - after) / before
+                } else {
+                    0.0
+                },
+                writes_per_second,
+                benefit_per_second,
+                write_cost_per_second,
+                write_cost_outweighs_benefit: outweighs,
+                serves: e
+                    .used_by
+                    .iter()
+                    .map(|&(s, cost)| ServedStatement {
+                        query: planned[s].statement.query.clone(),
+                        calls: planned[s].statement.calls,
+                        mean_ms: planned[s].statement.mean_ms,
+                        cost_before: planned[s].baseline,
+                        cost_after: cost,
+                    })
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn why_unhelped(
+        &self,
+        i: usize,
+        p: &Planned,
+        facts: &HashMap<(String, String), TableFacts>,
+        served_already: &HashMap<usize, String>,
+        best_seen: &HashMap<usize, f64>,
+        trigram: bool,
+    ) -> String {
+        let wasteful: Vec<&Scan> = p.scans.iter().filter(|s| s.wasteful).collect();
+        for scan in &wasteful {
+            if let Some(reason) = facts
+                .get(&(scan.schema.clone(), scan.table.clone()))
+                .and_then(TableFacts::unprovable)
+            {
+                return reason.to_string();
+            }
+        }
+        if let Some(index) = served_already.get(&i) {
+            return format!(
+                "the index it would want exists ({}); the planner prefers another plan",
+                crate::render::shown_ident(index)
+            );
+        }
+        if !trigram && wasteful.iter().any(|s| !s.conditions.pattern.is_empty()) {
+            return "a LIKE or ILIKE anywhere in the text wants a trigram index: CREATE EXTENSION pg_trgm; then advise again".into();
+        }
+        let small = wasteful.iter().all(|s| {
+            facts
+                .get(&(s.schema.clone(), s.table.clone()))
+                .is_some_and(|f| f.pages < 16.0)
+        });
+        if small {
+            return "its tables are small: reading them whole is already the cheapest plan".into();
+        }
+        if let Some(best) = best_seen.get(&i) {
+            return format!(
+                "the best index found lowers its cost by {:.0}%, below --min-improvement {:.0}%",
+                best * 100.0,
+                self.min_improvement * 100.0
+            );
+        }
+        if wasteful.iter().all(|s| s.conditions.is_empty()) {
+            return "it reads whole tables: no condition an index could serve".into();
+        }
+        let _ = &p.plan;
+        "no index over its conditions makes the planner choose it".into()
+    }
+}
+
+fn left(s: &Statement, reason: &str) -> LeftStatement {
+    LeftStatement {
+        query: s.query.clone(),
+        calls: s.calls,
+        mean_ms: s.mean_ms,
+        at: s.at.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Merges the advice into `path`, a file of declared indexes: each index not already declared
+/// there (by name, or by table and definition) is appended after a comment saying what it serves.
+fn write_declarations(path: &Path, report: &AdviceReport) -> anyhow::Result<()> {
+    let existing_text = if path.exists() {
+        read_text(path)?
+    } else {
+        String::new()
+    };
+    let declared: Vec<crate::schema::IndexDecl> = if path.exists() {
+        crate::schema::source::load(&[path.to_path_buf()])?
+            .declarations
+            .into_iter()
+            .filter_map(|d| match d {
+                crate::schema::Declaration::Index(i) => Some(i),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let normal = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut text = existing_text.clone();
+    if text.is_empty() {
+        text.push_str(
+            "-- Indexes declared for `pgtune schema plan|apply|verify`; written by `pgtune advise indexes`.\n",
+        );
+    }
+    let mut added = 0;
+    for index in report
+        .indexes
+        .iter()
+        .filter(|i| !i.write_cost_outweighs_benefit)
+    {
+        let tail = index
+            .statement
+            .split_once(&format!(
+                " ON {} ",
+                crate::sql::quote::qualified(&index.schema, &index.table)
+            ))
+            .map(|(_, t)| t.to_string())
+            .unwrap_or_default();
+        let already = declared.iter().any(|d| {
+            d.name.as_deref() == Some(index.name.as_str())
+                || (d.table.name == index.table
+                    && d.table.schema.as_deref().is_none_or(|s| s == index.schema)
+                    && normal(&d.tail) == normal(&tail))
+        });
+        if already {
+            continue;
+        }
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push('\n');
+        let serves: Vec<String> = index
+            .serves
+            .iter()
+            .map(|s| crate::sql::one_line(&s.query))
+            .collect();
+        text.push_str(&format!(
+            "-- pgtune advise {}: {:.0}% lower weighted cost ({}), serves: {}\n",
+            chrono::Utc::now().format("%Y-%m-%d"),
+            index.improvement_percent,
+            match index.proof {
+                Proof::Hypopg => "proven with a hypothetical index",
+                Proof::Estimated => "estimated: HypoPG cannot simulate GIN",
+            },
+            crate::sql::quote::comment(&serves.join(" | "))
+        ));
+        let statement = index.statement.replacen(
+            "CREATE INDEX CONCURRENTLY ",
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ",
+            1,
+        );
+        text.push_str(&statement);
+        text.push_str(";\n");
+        added += 1;
+    }
+    if added > 0 || existing_text.is_empty() {
+        crate::fsutil::write_atomically(path, text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    tracing::info!("advise: {added} index(es) written to {}", path.display());
+    Ok(())
+}
