@@ -2,6 +2,7 @@
 
 mod harness;
 
+mod advise;
 mod check;
 mod cli;
 mod config;

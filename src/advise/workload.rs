@@ -153,37 +153,49 @@ fn bind_parameters(query: &str, detail: &str) -> String {
 }
 
 /// One statement per shape (constants aside), its calls the times it appears and its mean the
-/// mean of its durations; the most frequent first, as the file first gave each.
+/// mean of its durations; the most frequent first. A constant every occurrence repeats stays in
+/// the statement (`status = 'open'`: a partial index may carry it); one that varies, or that only
+/// one occurrence shows, becomes a parameter, as pg_stat_statements would write it.
 fn group(items: impl Iterator<Item = (String, Option<f64>, Option<String>)>) -> Vec<Statement> {
+    struct Group {
+        first: Statement,
+        texts: Vec<String>,
+        total_ms: f64,
+        timed: usize,
+    }
     let mut order: Vec<String> = Vec::new();
-    let mut by_shape: HashMap<String, (Statement, f64, usize)> = HashMap::new();
+    let mut by_shape: HashMap<String, Group> = HashMap::new();
     for (query, ms, at) in items {
         let shape = crate::sql::skeleton(&query);
         let entry = by_shape.entry(shape.clone()).or_insert_with(|| {
             order.push(shape);
-            (
-                Statement {
-                    query,
+            Group {
+                first: Statement {
+                    query: query.clone(),
                     calls: 0.0,
                     mean_ms: None,
                     at,
                 },
-                0.0,
-                0,
-            )
+                texts: Vec::new(),
+                total_ms: 0.0,
+                timed: 0,
+            }
         });
-        entry.0.calls += 1.0;
+        entry.first.calls += 1.0;
+        entry.texts.push(query);
         if let Some(ms) = ms {
-            entry.1 += ms;
-            entry.2 += 1;
+            entry.total_ms += ms;
+            entry.timed += 1;
         }
     }
     let mut out: Vec<Statement> = order
         .into_iter()
         .filter_map(|shape| by_shape.remove(&shape))
-        .map(|(mut s, total, timed)| {
-            if timed > 0 {
-                s.mean_ms = Some(total / timed as f64);
+        .map(|g| {
+            let mut s = g.first;
+            s.query = parameterized(&g.texts);
+            if g.timed > 0 {
+                s.mean_ms = Some(g.total_ms / g.timed as f64);
             }
             s
         })
@@ -193,6 +205,83 @@ fn group(items: impl Iterator<Item = (String, Option<f64>, Option<String>)>) -> 
         weight(b).total_cmp(&weight(a))
     });
     out
+}
+
+/// The first text with each literal that differs between `texts` (or each literal at all, when
+/// there is one text) written as a parameter `$n`; everything else exactly as written.
+fn parameterized(texts: &[String]) -> String {
+    use sqlparser::tokenizer::Token;
+    let Some(first) = located_tokens(&texts[0]) else {
+        return texts[0].clone();
+    };
+    let others: Vec<Vec<(Token, std::ops::Range<usize>)>> = texts[1..]
+        .iter()
+        .filter_map(|t| located_tokens(t))
+        .collect();
+    if others.iter().any(|o| o.len() != first.len()) {
+        return texts[0].clone();
+    }
+    let is_literal = |t: &Token| {
+        matches!(
+            t,
+            Token::Number(..)
+                | Token::SingleQuotedString(_)
+                | Token::EscapedStringLiteral(_)
+                | Token::NationalStringLiteral(_)
+                | Token::HexStringLiteral(_)
+        )
+    };
+    let mut next = first
+        .iter()
+        .filter_map(|(t, _)| match t {
+            Token::Placeholder(p) => p.trim_start_matches('$').parse::<usize>().ok(),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let text = &texts[0];
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (i, (token, range)) in first.iter().enumerate() {
+        let varies = others.is_empty() || others.iter().any(|o| o[i].0 != *token);
+        if is_literal(token) && varies {
+            next += 1;
+            out.push_str(&text[copied..range.start]);
+            out.push_str(&format!("${next}"));
+            copied = range.end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The tokens of `text` with the byte range each covers in it.
+fn located_tokens(
+    text: &str,
+) -> Option<Vec<(sqlparser::tokenizer::Token, std::ops::Range<usize>)>> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::Tokenizer;
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, text)
+        .tokenize_with_location()
+        .ok()?;
+    // Line starts, to turn (line, character column) into a byte offset.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    let offset = |line: u64, column: u64| -> Option<usize> {
+        let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let rest = &text[start..];
+        let skip = usize::try_from(column).ok()?.checked_sub(1)?;
+        Some(start + rest.char_indices().nth(skip).map_or(rest.len(), |(i, _)| i))
+    };
+    tokens
+        .into_iter()
+        .map(|t| {
+            let from = offset(t.span.start.line, t.span.start.column)?;
+            let to = offset(t.span.end.line, t.span.end.column)?;
+            Some((t.token, from..to))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -219,12 +308,38 @@ mod tests {
         let orders = found.iter().find(|s| s.query.contains("orders")).unwrap();
         assert_eq!(orders.calls, 2.0);
         assert_eq!(orders.mean_ms, Some(110.5));
+        // The student varies: a parameter.
+        assert_eq!(orders.query, "SELECT * FROM orders\nWHERE student_id = $1");
         assert!(found
             .iter()
-            .any(|s| s.query == "SELECT * FROM menu_items WHERE lower(name) = 'it''s pizza'"));
-        assert!(found
-            .iter()
-            .any(|s| s.query == "SELECT count(*) FROM students\n  WHERE active AND school_id = 3"));
+            .any(|s| s.query == "SELECT * FROM menu_items WHERE lower(name) = $1"));
+        assert!(
+            found
+                .iter()
+                .any(|s| s.query
+                    == "SELECT count(*) FROM students\n  WHERE active AND school_id = $1")
+        );
+    }
+
+    #[test]
+    fn a_constant_every_occurrence_repeats_stays_and_one_that_varies_is_a_parameter() {
+        let texts = [
+            "SELECT * FROM orders WHERE status = 'open' AND school_id = 1 LIMIT 10".to_string(),
+            "SELECT * FROM orders WHERE status = 'open' AND school_id = 2 LIMIT 10".to_string(),
+        ];
+        assert_eq!(
+            parameterized(&texts),
+            "SELECT * FROM orders WHERE status = 'open' AND school_id = $1 LIMIT 10"
+        );
+        assert_eq!(
+            parameterized(&texts[..1]),
+            "SELECT * FROM orders WHERE status = $1 AND school_id = $2 LIMIT $3"
+        );
+        let hostile = ["SELECT 'it''s' FROM \"Order \"\"Log\"\"\" WHERE \"é\" = 'x'".to_string()];
+        assert_eq!(
+            parameterized(&hostile),
+            "SELECT $1 FROM \"Order \"\"Log\"\"\" WHERE \"é\" = $2"
+        );
     }
 
     #[test]
@@ -241,8 +356,7 @@ mod tests {
 /// (`interval '1 day'`) as `interval $2`, which is not SQL; a cast (`$2::interval`) is, and plans
 /// the same. Everything else is left as written.
 pub fn plannable(query: &str) -> String {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::tokenizer::{Token, Tokenizer};
+    use sqlparser::tokenizer::Token;
     const TYPED: &[&str] = &[
         "interval",
         "date",
@@ -255,39 +369,32 @@ pub fn plannable(query: &str) -> String {
         "jsonb",
         "inet",
     ];
-    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, query).tokenize() else {
+    let Some(tokens) = located_tokens(query) else {
         return query.to_string();
     };
-    if !tokens.iter().any(|t| matches!(t, Token::Placeholder(_))) {
-        return query.to_string();
-    }
     let mut out = String::with_capacity(query.len());
+    let mut copied = 0;
     let mut i = 0;
-    let mut changed = false;
     while i < tokens.len() {
-        if let Token::Word(w) = &tokens[i] {
-            let typed = w.quote_style.is_none() && TYPED.contains(&w.value.to_lowercase().as_str());
-            if typed {
+        if let Token::Word(w) = &tokens[i].0 {
+            if w.quote_style.is_none() && TYPED.contains(&w.value.to_lowercase().as_str()) {
                 let mut j = i + 1;
-                while matches!(tokens.get(j), Some(Token::Whitespace(_))) {
+                while matches!(tokens.get(j), Some((Token::Whitespace(_), _))) {
                     j += 1;
                 }
-                if let Some(Token::Placeholder(p)) = tokens.get(j) {
+                if let Some((Token::Placeholder(p), range)) = tokens.get(j) {
+                    out.push_str(&query[copied..tokens[i].1.start]);
                     out.push_str(&format!("{p}::{}", w.value));
+                    copied = range.end;
                     i = j + 1;
-                    changed = true;
                     continue;
                 }
             }
         }
-        out.push_str(&tokens[i].to_string());
         i += 1;
     }
-    if changed {
-        out
-    } else {
-        query.to_string()
-    }
+    out.push_str(&query[copied..]);
+    out
 }
 
 #[cfg(test)]
@@ -298,7 +405,7 @@ mod plannable_tests {
             super::plannable("SELECT 1 FROM t WHERE at >= now() - interval $2 AND d = date $3"),
             "SELECT 1 FROM t WHERE at >= now() - $2::interval AND d = $3::date"
         );
-        let untouched = "SELECT 'interval $1' FROM t WHERE a = $1";
+        let untouched = "SELECT 'interval $1', \"Order \"\"Log\"\"\" FROM t WHERE a = $1";
         assert_eq!(super::plannable(untouched), untouched);
     }
 }

@@ -673,6 +673,14 @@ impl Engine<'_> {
                 return reason.to_string();
             }
         }
+        let small = wasteful.iter().all(|s| {
+            facts
+                .get(&(s.schema.clone(), s.table.clone()))
+                .is_some_and(|f| f.pages < 16.0)
+        });
+        if small {
+            return "its tables are small: reading them whole is already the cheapest plan".into();
+        }
         if let Some(index) = served_already.get(&i) {
             return format!(
                 "the index it would want exists ({}); the planner prefers another plan",
@@ -681,14 +689,6 @@ impl Engine<'_> {
         }
         if !trigram && wasteful.iter().any(|s| !s.conditions.pattern.is_empty()) {
             return "a LIKE or ILIKE anywhere in the text wants a trigram index: CREATE EXTENSION pg_trgm; then advise again".into();
-        }
-        let small = wasteful.iter().all(|s| {
-            facts
-                .get(&(s.schema.clone(), s.table.clone()))
-                .is_some_and(|f| f.pages < 16.0)
-        });
-        if small {
-            return "its tables are small: reading them whole is already the cheapest plan".into();
         }
         if let Some(best) = best_seen.get(&i) {
             return format!(
