@@ -383,6 +383,11 @@ pub struct AdviseIndexesArgs {
     #[arg(long, value_name = "FILE.sql")]
     pub write: Option<std::path::PathBuf>,
 
+    /// Where HypoPG or pg_stat_statements is missing, say so and exit 0 instead of 3 (for a playbook
+    /// step that runs on every database)
+    #[arg(long)]
+    pub if_available: bool,
+
     #[command(flatten)]
     pub scope: ScopeArgs,
 }

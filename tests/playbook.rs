@@ -116,7 +116,30 @@ fn each_default_playbook_runs_end_to_end_and_the_record_matches() {
         assert_eq!(names, expected);
         assert!(steps(&v).iter().all(|(_, s)| s != "failed"), "{v:#}");
     };
-    ran_to_the_end("weekly", 1, &["report", "trends", "vacuum"]);
+    ran_to_the_end("weekly", 1, &["report", "trends", "advise", "vacuum"]);
+    // Without HypoPG in the database, the advise step says so and does not fail the run.
+    let weekly = pgtune(&db, &["history", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let advise = weekly["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["playbook"] == "weekly")
+        .and_then(|r| {
+            r["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == "advise")
+        })
+        .cloned()
+        .unwrap();
+    assert_eq!(advise["status"], "ok", "{advise:#}");
+    assert!(
+        advise.to_string().contains("HypoPG"),
+        "the advise step should say why it advised nothing: {advise:#}"
+    );
     // The settings audit of a test cluster finds critical differences: exit 2, every step ran.
     ran_to_the_end("monthly", 2, &["check", "trends", "snapshot"]);
     assert_eq!(
@@ -684,7 +707,14 @@ fn playbooks_are_listed_and_bad_ones_named_with_their_place() {
     .expect_one_line_error("profile.toml:3:1: step analyze: unexpected argument '--jbos'");
     pgtune(&db, &["maintain", "hourly"]).expect_one_line_error("unknown playbook \"hourly\"");
     let dry = pgtune(&db, &["maintain", "weekly", "--dry-run"]).expect_code(0);
-    assert!(dry.stdout.contains("-- step 3 vacuum"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("-- step 3 advise"), "{}", dry.stdout);
+    assert!(
+        dry.stdout
+            .contains("-- pgtune advise indexes --if-available"),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains("-- step 4 vacuum"), "{}", dry.stdout);
     assert_eq!(
         count(
             &db,

@@ -444,6 +444,8 @@ pub struct AdviceReport {
     /// `pg_stat_statements`, `log` or `queries`.
     pub source: String,
     pub file: Option<String>,
+    /// Why nothing was advised at all (`--if-available` without HypoPG or pg_stat_statements).
+    pub skipped: Option<String>,
     pub min_improvement_percent: f64,
     /// Statements read from the source (after --min-calls and --top), and how many were planned.
     pub statements: usize,
@@ -465,8 +467,27 @@ impl AdviceReport {
         }
     }
 
+    /// Nothing advised, and why: what `--if-available` reports where advice cannot be proven.
+    pub fn skipped(database: &str, source: &str, reason: String) -> AdviceReport {
+        AdviceReport {
+            database: database.to_string(),
+            source: source.to_string(),
+            file: None,
+            skipped: Some(reason),
+            min_improvement_percent: 0.0,
+            statements: 0,
+            planned: 0,
+            indexes: Vec::new(),
+            unhelped: Vec::new(),
+            not_planned: Vec::new(),
+        }
+    }
+
     /// One line for a playbook's record.
     pub fn summary(&self) -> String {
+        if let Some(reason) = &self.skipped {
+            return format!("skipped: {reason}");
+        }
         let worth = self
             .indexes
             .iter()

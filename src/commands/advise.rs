@@ -111,16 +111,31 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
     let report = db::runtime()?.block_on(async {
         let db = db::connect(&target, &opts).await?;
         let server = db::advise::server(&db).await?;
-        let hypopg = hypopg(&server)?;
+        let missing = hypopg(&server).and_then(|hypopg| match (&from_file, &server.pg_stat_statements_schema) {
+            (None, None) => bail!(
+                "pg_stat_statements is not installed in database {}: add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements; or give the workload as --source log FILE or --source queries FILE",
+                crate::sql::quote::quote_ident(&server.database)
+            ),
+            _ => Ok(hypopg),
+        });
+        let hypopg = match missing {
+            Ok(hypopg) => hypopg,
+            Err(reason) if args.if_available => {
+                return anyhow::Ok(AdviceReport::skipped(
+                    &server.database,
+                    source.name(),
+                    reason.to_string(),
+                ))
+            }
+            Err(reason) => return Err(reason),
+        };
         let (statements, window) = match from_file {
             Some(statements) => (statements, None),
             None => {
-                let schema = server.pg_stat_statements_schema.clone().ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "pg_stat_statements is not installed in database {}: add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements; or give the workload as --source log FILE or --source queries FILE",
-                        crate::sql::quote::quote_ident(&server.database)
-                    )
-                })?;
+                let schema = server
+                    .pg_stat_statements_schema
+                    .clone()
+                    .expect("checked above");
                 let statements = db::advise::statements(&db, &schema, min_calls as i64).await?;
                 let window =
                     db::advise::statements_window(&db, &schema, server.version_num).await?;
@@ -144,7 +159,7 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
             .await?;
         anyhow::Ok(report)
     })?;
-    if let Some(path) = &args.write {
+    if let (Some(path), None) = (&args.write, &report.skipped) {
         write_declarations(path, &report)?;
     }
     match format {
@@ -467,6 +482,7 @@ impl Engine<'_> {
             database: self.server.database.clone(),
             source: source.name().to_string(),
             file: source.file().map(|p| p.display().to_string()),
+            skipped: None,
             min_improvement_percent: self.min_improvement * 100.0,
             statements: considered,
             planned: planned.len(),

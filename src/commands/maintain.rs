@@ -22,9 +22,10 @@ use crate::render;
 /// The commands a step may run.
 const STEP_COMMANDS: &[&str] = &[
     "analyze", "refresh", "reindex", "vacuum", "purge", "snapshot", "report", "check", "trends",
+    "advise",
 ];
 /// Steps that change nothing, so --dry-run only names them.
-const READ_ONLY_STEPS: &[&str] = &["report", "check", "trends"];
+const READ_ONLY_STEPS: &[&str] = &["report", "check", "trends", "advise"];
 /// Steps that read the profile's tables or thresholds: they get maintain's --profile.
 const PROFILE_STEPS: &[&str] = &["purge", "check", "report"];
 
@@ -304,7 +305,9 @@ fn invocation(step: &PlaybookStep, profile: Option<&str>) -> anyhow::Result<Invo
             argv.push(p.to_string());
         }
     }
-    argv.extend(positional);
+    // Positional arguments right after the step, so a subcommand (`advise indexes`) comes before
+    // its flags.
+    argv.splice(1..1, positional);
     let command = std::iter::once("pgtune".to_string())
         .chain(argv.iter().map(|a| super::shell_word(a)))
         .collect::<Vec<_>>()

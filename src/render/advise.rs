@@ -116,6 +116,9 @@ pub fn table_report(report: &AdviceReport, style: &Style, out: &mut impl Write) 
         report.summary()
     )?;
     let advised: Vec<&IndexAdvice> = report.indexes.iter().collect();
+    if report.skipped.is_some() {
+        return Ok(());
+    }
     if advised.is_empty() {
         writeln!(
             out,
