@@ -163,7 +163,8 @@ out += [
 # The scale section (bench/scale.sh) is kept as it is.
 import re
 previous = open("BENCHMARKS.md").read() if os.path.exists("BENCHMARKS.md") else ""
-scale = re.search(r"\n## Scale\n.*", previous, flags=re.S)
-open("BENCHMARKS.md", "w").write("\n".join(out) + (scale.group(0) if scale else ""))
+# The sections other scripts write (bench/scale.sh, bench/advise.sh) stay as they are.
+kept = "".join(m.group(0) for m in re.finditer(r"\n## (?:Scale|Index advice)\n.*?(?=\n## |\Z)", previous, flags=re.S))
+open("BENCHMARKS.md", "w").write("\n".join(out) + kept)
 print("wrote BENCHMARKS.md")
 PY

@@ -163,7 +163,7 @@ out += ["", """What the numbers say, and what the misses would take:
 """]
 
 text = open("BENCHMARKS.md").read() if os.path.exists("BENCHMARKS.md") else "# Benchmarks\n"
-text = re.sub(r"\n## Scale\n.*", "", text, flags=re.S).rstrip("\n") + "\n\n" + "\n".join(out)
+text = re.sub(r"\n## Scale\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip("\n") + "\n\n" + "\n".join(out)
 open("BENCHMARKS.md", "w").write(text)
 print("wrote the Scale section of BENCHMARKS.md")
 PY

@@ -86,6 +86,19 @@ fn hypopg_available(cluster: &Cluster) -> bool {
         == Some("1")
 }
 
+/// A database holding the seed's schema and HypoPG.
+fn seeded<'a>(cluster: &'a Cluster, label: &str) -> TestDb<'a> {
+    let db = cluster.create_db(label);
+    db.admin().execute("CREATE EXTENSION hypopg");
+    let seeded = cluster.psql(&db.name, SEED);
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    db
+}
+
 fn stats_cluster() -> Cluster {
     Cluster::start(ClusterOptions {
         conf: vec![

@@ -85,11 +85,9 @@ impl Statement<'_> {
     }
 }
 
-/// Each statement of a SQL file and where it starts: the one splitter for declared indexes and for
-/// a file of queries (dollar quotes, nested comments and routine bodies kept whole).
-pub fn statements(file: &Path, text: &str) -> anyhow::Result<Vec<(Location, String)>> {
-    let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, text)
+/// The file's tokens, or where and why it cannot be read (an unterminated string, say).
+fn tokenize(file: &Path, text: &str) -> anyhow::Result<Vec<TokenWithSpan>> {
+    Tokenizer::new(&PostgreSqlDialect {}, text)
         .tokenize_with_location()
         .map_err(|e| {
             anyhow::anyhow!(
@@ -99,7 +97,13 @@ pub fn statements(file: &Path, text: &str) -> anyhow::Result<Vec<(Location, Stri
                 e.location.column,
                 strip_location(&e.message)
             )
-        })?;
+        })
+}
+
+/// Each statement of a SQL file and where it starts: the one splitter for declared indexes and for
+/// a file of queries (dollar quotes, nested comments and routine bodies kept whole).
+pub fn statements(file: &Path, text: &str) -> anyhow::Result<Vec<(Location, String)>> {
+    let tokens = tokenize(file, text)?;
     let lines = LineIndex::new(text);
     let mut out = Vec::new();
     for stmt in split(&tokens, text, &lines, file) {
@@ -121,17 +125,7 @@ pub fn parse_file(
     source: &mut Source,
 ) -> anyhow::Result<()> {
     let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, text)
-        .tokenize_with_location()
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{}:{}: {}",
-                file.display(),
-                e.location.line,
-                e.location.column,
-                strip_location(&e.message)
-            )
-        })?;
+    let tokens = tokenize(file, text)?;
     let lines = LineIndex::new(text);
     for stmt in split(&tokens, text, &lines, file) {
         if let Some(psql) = psql_meta_command(&stmt) {
