@@ -99,7 +99,12 @@ WHERE n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
   AND NOT (n.nspname ~ ANY ($2::text[]))
   AND (cardinality($3::text[]) = 0 OR t.relname ~ ANY ($3::text[]))
   AND (NOT $4::bool OR NOT x.indisvalid)
-  AND (NOT $5::bool OR EXISTS (SELECT FROM pg_index AS o
-                               WHERE o.indrelid = x.indrelid AND o.indexrelid <> x.indexrelid
-                                 AND o.indisvalid AND o.indkey[0] = x.indkey[0]))
+  -- The indexes sharing a table and first key, found by one grouping of pg_index rather than a
+  -- lookup per index: each member of a group with a valid index besides itself.
+  AND (NOT $5::bool OR x.indexrelid IN (
+          SELECT m.indexrelid
+          FROM (SELECT array_agg(indexrelid) AS members, array_agg(indisvalid) AS valid
+                FROM pg_index GROUP BY indrelid, indkey[0] HAVING count(*) > 1) AS g
+          CROSS JOIN LATERAL unnest(g.members, g.valid) AS m(indexrelid, valid)
+          WHERE (SELECT count(*) FILTER (WHERE v) FROM unnest(g.valid) AS v) > m.valid::int))
 ORDER BY n.nspname, t.relname, i.relname;

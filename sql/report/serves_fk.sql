@@ -5,7 +5,7 @@
 (x.indisvalid
  AND x.indpred IS NULL
  AND x.indrelid = c.conrelid
- AND (SELECT bool_and(k <> 0) FROM unnest((string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)]) AS k)
- AND (SELECT array_agg(k ORDER BY k)
-        FROM unnest((string_to_array(x.indkey::text, ' ')::int2[])[1:cardinality(c.conkey)]) AS k)
-     = (SELECT array_agg(k ORDER BY k) FROM unnest(c.conkey) AS k))
+ -- indkey as an array keeps its lower bound 0: the slice is the first cardinality(conkey) columns.
+ -- The key's columns are distinct and nonzero, so containment in a slice of as many means the
+ -- same set, and no expression (0) among them.
+ AND (x.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey)
