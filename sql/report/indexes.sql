@@ -5,7 +5,10 @@
 -- all): anchored regular expressions; $4: invalid indexes only (what invalid-indexes and reindex
 -- --invalid need, without reading every index's counters); $5: only indexes that share their
 -- table and first key column (or expression) with another valid one (every duplicate or prefix
--- pair does: what duplicate-indexes needs). Column names are not spelled out here: they cost a third of
+-- pair does: what duplicate-indexes needs); $6: only valid indexes without a scan, not primary,
+-- exclusion or replica identity, not attached to a parent's (the only ones unused-indexes judges,
+-- so its memory follows its findings, not the catalog; the few backing a unique constraint are left
+-- to it, as testing the constraint join here would turn it into a nested loop). Column names are not spelled out here: they cost a third of
 -- the query on a large catalog, and only the duplicates report shows them, for its few findings
 -- (index_column_names.sql).
 -- The last_idx_scan placeholder takes a fragment chosen by server version (last_idx_scan_16.sql or
@@ -14,6 +17,7 @@
 -- takes a lock per relation, and a catalog of 40,000 indexes would exhaust the lock table.
 -- Scale: pg_constraint has no index on conindid, so constraints are joined once, not looked up per
 -- index; the progress view is read once; pg_get_indexdef() runs only for invalid indexes.
+SELECT * FROM (
 WITH constraint_index AS (
     SELECT conindid, min(conname)::text AS conname
     FROM pg_constraint
@@ -107,4 +111,11 @@ WHERE n.nspname !~ '^pg_' AND n.nspname NOT IN ('information_schema', 'pgtune')
                 FROM pg_index GROUP BY indrelid, indkey[0] HAVING count(*) > 1) AS g
           CROSS JOIN LATERAL unnest(g.members, g.valid) AS m(indexrelid, valid)
           WHERE (SELECT count(*) FILTER (WHERE v) FROM unnest(g.valid) AS v) > m.valid::int))
-ORDER BY n.nspname, t.relname, i.relname;
+  -- A fence: the filter on $6 below is applied to the rows this makes; pushed down, its
+  -- misestimate (a scan count of 0 is rare to the planner) made a nested loop over schemas.
+OFFSET 0
+) AS index_row
+WHERE NOT $6::bool
+   OR (is_valid AND NOT is_primary AND NOT is_exclusion AND NOT is_replica_identity
+       AND NOT attached AND idx_scan = 0)
+ORDER BY schema COLLATE "C", table_name COLLATE "C", index_name COLLATE "C";

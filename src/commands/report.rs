@@ -86,6 +86,9 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
             let selection = match kinds.as_slice() {
                 [ReportKind::InvalidIndexes] => db::report::IndexSelection::Invalid,
                 [ReportKind::DuplicateIndexes] => db::report::IndexSelection::SharingALeadingKey,
+                // Scans on a standby are added to the primary's: the primary's unscanned ones are
+                // still the only candidates (a standby's scans can only take some away).
+                [ReportKind::UnusedIndexes] => db::report::IndexSelection::Unscanned,
                 _ => db::report::IndexSelection::All,
             };
             db::report::indexes(&db, &filter, window.version_num, selection).await?

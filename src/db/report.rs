@@ -21,6 +21,8 @@ pub enum IndexSelection {
     Invalid,
     /// duplicate-indexes: those sharing their table and first key with another.
     SharingALeadingKey,
+    /// unused-indexes: valid ones without a scan that back no constraint, the only ones it judges.
+    Unscanned,
 }
 
 /// The indexes in scope that `selection` takes, without column names (`index_column_names` fills
@@ -33,6 +35,7 @@ pub async fn indexes(
 ) -> Result<Vec<IndexRow>, QueryError> {
     let only_invalid = selection == IndexSelection::Invalid;
     let sharing = selection == IndexSelection::SharingALeadingKey;
+    let unscanned = selection == IndexSelection::Unscanned;
     let last_scan = if version_num >= 160000 {
         &sql::REPORT_LAST_IDX_SCAN_16
     } else {
@@ -43,12 +46,13 @@ pub async fn indexes(
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("partition_tree", &sql::REPORT_PARTITION_TREE),
     ]);
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
         &f.schemas,
         &f.exclude_schemas,
         &f.tables,
         &only_invalid,
         &sharing,
+        &unscanned,
     ];
     db.query_map(&sql::REPORT_INDEXES, &text, &params, |r| IndexRow {
         oid: r.get("index_oid"),
