@@ -305,6 +305,24 @@ pub fn skeleton(text: &str) -> String {
                 push(&mut out, '?', &mut space);
             }
             w if w.is_whitespace() => space = true,
+            // pg_stat_statements writes boolean constants as parameters too.
+            a if (a.is_ascii_alphabetic() || a == '_')
+                && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_' || p == '"') =>
+            {
+                let end = (i..chars.len())
+                    .find(|&k| !(chars[k].is_ascii_alphanumeric() || chars[k] == '_'))
+                    .unwrap_or(chars.len());
+                let word: String = chars[i..end].iter().collect();
+                if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
+                    push(&mut out, '?', &mut space);
+                } else {
+                    for c in word.chars() {
+                        push(&mut out, c, &mut space);
+                    }
+                }
+                i = end;
+                continue;
+            }
             other => push(&mut out, other, &mut space),
         }
         i += 1;

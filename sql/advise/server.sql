@@ -14,7 +14,7 @@ SELECT current_setting('server_version_num')::int AS version_num,
        (SELECT n.nspname::text FROM pg_catalog.pg_extension e
           JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
          WHERE e.extname = 'pg_trgm') AS pg_trgm_schema,
-       EXTRACT(epoch FROM now() - coalesce(
+       date_part('epoch', now() - coalesce(
            (SELECT d.stats_reset FROM pg_catalog.pg_stat_database d WHERE d.datname = current_database()),
            pg_catalog.pg_postmaster_start_time()))::float8 AS stats_seconds,
        current_setting('seq_page_cost')::float8 AS seq_page_cost,

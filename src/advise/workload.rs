@@ -409,3 +409,157 @@ mod plannable_tests {
         assert_eq!(super::plannable(untouched), untouched);
     }
 }
+
+/// What pgtune prepares to plan `query`: a read that takes no lock above AccessShare. Preparing an
+/// UPDATE or DELETE takes RowExclusiveLock on its table, a SELECT ... FOR UPDATE RowShareLock; the
+/// rows such a statement finds are what an index serves, so it is planned as the SELECT that finds
+/// them (`UPDATE t SET ... FROM u WHERE c` as `SELECT 1 FROM t, u WHERE c`), a locking clause left
+/// out, an INSERT ... SELECT as its SELECT. Err says why a statement is not planned.
+pub fn as_read(query: &str) -> Result<String, Unplannable> {
+    use sqlparser::ast::{FromTable, SetExpr, Statement, UpdateTableFromKind};
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+    let text = plannable(query);
+    let parsed = Parser::parse_sql(&PostgreSqlDialect {}, &text);
+    let statement = match parsed {
+        Ok(mut statements) if statements.len() == 1 => statements.remove(0),
+        Ok(_) => return Err(Unplannable::Reason("more than one statement".into())),
+        // sqlparser reads less than PostgreSQL does: what it cannot read is prepared as written
+        // only when no word of it could take a stronger lock (the server then judges it).
+        Err(_) if !may_lock(&text) => return Ok(text),
+        Err(e) => {
+            return Err(Unplannable::Reason(format!(
+                "not read ({}), and it may write or lock: pgtune prepares only what takes no lock above AccessShare",
+                e.to_string().trim_start_matches("sql parser error: ")
+            )))
+        }
+    };
+    let from_list = |tables: Vec<String>| tables.join(", ");
+    let read = |q: &mut sqlparser::ast::Query| -> Result<Option<String>, Unplannable> {
+        let writes = |body: &SetExpr| {
+            matches!(
+                body,
+                SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_) | SetExpr::Merge(_)
+            )
+        };
+        if q.with
+            .as_ref()
+            .is_some_and(|w| w.cte_tables.iter().any(|c| writes(&c.query.body)))
+        {
+            return Err(Unplannable::Reason(
+                "a data-modifying WITH: preparing it takes RowExclusiveLock".into(),
+            ));
+        }
+        if q.locks.is_empty() {
+            return Ok(None);
+        }
+        q.locks.clear();
+        Ok(Some(q.to_string()))
+    };
+    match statement {
+        // A plain read goes as written; sqlparser's rendering only where a clause was left out.
+        Statement::Query(mut q) => Ok(read(&mut q)?.unwrap_or(text)),
+        Statement::Update(u) => {
+            let mut tables = vec![u.table.to_string()];
+            if let Some(
+                UpdateTableFromKind::AfterSet(from) | UpdateTableFromKind::BeforeSet(from),
+            ) = &u.from
+            {
+                tables.extend(from.iter().map(|t| t.to_string()));
+            }
+            Ok(select_one(&from_list(tables), u.selection.as_ref()))
+        }
+        Statement::Delete(d) => {
+            let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &d.from;
+            let mut tables: Vec<String> = from.iter().map(|t| t.to_string()).collect();
+            tables.extend(d.using.iter().flatten().map(|t| t.to_string()));
+            Ok(select_one(&from_list(tables), d.selection.as_ref()))
+        }
+        Statement::Insert(i) => match i.source {
+            Some(mut source) if !matches!(*source.body, SetExpr::Values(_)) => {
+                Ok(read(&mut source)?.unwrap_or_else(|| source.to_string()))
+            }
+            _ => Err(Unplannable::Reason(
+                "an INSERT of values reads no rows an index could find".into(),
+            )),
+        },
+        _ => Err(Unplannable::Utility),
+    }
+}
+
+/// Why a statement is not planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unplannable {
+    /// A utility statement (SET, VACUUM, CREATE ...): nothing an index serves.
+    Utility,
+    Reason(String),
+}
+
+impl Unplannable {
+    pub fn reason(&self) -> String {
+        match self {
+            Unplannable::Utility => {
+                "only SELECT, INSERT, UPDATE and DELETE statements are planned".into()
+            }
+            Unplannable::Reason(r) => r.clone(),
+        }
+    }
+}
+
+fn select_one(from: &str, selection: Option<&sqlparser::ast::Expr>) -> String {
+    match selection {
+        Some(condition) => format!("SELECT 1 FROM {from} WHERE {condition}"),
+        None => format!("SELECT 1 FROM {from}"),
+    }
+}
+
+/// Whether an unquoted word of `text` could make preparing it lock more than AccessShare.
+fn may_lock(text: &str) -> bool {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let Ok(tokens) = Tokenizer::new(&PostgreSqlDialect {}, text).tokenize() else {
+        return true;
+    };
+    tokens.iter().any(|t| match t {
+        Token::Word(w) if w.quote_style.is_none() => matches!(
+            w.value.to_ascii_uppercase().as_str(),
+            "UPDATE" | "DELETE" | "INSERT" | "MERGE" | "SHARE" | "LOCK" | "TRUNCATE"
+        ),
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::as_read;
+
+    #[test]
+    fn writes_are_planned_as_the_reads_that_find_their_rows() {
+        assert_eq!(
+            as_read("UPDATE orders SET status = $1 WHERE student_id = $2").unwrap(),
+            "SELECT 1 FROM orders WHERE student_id = $2"
+        );
+        assert_eq!(
+            as_read("DELETE FROM orders o USING students s WHERE s.id = o.student_id AND s.active")
+                .unwrap(),
+            "SELECT 1 FROM orders o, students s WHERE s.id = o.student_id AND s.active"
+        );
+        assert_eq!(
+            as_read("SELECT * FROM orders WHERE id = $1 FOR UPDATE SKIP LOCKED").unwrap(),
+            "SELECT * FROM orders WHERE id = $1"
+        );
+        assert_eq!(
+            as_read("INSERT INTO archive SELECT * FROM orders WHERE created_at < $1").unwrap(),
+            "SELECT * FROM orders WHERE created_at < $1"
+        );
+        assert!(as_read("INSERT INTO t VALUES ($1)").is_err());
+        assert!(as_read("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d").is_err());
+        assert!(as_read("DROP TABLE t").is_err());
+        // What sqlparser cannot read goes to the server as written, unless it could lock.
+        assert_eq!(
+            as_read("SELEC * FORM nowhere").unwrap(),
+            "SELEC * FORM nowhere"
+        );
+        assert!(as_read("UPDAT t SET x = 1; DELETE FROM t").is_err());
+    }
+}

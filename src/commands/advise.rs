@@ -145,7 +145,7 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
         let statements: Vec<Statement> = statements
             .into_iter()
             .filter(|s| s.calls >= min_calls as f64)
-            .filter(|s| !crate::sql::is_pgtunes_own(&s.query))
+            .filter(|s| !is_advises_own(&s.query))
             .collect();
         let mut engine = Engine {
             db: &db,
@@ -226,6 +226,8 @@ impl Scope {
 /// One statement as the engine sees it: its plan, cost now, and the scans advice reads.
 struct Planned {
     statement: Statement,
+    /// What is prepared to plan it: the statement, or the read that finds its rows.
+    read: String,
     plan: PlanNode,
     baseline: f64,
     current: f64,
@@ -274,20 +276,12 @@ struct Engine<'a> {
     window: Option<f64>,
 }
 
-/// Statements advice can plan: those that read tables. Utility statements (SET, BEGIN, VACUUM, ...)
-/// have no plan to improve.
-fn is_plannable(query: &str) -> bool {
-    let skeleton = crate::sql::skeleton(query);
-    let first = skeleton
-        .trim_start_matches(|c: char| c == '(' || c.is_whitespace())
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    matches!(
-        first.as_str(),
-        "SELECT" | "WITH" | "UPDATE" | "DELETE" | "INSERT" | "MERGE" | "TABLE" | "VALUES"
-    )
+/// pgtune's own statements, and the calls of HypoPG's functions (advice's own, or another tool's):
+/// not the application's workload.
+fn is_advises_own(query: &str) -> bool {
+    crate::sql::is_pgtunes_own(query)
+        || query.contains("hypopg_")
+        || query.contains("pgtune_advise")
 }
 
 impl Engine<'_> {
@@ -302,16 +296,14 @@ impl Engine<'_> {
         let mut not_planned = Vec::new();
         let mut kept = Vec::new();
         for s in statements {
-            if is_plannable(&s.query) {
-                kept.push(s);
-            } else if from_file {
-                not_planned.push(left(
-                    &s,
-                    "only SELECT, INSERT, UPDATE, DELETE and MERGE statements are planned",
-                ));
+            match advise::workload::as_read(&s.query) {
+                Ok(read) => kept.push((s, read)),
+                // pg_stat_statements holds every SET and BEGIN: not worth a line each.
+                Err(advise::workload::Unplannable::Utility) if !from_file => {}
+                Err(why) => not_planned.push(left(&s, &why.reason())),
             }
         }
-        kept.sort_by(|a, b| {
+        kept.sort_by(|(a, _), (b, _)| {
             let weight = |s: &Statement| s.calls * s.mean_ms.unwrap_or(1.0);
             weight(b).total_cmp(&weight(a))
         });
@@ -320,10 +312,8 @@ impl Engine<'_> {
 
         // Plan every statement as it is.
         let mut planned: Vec<Planned> = Vec::new();
-        for statement in kept {
-            match db::advise::generic_plan(self.db, &advise::workload::plannable(&statement.query))
-                .await?
-            {
+        for (statement, read) in kept {
+            match db::advise::generic_plan(self.db, &read).await? {
                 Ok(plan) => {
                     let scans: Vec<Scan> = plan
                         .scans()
@@ -334,6 +324,7 @@ impl Engine<'_> {
                         continue;
                     }
                     planned.push(Planned {
+                        read,
                         baseline: plan.total_cost,
                         current: plan.total_cost,
                         statement,
@@ -552,12 +543,7 @@ impl Engine<'_> {
                 };
                 evaluation.size_bytes = self.hypopg.size(self.db, &h).await?;
                 for &s in statements {
-                    if let Ok(plan) = db::advise::generic_plan(
-                        self.db,
-                        &advise::workload::plannable(&planned[s].statement.query),
-                    )
-                    .await?
-                    {
+                    if let Ok(plan) = db::advise::generic_plan(self.db, &planned[s].read).await? {
                         if plan.uses_index(&h.name) && plan.total_cost < planned[s].current {
                             evaluation.used_by.push((s, plan.total_cost));
                         }

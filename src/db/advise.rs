@@ -124,10 +124,40 @@ pub async fn generic_plan(
         Ok(rows) => rows,
         Err(e) => return reason(e).map(Err),
     };
-    let json: Option<serde_json::Value> = rows.first().map(|r| r.get(0));
-    Ok(json
-        .ok_or_else(|| "EXPLAIN returned no plan".to_string())
-        .and_then(from_value))
+    let Some(row) = rows.first() else {
+        return Ok(Err("EXPLAIN returned no plan".to_string()));
+    };
+    Ok(match row.try_get::<_, LossyText>(0) {
+        Ok(LossyText(text)) => serde_json::from_str(&text)
+            .map_err(|e| format!("unexpected EXPLAIN output: {e}"))
+            .and_then(from_value),
+        Err(e) => Err(format!("unexpected EXPLAIN output: {e}")),
+    })
+}
+
+/// A text or JSON value as its bytes, invalid UTF-8 replaced: HypoPG cuts a hypothetical index's
+/// name at 63 bytes, in the middle of a character when the table's name is not ASCII, and plans
+/// print that name.
+struct LossyText(String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for LossyText {
+    fn from_sql(
+        ty: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        // jsonb's binary form starts with a version byte; json and text are the text itself.
+        let raw = if *ty == tokio_postgres::types::Type::JSONB {
+            raw.get(1..).unwrap_or_default()
+        } else {
+            raw
+        };
+        Ok(LossyText(String::from_utf8_lossy(raw).into_owned()))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        use tokio_postgres::types::Type;
+        [Type::JSON, Type::JSONB, Type::TEXT, Type::BYTEA, Type::NAME].contains(ty)
+    }
 }
 
 /// A plan from EXPLAIN (FORMAT JSON)'s text.
@@ -183,7 +213,7 @@ impl Hypopg {
         })?;
         Ok(Hypothetical {
             oid: r.get("oid"),
-            name: r.get("name"),
+            name: r.get::<_, LossyText>("name").0,
         })
     }
 
