@@ -194,8 +194,11 @@ pub fn is_pgtunes_own(query: &str) -> bool {
     let ours = SKELETONS.get_or_init(|| {
         ALL.iter()
             .map(|sql| {
-                let text = sql.text.split('{').next().unwrap_or_default();
-                skeleton(text).trim_end_matches(';').trim_end().to_string()
+                // Up to the first placeholder of the statement (comments, which may name one, are
+                // gone from the skeleton).
+                let skeleton = skeleton(sql.text);
+                let text = skeleton.split('{').next().unwrap_or_default();
+                text.trim_end_matches(';').trim_end().to_string()
             })
             .filter(|s| s.len() >= 24)
             .collect()
@@ -243,6 +246,27 @@ pub fn one_line(text: &str) -> String {
 }
 
 /// Comments dropped, string literals, numbers and `$n` parameters written `?`, whitespace collapsed.
+/// `extract(epoch FROM x)` as pg_stat_statements writes it: the field is a constant there
+/// (`extract($1 FROM x)`), so `?` here too.
+fn extract_fields_as_parameters(skeleton: String) -> String {
+    let lower = skeleton.to_ascii_lowercase();
+    let mut out = String::with_capacity(skeleton.len());
+    let mut copied = 0;
+    for (at, _) in lower.match_indices("extract(") {
+        let field_start = at + "extract(".len();
+        let field_end = lower[field_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(lower.len(), |n| field_start + n);
+        if field_end > field_start && lower[field_end..].starts_with(" from ") {
+            out.push_str(&skeleton[copied..field_start]);
+            out.push('?');
+            copied = field_end;
+        }
+    }
+    out.push_str(&skeleton[copied..]);
+    out
+}
+
 pub fn skeleton(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
@@ -294,7 +318,7 @@ pub fn skeleton(text: &str) -> String {
                 push(&mut out, '?', &mut space);
             }
             d if d.is_ascii_digit()
-                && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_') =>
+                && (space || !out.ends_with(|p: char| p.is_alphanumeric() || p == '_')) =>
             {
                 while chars
                     .get(i + 1)
@@ -307,7 +331,8 @@ pub fn skeleton(text: &str) -> String {
             w if w.is_whitespace() => space = true,
             // pg_stat_statements writes boolean constants as parameters too.
             a if (a.is_ascii_alphabetic() || a == '_')
-                && !out.ends_with(|p: char| p.is_alphanumeric() || p == '_' || p == '"') =>
+                && (space
+                    || !out.ends_with(|p: char| p.is_alphanumeric() || p == '_' || p == '"')) =>
             {
                 let end = (i..chars.len())
                     .find(|&k| !(chars[k].is_ascii_alphanumeric() || chars[k] == '_'))
@@ -327,7 +352,7 @@ pub fn skeleton(text: &str) -> String {
         }
         i += 1;
     }
-    out
+    extract_fields_as_parameters(out)
 }
 
 impl Sql {
@@ -538,6 +563,20 @@ mod tests {
             is_pgtunes_own(CONFIG_SERVER.text),
             "up to PostgreSQL 17, with its comment"
         );
+        // LIMIT 10, extract(epoch FROM ...) and true are constants to pg_stat_statements too.
+        let normalized = SCHEMA_OLD_TRANSACTIONS
+            .text
+            .replace(
+                "coalesce(application_name, '')",
+                "coalesce(application_name, $2)",
+            )
+            .replace("coalesce(state, '')", "coalesce(state, $3)")
+            .replace("extract(epoch FROM", "extract($4 FROM")
+            .replace("'client backend'", "$5")
+            .replace("LIMIT 10;", "LIMIT $6");
+        assert!(is_pgtunes_own(&normalized), "{normalized}");
+        let normalized = ADVISE_INDEXES.text.replace("k, true)", "k, $1)");
+        assert!(is_pgtunes_own(&normalized));
         assert!(!is_pgtunes_own("SELECT pg_sleep($1)"));
         assert!(!is_pgtunes_own("SELECT * FROM orders WHERE id = $1"));
     }

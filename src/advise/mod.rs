@@ -399,7 +399,8 @@ pub struct IndexAdvice {
     /// cannot simulate this kind (GIN), the cost after is estimated and is checked after building.
     pub proof: Proof,
     pub size_bytes: i64,
-    /// Weighted cost (calls x plan cost) of the statements it serves, before and after.
+    /// Weighted cost (calls x plan cost) of the statements it serves without it and with it, the
+    /// rest of the advice in place either way: what this index adds.
     pub weighted_cost_before: f64,
     pub weighted_cost_after: f64,
     pub improvement_percent: f64,
@@ -422,6 +423,8 @@ pub enum Proof {
 #[derive(Debug, Clone, Serialize)]
 pub struct ServedStatement {
     pub query: String,
+    /// Where a file holds it (`file:line:col`).
+    pub at: Option<String>,
     pub calls: f64,
     pub mean_ms: Option<f64>,
     pub cost_before: f64,

@@ -267,6 +267,17 @@ impl Evaluation {
     }
 }
 
+/// An index the greedy pass chose, and what it adds.
+struct Chosen {
+    candidate: Candidate,
+    size_bytes: i64,
+    /// In place while the run lasts (B-tree); none for an estimated (trigram) one.
+    hypothetical: Option<Hypothetical>,
+    /// (statement, its cost without this index, with it) for the statements whose plan uses it
+    /// with the whole advice in place.
+    serves: Vec<(usize, f64, f64)>,
+}
+
 struct Engine<'a> {
     db: &'a Db,
     server: &'a Server,
@@ -384,7 +395,7 @@ impl Engine<'_> {
         // passes --min-improvement.
         let mut evaluations: Vec<Option<Evaluation>> = vec![None; candidates.len()];
         let mut best_seen: HashMap<usize, f64> = HashMap::new();
-        let mut chosen: Vec<(Candidate, Evaluation, Option<Hypothetical>)> = Vec::new();
+        let mut chosen: Vec<Chosen> = Vec::new();
         let mut open: Vec<usize> = (0..candidates.len()).collect();
         loop {
             for &c in &open {
@@ -434,6 +445,11 @@ impl Engine<'_> {
                 ),
                 Method::Trigram => None,
             };
+            let serves: Vec<(usize, f64, f64)> = evaluation
+                .used_by
+                .iter()
+                .map(|&(s, cost)| (s, planned[s].current, cost))
+                .collect();
             let mut changed = HashSet::new();
             for &(s, cost) in &evaluation.used_by {
                 planned[s].current = cost;
@@ -448,10 +464,16 @@ impl Engine<'_> {
                     evaluations[c] = None;
                 }
             }
-            chosen.push((candidate, evaluation, kept));
+            chosen.push(Chosen {
+                candidate,
+                size_bytes: evaluation.size_bytes,
+                hypothetical: kept,
+                serves,
+            });
         }
-        for (_, _, kept) in &chosen {
-            if let Some(h) = kept {
+        let chosen = self.what_each_adds(chosen, &planned).await?;
+        for c in &chosen {
+            if let Some(h) = &c.hypothetical {
                 self.hypopg.drop(self.db, h).await?;
             }
         }
@@ -459,7 +481,7 @@ impl Engine<'_> {
         let indexes = self.describe(&chosen, &planned, &facts).await?;
         let served: HashSet<usize> = chosen
             .iter()
-            .flat_map(|(_, e, _)| e.used_by.iter().map(|&(s, _)| s))
+            .flat_map(|c| c.serves.iter().map(|&(s, _, _)| s))
             .collect();
         let mut unhelped = Vec::new();
         for (i, p) in planned.iter().enumerate() {
@@ -481,6 +503,86 @@ impl Engine<'_> {
             unhelped,
             not_planned,
         })
+    }
+
+    /// With the whole advice in place, what each index adds over the others: the statements whose
+    /// plan uses it, their cost without it and with it. An index that adds less than
+    /// --min-improvement there (a later one serves its statements better) is dropped, from the last
+    /// chosen to the first, so no saving is counted twice.
+    async fn what_each_adds(
+        &self,
+        mut chosen: Vec<Chosen>,
+        planned: &[Planned],
+    ) -> anyhow::Result<Vec<Chosen>> {
+        let full_plans = |chosen: &[Chosen]| {
+            let touched: Vec<usize> = planned
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| {
+                    p.scans.iter().any(|scan| {
+                        chosen.iter().any(|c| {
+                            c.hypothetical.is_some()
+                                && c.candidate.schema == scan.schema
+                                && c.candidate.table == scan.table
+                        })
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            touched
+        };
+        for pass in 0..2 {
+            // Pass 0 drops what adds too little; pass 1 measures what the rest add.
+            let mut i = chosen.len();
+            while i > 0 {
+                i -= 1;
+                let Some(h) = chosen[i].hypothetical.clone() else {
+                    continue;
+                };
+                let mut with = Vec::new();
+                for s in full_plans(&chosen) {
+                    if let Ok(plan) = db::advise::generic_plan(self.db, &planned[s].read).await? {
+                        if plan.uses_index(&h.name) {
+                            with.push((s, plan.total_cost));
+                        }
+                    }
+                }
+                self.hypopg.drop(self.db, &h).await?;
+                let mut serves = Vec::new();
+                for &(s, cost_with) in &with {
+                    let without = match db::advise::generic_plan(self.db, &planned[s].read).await? {
+                        Ok(plan) => plan.total_cost,
+                        Err(_) => planned[s].baseline,
+                    };
+                    serves.push((s, without.max(cost_with), cost_with));
+                }
+                let weighted = |pick: fn(&(usize, f64, f64)) -> f64| -> f64 {
+                    serves
+                        .iter()
+                        .map(|t| planned[t.0].statement.calls * pick(t))
+                        .sum()
+                };
+                let (without, with_it) = (weighted(|t| t.1), weighted(|t| t.2));
+                let adds = without > 0.0 && (without - with_it) / without >= self.min_improvement;
+                if pass == 0 && !adds {
+                    tracing::debug!(
+                        "advise: {} adds too little over the others; dropped",
+                        chosen[i].candidate.label()
+                    );
+                    chosen.remove(i);
+                    continue;
+                }
+                let again = self
+                    .hypopg
+                    .create(self.db, &self.hypothetical_statement(&chosen[i].candidate))
+                    .await?;
+                chosen[i].hypothetical = Some(again);
+                if pass == 1 {
+                    chosen[i].serves = serves;
+                }
+            }
+        }
+        Ok(chosen)
     }
 
     fn trigram_ops(&self) -> Option<String> {
@@ -565,13 +667,13 @@ impl Engine<'_> {
     /// statement, costs, size and write cost.
     async fn describe(
         &self,
-        chosen: &[(Candidate, Evaluation, Option<Hypothetical>)],
+        chosen: &[Chosen],
         planned: &[Planned],
         facts: &HashMap<(String, String), TableFacts>,
     ) -> anyhow::Result<Vec<IndexAdvice>> {
         let prefixes: Vec<(String, String)> = chosen
             .iter()
-            .map(|(c, _, _)| {
+            .map(|Chosen { candidate: c, .. }| {
                 (
                     c.schema.clone(),
                     crate::pgname::catalog_prefix(&c.table, &c.name_parts()),
@@ -582,21 +684,22 @@ impl Engine<'_> {
         let mut names = crate::pgname::IndexNames::new(taken);
         let trigram_ops = self.trigram_ops();
         let mut out = Vec::new();
-        for (c, e, _) in chosen {
+        for chosen in chosen {
+            let c = &chosen.candidate;
             let name = names.choose(&c.schema, &c.table, &c.name_parts());
             let table = facts
                 .get(&(c.schema.clone(), c.table.clone()))
                 .cloned()
                 .unwrap_or_default();
-            let before: f64 = e
-                .used_by
+            let before: f64 = chosen
+                .serves
                 .iter()
-                .map(|&(s, _)| planned[s].statement.calls * planned[s].baseline)
+                .map(|&(s, without, _)| planned[s].statement.calls * without)
                 .sum();
-            let after: f64 = e
-                .used_by
+            let after: f64 = chosen
+                .serves
                 .iter()
-                .map(|&(s, cost)| planned[s].statement.calls * cost)
+                .map(|&(s, _, with)| planned[s].statement.calls * with)
                 .sum();
             let writes_per_second = (self.server.stats_seconds > 0.0)
                 .then(|| table.index_writes / self.server.stats_seconds);
@@ -629,7 +732,7 @@ impl Engine<'_> {
                     Method::Btree => Proof::Hypopg,
                     Method::Trigram => Proof::Estimated,
                 },
-                size_bytes: e.size_bytes,
+                size_bytes: chosen.size_bytes,
                 weighted_cost_before: before,
                 weighted_cost_after: after,
                 improvement_percent: if before > 0.0 {
@@ -641,15 +744,16 @@ impl Engine<'_> {
                 benefit_per_second,
                 write_cost_per_second,
                 write_cost_outweighs_benefit: outweighs,
-                serves: e
-                    .used_by
+                serves: chosen
+                    .serves
                     .iter()
-                    .map(|&(s, cost)| ServedStatement {
+                    .map(|&(s, without, with)| ServedStatement {
                         query: planned[s].statement.query.clone(),
+                        at: planned[s].statement.at.clone(),
                         calls: planned[s].statement.calls,
                         mean_ms: planned[s].statement.mean_ms,
-                        cost_before: planned[s].baseline,
-                        cost_after: cost,
+                        cost_before: without,
+                        cost_after: with,
                     })
                     .collect(),
             });
