@@ -329,7 +329,7 @@ pub fn skeleton(text: &str) -> String {
                 push(&mut out, '?', &mut space);
             }
             w if w.is_whitespace() => space = true,
-            // pg_stat_statements writes boolean constants as parameters too.
+            // pg_stat_statements writes boolean and null constants as parameters too.
             a if (a.is_ascii_alphabetic() || a == '_')
                 && (space
                     || !out.ends_with(|p: char| p.is_alphanumeric() || p == '_' || p == '"')) =>
@@ -338,7 +338,10 @@ pub fn skeleton(text: &str) -> String {
                     .find(|&k| !(chars[k].is_ascii_alphanumeric() || chars[k] == '_'))
                     .unwrap_or(chars.len());
                 let word: String = chars[i..end].iter().collect();
-                if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") {
+                if ["true", "false", "null"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k))
+                {
                     push(&mut out, '?', &mut space);
                 } else {
                     for c in word.chars() {

@@ -42,6 +42,9 @@ pub struct Key {
     /// The word PostgreSQL names an index after: the column, or `lower` for `lower(email)`.
     pub name_part: String,
     pub descending: bool,
+    /// Compared for equality (the leading keys, in any order among themselves), or by range or
+    /// sort (order matters).
+    pub equality: bool,
 }
 
 impl Key {
@@ -51,6 +54,14 @@ impl Key {
             expression: None,
             name_part: name.to_string(),
             descending: false,
+            equality: false,
+        }
+    }
+
+    fn equal_column(name: &str) -> Key {
+        Key {
+            equality: true,
+            ..Key::column(name)
         }
     }
 
@@ -161,6 +172,9 @@ impl Candidate {
     }
 }
 
+/// Why a statement on a partitioned table gets no advice.
+pub const PARTITIONED: &str = "it reads a partitioned table, where HypoPG cannot make hypothetical indexes (HypoPG#52): build a candidate on a copy to compare";
+
 /// What the catalog says of a table a plan scans.
 #[derive(Debug, Clone, Default)]
 pub struct TableFacts {
@@ -174,10 +188,22 @@ pub struct TableFacts {
     pub columns: HashMap<String, ColumnFacts>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ColumnFacts {
     pub n_distinct: f64,
     pub avg_width: f64,
+    /// As format_type prints it: `text`, `character varying(20)`, `integer`.
+    pub type_name: String,
+}
+
+impl ColumnFacts {
+    fn is_text(&self) -> bool {
+        let base = self.type_name.split('(').next().unwrap_or_default().trim();
+        matches!(
+            base,
+            "text" | "character varying" | "character" | "name" | "citext"
+        )
+    }
 }
 
 impl TableFacts {
@@ -194,7 +220,7 @@ impl TableFacts {
     /// Why no index on this table can be proven, if one cannot.
     pub fn unprovable(&self) -> Option<&'static str> {
         if self.kind == "p" || self.is_partition {
-            Some("it reads a partitioned table, where HypoPG cannot make hypothetical indexes (HypoPG#52): build a candidate on a copy to compare")
+            Some(PARTITIONED)
         } else if self.kind != "r" && self.kind != "m" {
             Some("it reads a relation that takes no index (a view, a foreign table)")
         } else {
@@ -224,8 +250,25 @@ pub fn candidates(scan: &Scan, facts: &TableFacts, trigram: bool) -> Vec<Candida
     let mut range = c.range.clone();
     range.sort_by(|a, b| facts.distinct(b).total_cmp(&facts.distinct(a)));
 
+    // A column the statement casts to text is served only by an index on the cast, unless it is
+    // text already (PostgreSQL prints the cast for a varchar column).
+    let key_for = |col: &str| -> Key {
+        let cast = c.text_cast.iter().any(|t| t == col)
+            && facts.columns.get(col).is_some_and(|f| !f.is_text());
+        if cast {
+            Key {
+                column: None,
+                expression: Some(format!("(({})::text)", quote_ident(col))),
+                name_part: col.to_string(),
+                descending: false,
+                equality: true,
+            }
+        } else {
+            Key::equal_column(col)
+        }
+    };
     let mut btree: Vec<Vec<Key>> = Vec::new();
-    let mut leading: Vec<Key> = equality.iter().map(|col| Key::column(col)).collect();
+    let mut leading: Vec<Key> = equality.iter().map(|col| key_for(col)).collect();
     if let Some(col) = range.iter().find(|r| !equality.contains(r)) {
         leading.push(Key::column(col));
     } else if !scan.limited_sort.is_empty() {
@@ -242,7 +285,7 @@ pub fn candidates(scan: &Scan, facts: &TableFacts, trigram: bool) -> Vec<Candida
         btree.push(leading);
     }
     if equality.len() > 1 {
-        btree.push(vec![Key::column(&equality[0])]);
+        btree.push(vec![key_for(&equality[0])]);
     }
     for e in &c.expression {
         btree.push(vec![Key {
@@ -250,6 +293,7 @@ pub fn candidates(scan: &Scan, facts: &TableFacts, trigram: bool) -> Vec<Candida
             expression: Some(e.sql.clone()),
             name_part: e.name_part.clone(),
             descending: false,
+            equality: true,
         }]);
     }
 
@@ -319,10 +363,8 @@ pub fn served_by<'a>(
             Method::Btree => index.method == "btree",
             Method::Trigram => index.method == "gin" || index.method == "gist",
         };
-        let predicate_fits = index
-            .predicate
-            .as_deref()
-            .is_none_or(|p| normal(p) == predicate);
+        // Only an index as narrow: a plain one does not serve what a partial one would do better.
+        let predicate_fits = normal(index.predicate.as_deref().unwrap_or("")) == predicate;
         if !method_fits || !predicate_fits || index.keys.len() < wanted.len() {
             return false;
         }
@@ -330,12 +372,13 @@ pub fn served_by<'a>(
             .iter()
             .map(|k| normal(k))
             .collect();
-        let mut have_sorted = have.clone();
-        let mut wanted_sorted = wanted.clone();
-        have_sorted.sort();
-        wanted_sorted.sort();
-        have == wanted
-            || (candidate.keys.iter().all(|k| !k.descending) && have_sorted == wanted_sorted)
+        // The equality keys lead, in any order among themselves; the rest in order.
+        let e = candidate.keys.iter().take_while(|k| k.equality).count();
+        let mut have_equal = have[..e].to_vec();
+        let mut wanted_equal = wanted[..e].to_vec();
+        have_equal.sort();
+        wanted_equal.sort();
+        have_equal == wanted_equal && have[e..] == wanted[e..]
     })
 }
 
@@ -525,6 +568,7 @@ mod tests {
             rows: 10.0,
             conditions,
             wasteful: true,
+            filter: Some(condition.to_string()),
             limited_sort: Vec::new(),
         }
     }
@@ -542,6 +586,7 @@ mod tests {
                         ColumnFacts {
                             n_distinct: *n,
                             avg_width: 8.0,
+                            type_name: "integer".into(),
                         },
                     )
                 })
@@ -574,7 +619,7 @@ mod tests {
         );
         assert!(found
             .iter()
-            .any(|c| c.predicate == ["active"] && c.keys == [Key::column("school_id")]));
+            .any(|c| c.predicate == ["active"] && c.keys == [Key::equal_column("school_id")]));
         assert!(found.iter().any(|c| c.predicate.is_empty()));
     }
 
@@ -592,6 +637,25 @@ mod tests {
         assert!(served_by(candidate, &[existing(&["school_id", "grade"], None)]).is_some());
         assert!(served_by(candidate, &[existing(&["grade", "school_id"], None)]).is_none());
         assert!(served_by(candidate, &[existing(&["school_id"], Some("active"))]).is_none());
+        // A range key after the equality ones keeps its place; a partial candidate is not served
+        // by a plain index.
+        let both = &candidates(
+            &scan("((s.created_at > $2) AND (s.school_id = $1))"),
+            &facts(&[]),
+            false,
+        )[0];
+        assert!(served_by(both, &[existing(&["school_id", "created_at"], None)]).is_some());
+        assert!(served_by(both, &[existing(&["created_at", "school_id"], None)]).is_none());
+        let partial = candidates(
+            &scan("(s.active AND (s.school_id = $1))"),
+            &facts(&[]),
+            false,
+        )
+        .into_iter()
+        .find(|c| !c.predicate.is_empty())
+        .unwrap();
+        assert!(served_by(&partial, &[existing(&["school_id"], None)]).is_none());
+        assert!(served_by(&partial, &[existing(&["school_id"], Some("active"))]).is_some());
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct PlanNode {
     pub join_filter: Option<String>,
     #[serde(rename = "Sort Key")]
     pub sort_key: Vec<String>,
+    /// Partitions an Append or MergeAppend left out when the executor started.
+    #[serde(rename = "Subplans Removed")]
+    pub subplans_removed: i64,
     #[serde(rename = "Plans")]
     pub plans: Vec<PlanNode>,
 }
@@ -63,6 +66,8 @@ pub struct Scan {
     /// Whether the scan leaves rows to a filter (or reads the whole table) that an index could
     /// have kept it from reading.
     pub wasteful: bool,
+    /// The scan's own filter, as the plan prints it.
+    pub filter: Option<String>,
     /// The sort keys (column, descending) of a Sort under a LIMIT that reads only this scan.
     pub limited_sort: Vec<(String, bool)>,
 }
@@ -73,6 +78,14 @@ impl PlanNode {
         for child in &self.plans {
             child.walk(out);
         }
+    }
+
+    /// Whether partitions were pruned when the executor started: planned with every parameter
+    /// NULL, a partitioned table's scans can all be pruned away, leaving nothing to judge.
+    pub fn pruned_partitions(&self) -> bool {
+        let mut nodes = Vec::new();
+        self.walk(&mut nodes);
+        nodes.iter().any(|n| n.subplans_removed > 0)
     }
 
     /// Whether any node of the plan reads the index named `name`.
@@ -126,7 +139,9 @@ impl PlanNode {
                 .and_then(|keys: Option<Vec<_>>| keys)
                 .unwrap_or_default();
             let wasteful = match self.node_type.as_str() {
-                "Seq Scan" => !conditions.is_empty() || !limited_sort.is_empty(),
+                "Seq Scan" => {
+                    self.filter.is_some() || !conditions.is_empty() || !limited_sort.is_empty()
+                }
                 "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" => self.filter.is_some(),
                 _ => false,
             };
@@ -138,6 +153,7 @@ impl PlanNode {
                 rows: self.plan_rows,
                 conditions,
                 wasteful,
+                filter: self.filter.clone(),
                 limited_sort,
             });
             if self.node_type == "Bitmap Heap Scan" {

@@ -42,6 +42,10 @@ pub struct Conditions {
     /// Columns a constant condition fixes (`status = 'open'`): a partial index on that condition
     /// need not hold them as keys.
     pub fixed: Vec<String>,
+    /// Columns compared through a cast to text (`(s.ticket_id)::text = $1`): PostgreSQL prints one
+    /// for a varchar column (binary-compatible, an index on the column serves it) and for any
+    /// other column cast on purpose (a function: only an index on the cast serves it).
+    pub text_cast: Vec<String>,
 }
 
 impl Conditions {
@@ -76,15 +80,24 @@ impl Conditions {
 
     fn classify(&mut self, expr: &Expr, alias: &str) {
         match unwrap(expr) {
-            Expr::BinaryOp { left, op, right } => {
-                let (left, right) = (unwrap(left), unwrap(right));
+            Expr::BinaryOp {
+                left: left_raw,
+                op,
+                right: right_raw,
+            } => {
+                let (left, right) = (unwrap(left_raw), unwrap(right_raw));
                 match op {
                     BinaryOperator::Eq => {
-                        for (mine, other) in [(left, right), (right, left)] {
+                        for (mine, other, raw) in
+                            [(left, right, left_raw), (right, left, right_raw)]
+                        {
                             if mentions(other, alias) {
                                 continue;
                             }
                             if let Some(col) = column_of(mine, alias) {
+                                if through_text_cast(raw) {
+                                    Self::push_unique(&mut self.text_cast, col.clone());
+                                }
                                 Self::push_unique(&mut self.equality, col.clone());
                                 if is_constant(other) {
                                     let text = without_alias(expr, alias);
@@ -211,12 +224,32 @@ fn split_and(expr: Expr, out: &mut Vec<Expr>) {
     }
 }
 
-/// The expression without parentheses and casts around it: PostgreSQL prints `(s.grade)::text`.
+/// The expression without parentheses and casts to text around it: PostgreSQL prints
+/// `(s.name)::text` for a varchar column. Other casts stay: `(s.created_at)::date` is an expression.
 fn unwrap(expr: &Expr) -> &Expr {
     match expr {
         Expr::Nested(inner) => unwrap(inner),
-        Expr::Cast { expr, .. } => unwrap(expr),
+        Expr::Cast {
+            expr, data_type, ..
+        } if is_text_type(data_type) => unwrap(expr),
         other => other,
+    }
+}
+
+fn is_text_type(data_type: &sqlparser::ast::DataType) -> bool {
+    let name = data_type.to_string().to_ascii_lowercase();
+    let base = name.split('(').next().unwrap_or_default().trim();
+    matches!(
+        base,
+        "text" | "varchar" | "character varying" | "char" | "character" | "bpchar" | "name"
+    )
+}
+
+fn through_text_cast(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => through_text_cast(inner),
+        Expr::Cast { data_type, .. } => is_text_type(data_type),
+        _ => false,
     }
 }
 
@@ -260,8 +293,16 @@ fn literal_text(expr: &Expr) -> Option<String> {
     }
 }
 
-/// A function call over columns of `alias` only (and constants): an expression index's key.
+/// A function call over columns of `alias` only (and constants), or a cast of one of its columns
+/// (`(created_at)::date`): an expression index's key.
 fn key_expression(expr: &Expr, alias: &str) -> Option<KeyExpression> {
+    if let Expr::Cast { expr: inner, .. } = expr {
+        let column = column_of(unwrap(inner), alias)?;
+        return Some(KeyExpression {
+            sql: format!("({})", without_alias(expr, alias)),
+            name_part: column,
+        });
+    }
     let Expr::Function(function) = expr else {
         return None;
     };
@@ -407,6 +448,17 @@ mod tests {
         assert_eq!(c.equality, ["status"]);
         assert_eq!(c.constant.len(), 1);
         assert!(c.constant[0].contains("'open'"), "{:?}", c.constant);
+    }
+
+    #[test]
+    fn a_cast_column_is_an_expression_unless_the_cast_is_to_text() {
+        let c = read("((s.created_at)::date = $1)");
+        assert!(c.equality.is_empty());
+        assert_eq!(c.expression[0].sql, "((created_at)::DATE)");
+        assert_eq!(c.expression[0].name_part, "created_at");
+        let c = read("((s.ticket_id)::text = $1)");
+        assert_eq!(c.equality, ["ticket_id"]);
+        assert_eq!(c.text_cast, ["ticket_id"]);
     }
 
     #[test]

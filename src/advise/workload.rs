@@ -146,10 +146,29 @@ fn bind_parameters(query: &str, detail: &str) -> String {
         values.push((n, value));
         rest = remaining;
     }
-    values.sort_by_key(|v| std::cmp::Reverse(v.0));
-    values.into_iter().fold(query.to_string(), |q, (n, v)| {
-        q.replace(&format!("${n}"), &v)
-    })
+    // One pass over the statement's own parameters: a value that itself holds "$1" is never
+    // substituted again.
+    let values: HashMap<usize, String> = values.into_iter().collect();
+    let Some(tokens) = located_tokens(query) else {
+        return query.to_string();
+    };
+    let mut out = String::with_capacity(query.len());
+    let mut copied = 0;
+    for (token, range) in tokens {
+        if let sqlparser::tokenizer::Token::Placeholder(p) = &token {
+            if let Some(v) = p
+                .strip_prefix('$')
+                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| values.get(&n))
+            {
+                out.push_str(&query[copied..range.start]);
+                out.push_str(v);
+                copied = range.end;
+            }
+        }
+    }
+    out.push_str(&query[copied..]);
+    out
 }
 
 /// One statement per shape (constants aside), its calls the times it appears and its mean the
@@ -242,9 +261,35 @@ fn parameterized(texts: &[String]) -> String {
     let text = &texts[0];
     let mut out = String::with_capacity(text.len());
     let mut copied = 0;
+    // `GROUP BY 1 ORDER BY 2 DESC` name output columns: not constants (pg_stat_statements keeps them).
+    let mut in_by_list = false;
+    let mut previous: Option<&Token> = None;
     for (i, (token, range)) in first.iter().enumerate() {
+        if matches!(token, Token::Whitespace(_)) {
+            continue;
+        }
+        let position = matches!(token, Token::Number(..))
+            && in_by_list
+            && matches!(previous, Some(Token::Word(_)) | Some(Token::Comma))
+            && previous.is_some_and(|p| match p {
+                Token::Word(w) => w.value.eq_ignore_ascii_case("by"),
+                _ => true,
+            });
+        match token {
+            Token::Word(w) if w.value.eq_ignore_ascii_case("by") => in_by_list = true,
+            Token::Word(w)
+                if !["asc", "desc", "nulls", "first", "last"]
+                    .iter()
+                    .any(|k| w.value.eq_ignore_ascii_case(k)) =>
+            {
+                in_by_list = false
+            }
+            Token::RParen | Token::SemiColon => in_by_list = false,
+            _ => {}
+        }
+        previous = Some(token);
         let varies = others.is_empty() || others.iter().any(|o| o[i].0 != *token);
-        if is_literal(token) && varies {
+        if is_literal(token) && varies && !position {
             next += 1;
             out.push_str(&text[copied..range.start]);
             out.push_str(&format!("${next}"));
@@ -296,6 +341,8 @@ mod tests {
 2026-12-03 10:00:01.000 UTC [12] LOG:  duration: 100.500 ms  statement: SELECT * FROM orders WHERE student_id = 7
 2026-12-03 10:00:02.000 UTC [13] LOG:  duration: 50.000 ms  execute <unnamed>: SELECT * FROM menu_items WHERE lower(name) = $1
 2026-12-03 10:00:02.000 UTC [13] DETAIL:  parameters: $1 = 'it''s pizza'
+2026-12-03 10:00:02.500 UTC [13] LOG:  duration: 5.000 ms  execute <unnamed>: SELECT * FROM t WHERE a = $1 AND b = $2
+2026-12-03 10:00:02.500 UTC [13] DETAIL:  parameters: $1 = 'f', $2 = 'it''s $1 here'
 2026-12-03 10:00:03.000 UTC [14] LOG:  duration: 300.000 ms  plan:
 \tQuery Text: SELECT count(*) FROM students
 \t  WHERE active AND school_id = 3
@@ -304,7 +351,12 @@ mod tests {
 2026-12-03 10:00:04.000 UTC [15] LOG:  checkpoint starting: time
 ";
         let found = from_log(Path::new("pg.log"), log).unwrap();
-        assert_eq!(found.len(), 3);
+        assert_eq!(found.len(), 4);
+        // Substituted once: the value holding "$1" stays as it is (then, one occurrence, both
+        // values are parameters again).
+        assert!(found
+            .iter()
+            .any(|s| s.query == "SELECT * FROM t WHERE a = $1 AND b = $2"));
         let orders = found.iter().find(|s| s.query.contains("orders")).unwrap();
         assert_eq!(orders.calls, 2.0);
         assert_eq!(orders.mean_ms, Some(110.5));
@@ -335,10 +387,29 @@ mod tests {
             parameterized(&texts[..1]),
             "SELECT * FROM orders WHERE status = $1 AND school_id = $2 LIMIT $3"
         );
+        let positions = [
+            "SELECT a, count(*) FROM t WHERE b = 1 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5"
+                .to_string(),
+        ];
+        assert_eq!(
+            parameterized(&positions),
+            "SELECT a, count(*) FROM t WHERE b = $1 GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $2"
+        );
         let hostile = ["SELECT 'it''s' FROM \"Order \"\"Log\"\"\" WHERE \"é\" = 'x'".to_string()];
         assert_eq!(
             parameterized(&hostile),
             "SELECT $1 FROM \"Order \"\"Log\"\"\" WHERE \"é\" = $2"
+        );
+    }
+
+    #[test]
+    fn log_parameters_are_substituted_once() {
+        assert_eq!(
+            bind_parameters(
+                "SELECT * FROM t WHERE a = $1 AND b = $2",
+                "$1 = 'f', $2 = 'it''s $1 here'"
+            ),
+            "SELECT * FROM t WHERE a = 'f' AND b = 'it''s $1 here'"
         );
     }
 
@@ -375,20 +446,40 @@ pub fn plannable(query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     let mut copied = 0;
     let mut i = 0;
+    let word_at = |k: usize| match tokens.get(k) {
+        Some((Token::Word(w), _)) if w.quote_style.is_none() => Some(w.value.to_lowercase()),
+        _ => None,
+    };
+    let skip_space = |mut k: usize| {
+        while matches!(tokens.get(k), Some((Token::Whitespace(_), _))) {
+            k += 1;
+        }
+        k
+    };
     while i < tokens.len() {
-        if let Token::Word(w) = &tokens[i].0 {
-            if w.quote_style.is_none() && TYPED.contains(&w.value.to_lowercase().as_str()) {
-                let mut j = i + 1;
-                while matches!(tokens.get(j), Some((Token::Whitespace(_), _))) {
-                    j += 1;
+        if let Some(word) = word_at(i).filter(|w| TYPED.contains(&w.as_str())) {
+            // `timestamp with time zone $1` too: the type's words, then the parameter.
+            let mut type_name = word.clone();
+            let mut j = skip_space(i + 1);
+            if word == "timestamp" || word == "time" {
+                let (a, b) = (j, skip_space(j + 1));
+                if let (Some(with), Some(time)) = (word_at(a), word_at(b)) {
+                    let zone = skip_space(b + 1);
+                    if (with == "with" || with == "without")
+                        && time == "time"
+                        && word_at(zone).as_deref() == Some("zone")
+                    {
+                        type_name = format!("{word} {with} time zone");
+                        j = skip_space(zone + 1);
+                    }
                 }
-                if let Some((Token::Placeholder(p), range)) = tokens.get(j) {
-                    out.push_str(&query[copied..tokens[i].1.start]);
-                    out.push_str(&format!("{p}::{}", w.value));
-                    copied = range.end;
-                    i = j + 1;
-                    continue;
-                }
+            }
+            if let Some((Token::Placeholder(p), range)) = tokens.get(j) {
+                out.push_str(&query[copied..tokens[i].1.start]);
+                out.push_str(&format!("{p}::{type_name}"));
+                copied = range.end;
+                i = j + 1;
+                continue;
             }
         }
         i += 1;
@@ -404,6 +495,10 @@ mod plannable_tests {
         assert_eq!(
             super::plannable("SELECT 1 FROM t WHERE at >= now() - interval $2 AND d = date $3"),
             "SELECT 1 FROM t WHERE at >= now() - $2::interval AND d = $3::date"
+        );
+        assert_eq!(
+            super::plannable("SELECT 1 FROM t WHERE at > timestamp with time zone $1"),
+            "SELECT 1 FROM t WHERE at > $1::timestamp with time zone"
         );
         let untouched = "SELECT 'interval $1', \"Order \"\"Log\"\"\" FROM t WHERE a = $1";
         assert_eq!(super::plannable(untouched), untouched);

@@ -240,6 +240,8 @@ struct Evaluation {
     /// statement index -> cost with the candidate, for the statements whose plan uses it.
     used_by: Vec<(usize, f64)>,
     size_bytes: i64,
+    /// HypoPG's refusal of the candidate (a function not IMMUTABLE, say).
+    refused: Option<String>,
 }
 
 impl Evaluation {
@@ -323,6 +325,7 @@ impl Engine<'_> {
 
         // Plan every statement as it is.
         let mut planned: Vec<Planned> = Vec::new();
+        let mut pruned = Vec::new();
         for (statement, read) in kept {
             match db::advise::generic_plan(self.db, &read).await? {
                 Ok(plan) => {
@@ -332,6 +335,9 @@ impl Engine<'_> {
                         .filter(|s| scope.takes(&s.schema, &s.table))
                         .collect();
                     if scans.is_empty() {
+                        if plan.pruned_partitions() {
+                            pruned.push(left(&statement, advise::PARTITIONED));
+                        }
                         continue;
                     }
                     planned.push(Planned {
@@ -394,7 +400,9 @@ impl Engine<'_> {
         // Greedy: the candidate that saves the most, proven; again with it in place; until none
         // passes --min-improvement.
         let mut evaluations: Vec<Option<Evaluation>> = vec![None; candidates.len()];
-        let mut best_seen: HashMap<usize, f64> = HashMap::new();
+        // The latest improvement each candidate gives each statement, and HypoPG's refusals.
+        let mut latest: HashMap<(usize, usize), f64> = HashMap::new();
+        let mut refused: HashMap<usize, String> = HashMap::new();
         let mut chosen: Vec<Chosen> = Vec::new();
         let mut open: Vec<usize> = (0..candidates.len()).collect();
         loop {
@@ -404,10 +412,22 @@ impl Engine<'_> {
                     let evaluation = self
                         .evaluate(&candidates[c], &statements, &planned, &facts)
                         .await?;
-                    for &(s, _) in &evaluation.used_by {
-                        let improvement = evaluation.improvement(&planned);
-                        let best = best_seen.entry(s).or_insert(0.0);
-                        *best = best.max(improvement);
+                    latest.retain(|&(candidate, _), _| candidate != c);
+                    for &(s, cost) in &evaluation.used_by {
+                        let current = planned[s].current;
+                        if current > 0.0 {
+                            latest.insert((c, s), (current - cost) / current);
+                        }
+                    }
+                    if let Some(why) = &evaluation.refused {
+                        for &s in &statements {
+                            refused.entry(s).or_insert_with(|| {
+                                format!(
+                                    "HypoPG refuses the index it would want, {}: {why}",
+                                    candidates[c].label()
+                                )
+                            });
+                        }
                     }
                     evaluations[c] = Some(evaluation);
                 }
@@ -483,12 +503,22 @@ impl Engine<'_> {
             .iter()
             .flat_map(|c| c.serves.iter().map(|&(s, _, _)| s))
             .collect();
-        let mut unhelped = Vec::new();
+        let mut unhelped = pruned;
         for (i, p) in planned.iter().enumerate() {
             if served.contains(&i) || !p.scans.iter().any(|s| s.wasteful) {
                 continue;
             }
-            let reason = self.why_unhelped(i, p, &facts, &served_already, &best_seen, trigram);
+            let best = latest
+                .iter()
+                .filter(|((_, s), _)| *s == i)
+                .map(|(_, &improvement)| improvement)
+                .fold(None, |best: Option<f64>, x| {
+                    Some(best.map_or(x, |b| b.max(x)))
+                });
+            let reason = match (best, refused.get(&i)) {
+                (None, Some(why)) => why.clone(),
+                _ => self.why_unhelped(i, p, &facts, &served_already, best, trigram),
+            };
             unhelped.push(left(&p.statement, &reason));
         }
         Ok(AdviceReport {
@@ -640,6 +670,7 @@ impl Engine<'_> {
                     Err(e) if e.is_connection_lost() => return Err(e.into()),
                     Err(e) => {
                         tracing::info!("advise: HypoPG refused {statement}: {}", e.message);
+                        evaluation.refused = Some(e.message);
                         return Ok(evaluation);
                     }
                 };
@@ -767,7 +798,7 @@ impl Engine<'_> {
         p: &Planned,
         facts: &HashMap<(String, String), TableFacts>,
         served_already: &HashMap<usize, String>,
-        best_seen: &HashMap<usize, f64>,
+        best: Option<f64>,
         trigram: bool,
     ) -> String {
         let wasteful: Vec<&Scan> = p.scans.iter().filter(|s| s.wasteful).collect();
@@ -796,11 +827,31 @@ impl Engine<'_> {
         if !trigram && wasteful.iter().any(|s| !s.conditions.pattern.is_empty()) {
             return "a LIKE or ILIKE anywhere in the text wants a trigram index: CREATE EXTENSION pg_trgm; then advise again".into();
         }
-        if let Some(best) = best_seen.get(&i) {
+        match best {
+            Some(best) if best >= self.min_improvement => {
+                return format!(
+                    "an index would lower its cost by {:.0}%, but not the weighted cost of all the statements it would serve by --min-improvement {:.0}%",
+                    best * 100.0,
+                    self.min_improvement * 100.0
+                )
+            }
+            Some(best) => {
+                return format!(
+                    "the best index found lowers its cost by {:.0}%, below --min-improvement {:.0}%",
+                    best * 100.0,
+                    self.min_improvement * 100.0
+                )
+            }
+            None => {}
+        }
+        if let Some(filter) = wasteful
+            .iter()
+            .find(|s| s.conditions.is_empty())
+            .and_then(|s| s.filter.as_deref())
+        {
             return format!(
-                "the best index found lowers its cost by {:.0}%, below --min-improvement {:.0}%",
-                best * 100.0,
-                self.min_improvement * 100.0
+                "its condition {} is not one pgtune builds candidates for (equality, range, LIKE, a function of a column)",
+                crate::sql::quote::comment(filter)
             );
         }
         if wasteful.iter().all(|s| s.conditions.is_empty()) {

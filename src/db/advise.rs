@@ -273,6 +273,7 @@ pub async fn tables(
                 ColumnFacts {
                     n_distinct: r.get::<_, Option<f64>>("n_distinct").unwrap_or(0.0),
                     avg_width: r.get::<_, Option<f64>>("avg_width").unwrap_or(0.0),
+                    type_name: r.get("type_name"),
                 },
             );
         }
