@@ -376,7 +376,12 @@ pub struct AdviseIndexesArgs {
 
     /// Advise an index only when it lowers the weighted cost (calls x plan cost) of the statements it
     /// serves by at least this many percent
-    #[arg(long, value_name = "PCT", default_value_t = 30.0)]
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value_t = 30.0,
+        allow_negative_numbers = true
+    )]
     pub min_improvement: f64,
 
     /// Write (merge into) a file of declared indexes that `pgtune schema plan|apply|verify` reads
@@ -863,4 +868,12 @@ mod tests {
         assert_eq!(cli.conn.username.as_deref(), Some("alice"));
         assert_eq!(cli.conn.dbname.as_deref(), Some("app"));
     }
+}
+
+/// Whether the command `name` takes a subcommand (`advise indexes`, `schema apply`).
+pub fn has_subcommands(name: &str) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .find_subcommand(name)
+        .is_some_and(|c| c.has_subcommands())
 }

@@ -320,15 +320,32 @@ fn advice_from_a_queries_file_and_a_log_matches_and_runs_nothing_else() {
         ),
         0o644,
     );
+    // The file to write into already declares, not yet built, an index under the name advice
+    // would choose for orders (student_id): advice takes another.
+    let declared = db.write_home_file(
+        "declared.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_student_id_idx ON orders (status);\n",
+        0o644,
+    );
     let out = run(db
         .pgtune()
         .args([
             "advise", "indexes", "--format", "json", "--source", "queries",
         ])
-        .arg(&queries))
+        .arg(&queries)
+        .arg("--write")
+        .arg(&declared))
     .expect_code(1);
     let json = out.json();
     assert_eq!(advised(&json), expected(), "{json:#}");
+    let written = std::fs::read_to_string(&declared).unwrap();
+    assert!(
+        written.contains("orders_student_id_idx1 ON public.orders USING btree (student_id)"),
+        "{written}"
+    );
+    assert!(written.starts_with(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_student_id_idx ON orders (status);"
+    ));
     let refused = &json["not_planned"].as_array().unwrap();
     assert!(
         refused.iter().any(|s| s["query"] == "DROP TABLE schools"
@@ -376,6 +393,21 @@ fn advise_without_proof_or_workload_says_what_to_install_and_exits_3() {
             db.name
         ));
         db.admin().execute("CREATE EXTENSION hypopg");
+        // A monitoring role cannot plan what it may not read: that is not "nothing to advise".
+        db.admin().execute(
+            "CREATE TABLE secret (a int); \
+             DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'advise_monitor') \
+             THEN CREATE ROLE advise_monitor LOGIN; END IF; END $$; \
+             GRANT pg_monitor TO advise_monitor",
+        );
+        let secret = db.write_home_file("secret.sql", "SELECT * FROM secret WHERE a = 1;\n", 0o644);
+        run(db
+            .pgtune()
+            .args(["-U", "advise_monitor", "advise", "indexes", "--source", "queries"])
+            .arg(&secret))
+        .expect_one_line_error(
+            "none of the 1 statements could be planned by this session, so nothing can be advised; could not be planned: ERROR: permission denied for table secret",
+        );
         run(db.pgtune().args(["advise", "indexes"]))
             .expect_one_line_error(&format!("pg_stat_statements is not installed in database {}: add it to shared_preload_libraries", db.name));
     } else {

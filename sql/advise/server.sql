@@ -14,6 +14,8 @@ SELECT current_setting('server_version_num')::int AS version_num,
        (SELECT n.nspname::text FROM pg_catalog.pg_extension e
           JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
          WHERE e.extname = 'pg_trgm') AS pg_trgm_schema,
+       'pg_stat_statements' = ANY (string_to_array(
+           replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AS pg_stat_statements_loaded,
        date_part('epoch', now() - coalesce(
            (SELECT d.stats_reset FROM pg_catalog.pg_stat_database d WHERE d.datname = current_database()),
            pg_catalog.pg_postmaster_start_time()))::float8 AS stats_seconds,

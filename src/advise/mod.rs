@@ -540,13 +540,12 @@ impl AdviceReport {
             .filter(|i| !i.write_cost_outweighs_benefit)
             .count();
         format!(
-            "{} statements planned, {} index{} advised{}",
-            self.planned,
-            worth,
-            if worth == 1 { "" } else { "es" },
+            "{} planned, {} advised{}",
+            crate::units::plural(self.planned as f64, "statement", "statements"),
+            crate::units::plural(worth as f64, "index", "indexes"),
             match self.not_planned.len() {
                 0 => String::new(),
-                n => format!(", {n} could not be planned"),
+                n => format!(", {n} not planned"),
             }
         )
     }

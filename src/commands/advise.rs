@@ -93,9 +93,20 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
         Source::Log(path) => Some(advise::workload::from_log(path, &read_text(path)?)?),
         Source::Queries(path) => Some(advise::workload::from_queries(path, &read_text(path)?)?),
     };
+    // Names the --write file declares are taken, built or not: advice never reuses one.
+    let mut declared_names = Vec::new();
     if let Some(path) = &args.write {
         if path.exists() {
-            crate::schema::source::load(std::slice::from_ref(path))?;
+            let source = crate::schema::source::load(std::slice::from_ref(path))?;
+            declared_names.extend(source.declarations.iter().filter_map(|d| match d {
+                crate::schema::Declaration::Index(i) => i.name.clone().map(|name| Declared {
+                    schema: i.table.schema.clone(),
+                    table: i.table.name.clone(),
+                    name,
+                    tail: normal_sql(&i.tail),
+                }),
+                _ => None,
+            }));
         }
         crate::fsutil::check_writable(path)?;
     }
@@ -113,8 +124,13 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
         let server = db::advise::server(&db).await?;
         let missing = hypopg(&server).and_then(|hypopg| match (&from_file, &server.pg_stat_statements_schema) {
             (None, None) => bail!(
-                "pg_stat_statements is not installed in database {}: add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements; or give the workload as --source log FILE or --source queries FILE",
-                crate::sql::quote::quote_ident(&server.database)
+                "pg_stat_statements is not installed in database {}: {}; or give the workload as --source log FILE or --source queries FILE",
+                crate::sql::quote::quote_ident(&server.database),
+                if server.pg_stat_statements_loaded {
+                    "it is preloaded, so CREATE EXTENSION pg_stat_statements; there is all it takes (no restart)"
+                } else {
+                    "add it to shared_preload_libraries, restart, and CREATE EXTENSION pg_stat_statements"
+                }
             ),
             _ => Ok(hypopg),
         });
@@ -153,6 +169,7 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
             hypopg,
             min_improvement: args.min_improvement / 100.0,
             window,
+            declared_names,
         };
         let report = engine
             .advise(statements, args.top, &scope, &source)
@@ -287,6 +304,25 @@ struct Engine<'a> {
     min_improvement: f64,
     /// Seconds the workload's counts cover (pg_stat_statements); none for a file.
     window: Option<f64>,
+    /// The indexes the --write file declares.
+    declared_names: Vec<Declared>,
+}
+
+/// An index a declared-index file names: an advised index with its table and definition is that
+/// one (and keeps its name); any other name is taken.
+struct Declared {
+    schema: Option<String>,
+    table: String,
+    name: String,
+    /// Everything after the table name, whitespace collapsed and lower-cased.
+    tail: String,
+}
+
+fn normal_sql(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// pgtune's own statements, and the calls of HypoPG's functions (advice's own, or another tool's):
@@ -326,6 +362,7 @@ impl Engine<'_> {
         // Plan every statement as it is.
         let mut planned: Vec<Planned> = Vec::new();
         let mut pruned = Vec::new();
+        let mut failed = 0;
         for (statement, read) in kept {
             match db::advise::generic_plan(self.db, &read).await? {
                 Ok(plan) => {
@@ -350,9 +387,34 @@ impl Engine<'_> {
                     });
                 }
                 Err(reason) => {
-                    not_planned.push(left(&statement, &format!("could not be planned: {reason}")))
+                    failed += 1;
+                    // pg_stat_statements keeps no search_path: the application's may differ.
+                    let hint = if reason.contains("relation \"")
+                        && reason.contains("does not exist")
+                    {
+                        " (the application may use another search_path: set it for pgtune with PGOPTIONS='-c search_path=...')"
+                    } else {
+                        ""
+                    };
+                    not_planned.push(left(
+                        &statement,
+                        &format!("could not be planned: {reason}{hint}"),
+                    ))
                 }
             }
+        }
+        // Nothing planned at all is not "nothing to advise": this role, or this session's
+        // search_path, cannot see the workload's tables.
+        if failed > 0 && failed == considered {
+            let first = not_planned
+                .iter()
+                .rev()
+                .find(|s| s.reason.starts_with("could not be planned"))
+                .map(|s| s.reason.clone())
+                .unwrap_or_default();
+            bail!(
+                "none of the {considered} statements could be planned by this session, so nothing can be advised; {first}"
+            );
         }
 
         let tables: Vec<(String, String)> = planned
@@ -711,13 +773,26 @@ impl Engine<'_> {
                 )
             })
             .collect();
-        let taken = db::report::taken_names(self.db, &prefixes).await?;
+        let mut taken = db::report::taken_names(self.db, &prefixes).await?;
+        for Chosen { candidate: c, .. } in chosen {
+            for declared in &self.declared_names {
+                taken.insert((c.schema.clone(), declared.name.clone()));
+            }
+        }
         let mut names = crate::pgname::IndexNames::new(taken);
         let trigram_ops = self.trigram_ops();
         let mut out = Vec::new();
         for chosen in chosen {
             let c = &chosen.candidate;
-            let name = names.choose(&c.schema, &c.table, &c.name_parts());
+            let tail = normal_sql(&c.tail(trigram_ops.as_deref()));
+            let name = match self.declared_names.iter().find(|d| {
+                d.table == c.table
+                    && d.schema.as_deref().is_none_or(|s| s == c.schema)
+                    && d.tail == tail
+            }) {
+                Some(declared) => declared.name.clone(),
+                None => names.choose(&c.schema, &c.table, &c.name_parts()),
+            };
             let table = facts
                 .get(&(c.schema.clone(), c.table.clone()))
                 .cloned()
@@ -892,12 +967,6 @@ fn write_declarations(path: &Path, report: &AdviceReport) -> anyhow::Result<()> 
     } else {
         Vec::new()
     };
-    let normal = |s: &str| {
-        s.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-    };
     let mut text = existing_text.clone();
     if text.is_empty() {
         text.push_str(
@@ -922,7 +991,7 @@ fn write_declarations(path: &Path, report: &AdviceReport) -> anyhow::Result<()> 
             d.name.as_deref() == Some(index.name.as_str())
                 || (d.table.name == index.table
                     && d.table.schema.as_deref().is_none_or(|s| s == index.schema)
-                    && normal(&d.tail) == normal(&tail))
+                    && normal_sql(&d.tail) == normal_sql(&tail))
         });
         if already {
             continue;

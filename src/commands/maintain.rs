@@ -305,9 +305,12 @@ fn invocation(step: &PlaybookStep, profile: Option<&str>) -> anyhow::Result<Invo
             argv.push(p.to_string());
         }
     }
-    // Positional arguments right after the step, so a subcommand (`advise indexes`) comes before
-    // its flags.
-    argv.splice(1..1, positional);
+    // A subcommand (`advise indexes`) comes before its flags; other positional arguments after.
+    if crate::cli::has_subcommands(&step.step) {
+        argv.splice(1..1, positional);
+    } else {
+        argv.extend(positional);
+    }
     let command = std::iter::once("pgtune".to_string())
         .chain(argv.iter().map(|a| super::shell_word(a)))
         .collect::<Vec<_>>()

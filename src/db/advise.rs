@@ -17,6 +17,8 @@ pub struct Server {
     pub hypopg_schema: Option<String>,
     pub hypopg_available: bool,
     pub pg_stat_statements_schema: Option<String>,
+    /// In shared_preload_libraries: CREATE EXTENSION is all it takes.
+    pub pg_stat_statements_loaded: bool,
     pub pg_trgm_schema: Option<String>,
     pub stats_seconds: f64,
     pub costs: CostSettings,
@@ -30,6 +32,7 @@ pub async fn server(db: &Db) -> Result<Server, QueryError> {
         hypopg_schema: r.get("hypopg_schema"),
         hypopg_available: r.get("hypopg_available"),
         pg_stat_statements_schema: r.get("pg_stat_statements_schema"),
+        pg_stat_statements_loaded: r.get("pg_stat_statements_loaded"),
         pg_trgm_schema: r.get("pg_trgm_schema"),
         stats_seconds: r.get("stats_seconds"),
         costs: CostSettings {

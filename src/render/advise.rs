@@ -73,7 +73,14 @@ fn index_block(
                 format!("{:.1} -> {:.1}", s.cost_before, s.cost_after),
                 Tone::Good,
             ),
-            cell(style, short(&s.query), Tone::Normal),
+            cell(
+                style,
+                match &s.at {
+                    Some(at) => format!("{at}: {}", short(&s.query)),
+                    None => short(&s.query),
+                },
+                Tone::Normal,
+            ),
         ]);
     }
     super::write_table(out, &t)
@@ -119,7 +126,9 @@ pub fn table_report(report: &AdviceReport, style: &Style, out: &mut impl Write) 
     if report.skipped.is_some() {
         return Ok(());
     }
-    if advised.is_empty() {
+    if report.planned == 0 {
+        writeln!(out, "No statement of the workload reads a table in scope.")?;
+    } else if advised.is_empty() {
         writeln!(
             out,
             "No index lowers the workload's cost by {:.0}% or more.",
