@@ -832,6 +832,14 @@ pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 
+/// Whether the command `name` takes a subcommand (`advise indexes`, `schema apply`).
+pub fn has_subcommands(name: &str) -> bool {
+    use clap::CommandFactory;
+    Cli::command()
+        .find_subcommand(name)
+        .is_some_and(|c| c.has_subcommands())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -868,12 +876,4 @@ mod tests {
         assert_eq!(cli.conn.username.as_deref(), Some("alice"));
         assert_eq!(cli.conn.dbname.as_deref(), Some("app"));
     }
-}
-
-/// Whether the command `name` takes a subcommand (`advise indexes`, `schema apply`).
-pub fn has_subcommands(name: &str) -> bool {
-    use clap::CommandFactory;
-    Cli::command()
-        .find_subcommand(name)
-        .is_some_and(|c| c.has_subcommands())
 }
