@@ -62,10 +62,26 @@ COMMANDS = [
     ("vacuum --freeze --dry-run", [pgtune, "vacuum", "--freeze", "--dry-run", "--format", "json"]),
 ]
 
+def declared(count, size):
+    schemas = 10 if size == 10000 else size // 50
+    return subprocess.run(["bench/declared-indexes.sh", str(count), str(schemas)], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+def extra_commands(size):
+    # schema verify of 1,000 and 10,000 declared indexes, and trends over two snapshots.
+    return [
+        ("schema verify (1,000 declared)", [pgtune, "schema", "verify", declared(1000, size), "--format", "json"]),
+        ("schema verify (10,000 declared)", [pgtune, "schema", "verify", declared(10000, size), "--format", "json"]),
+        ("trends", [pgtune, "trends", "--format", "json"]),
+    ]
+
 results = {}  # (label, size) -> (secs, kb, bare_secs)
 for size in sizes:
     env = env_for(size)
-    for label, cmd in COMMANDS:
+    # Two snapshots for trends (taken once, not measured; dropped after).
+    for _ in range(2):
+        subprocess.run([pgtune, "snapshot", "--quiet"], env=env, check=True, stdout=subprocess.DEVNULL)
+    for label, cmd in COMMANDS + extra_commands(size):
         secs, kb = median(cmd, env)
         bare = None
         report = label.removeprefix("report ")
@@ -73,6 +89,8 @@ for size in sizes:
             bare, _ = median(psql(BARE[report]), env)
         results[(label, size)] = (secs, kb, bare)
         print(f"{size:>7} {label:<32} {secs*1000:>8.0f} ms {kb/1024:>6.1f} MB" + (f"  bare {bare*1000:.0f} ms" if bare else ""), flush=True)
+    subprocess.run(["psql", "-X", "-q", "-c", "DROP SCHEMA IF EXISTS pgtune CASCADE"], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 # Peers, at the largest size, once each (they take tens of seconds there).
 big = sizes[-1]
@@ -126,7 +144,7 @@ out = ["## Scale", "",
        "",
        "| command | " + " | ".join(f"{s:,} tables" for s in sizes) + " | growth | peak memory at " + f"{big:,}" + " | bare query at " + f"{big:,}" + " | ratio to bare |",
        "|---|" + "---:|" * len(sizes) + "---:|---:|---:|---:|"]
-for label, _ in COMMANDS:
+for label, _ in COMMANDS + extra_commands(big):
     cells = [ms(results[(label, s)][0]) for s in sizes]
     growth = results[(label, big)][0] / results[(label, sizes[0])][0]
     secs, kb, bare = results[(label, big)]
