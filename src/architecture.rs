@@ -87,6 +87,18 @@ fn tables_and_json_are_rendered_in_render() {
 }
 
 #[test]
+fn a_workloads_text_enters_sql_only_through_prepare() {
+    // advise plans statements it did not write: only inside PREPARE, one extended-protocol
+    // message, so that a second statement in the text is refused by the server.
+    let outside = uses(".preparing(", |f| f == "db/advise.rs");
+    assert!(
+        outside.is_empty(),
+        "Sql::preparing outside db/advise.rs:\n{}",
+        outside.join("\n")
+    );
+}
+
+#[test]
 fn only_main_exits_and_nothing_writes_the_environment() {
     let exits = uses("process::exit", |f| f == "main.rs");
     assert!(

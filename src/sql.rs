@@ -97,6 +97,10 @@ pub const ALL: &[&Sql] = &[
     &HEALTH_SLOW_STATEMENTS,
     &HEALTH_PENDING_RESTART,
     &ANALYZE_CANDIDATES,
+    &ANALYZE_STATISTICS_OWN_PG_STATISTIC,
+    &ANALYZE_STATISTICS_INHERITED_PG_STATISTIC,
+    &ANALYZE_STATISTICS_OWN_PG_STATS,
+    &ANALYZE_STATISTICS_INHERITED_PG_STATS,
     &REFRESH_CANDIDATES,
     &FREEZE_CANDIDATES,
     &MAINTAIN_PROGRESS,
@@ -426,6 +430,13 @@ impl Sql {
 }
 
 pub const ANALYZE_CANDIDATES: Sql = sql_file!("maintain/analyze_candidates.sql");
+pub const ANALYZE_STATISTICS_OWN_PG_STATISTIC: Sql =
+    sql_file!("maintain/statistics_own_pg_statistic.sql");
+pub const ANALYZE_STATISTICS_INHERITED_PG_STATISTIC: Sql =
+    sql_file!("maintain/statistics_inherited_pg_statistic.sql");
+pub const ANALYZE_STATISTICS_OWN_PG_STATS: Sql = sql_file!("maintain/statistics_own_pg_stats.sql");
+pub const ANALYZE_STATISTICS_INHERITED_PG_STATS: Sql =
+    sql_file!("maintain/statistics_inherited_pg_stats.sql");
 pub const REFRESH_CANDIDATES: Sql = sql_file!("maintain/refresh_candidates.sql");
 pub const FREEZE_CANDIDATES: Sql = sql_file!("maintain/freeze_candidates.sql");
 pub const MAINTAIN_PROGRESS: Sql = sql_file!("maintain/progress.sql");

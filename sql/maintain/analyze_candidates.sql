@@ -4,7 +4,9 @@
 -- analyzes) never analyzed, or whose leaf partitions now hold a number of rows that differs from the
 -- parent's count at its last ANALYZE, or carry changes not yet analyzed, by more than its threshold.
 -- Only those are returned, unless $4 (--all): then every relation in scope, stale or not.
--- Filters as in report/indexes.sql ($1 schemas, $2 excluded schemas, $3 tables).
+-- Filters as in report/indexes.sql ($1 schemas, $2 excluded schemas, $3 tables). Whether a relation
+-- has statistics comes from pg_statistic where the role may read it, else from pg_stats (the
+-- fragments maintain/statistics_*.sql).
 WITH rel AS (
     SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name, c.relkind, c.reltuples, c.relpages,
            c.relispartition,
@@ -62,8 +64,7 @@ SELECT schema, name, relkind::text AS relkind,
            -- A partitioned table's ANALYZE shows as inherited statistics on every version; before
            -- PostgreSQL 14 the server records neither its last ANALYZE time nor its row count.
            WHEN relkind = 'p' AND s.last_analyzed IS NULL AND coalesce(p.bytes, 0) > 0
-                AND NOT EXISTS (SELECT FROM pg_stats AS st
-                                WHERE st.schemaname = s.schema AND st.tablename = s.name AND st.inherited)
+                AND NOT {inherited_statistics}
                THEN 'partitioned table never analyzed (autovacuum never analyzes partitioned tables)'
            WHEN relkind = 'p' AND s.reltuples > 0 AND abs(p.leaf_rows - s.reltuples) > s.threshold
                THEN format('its partitions hold %s rows, %s when it was last analyzed (autovacuum never analyzes partitioned tables)',
@@ -76,8 +77,7 @@ SELECT schema, name, relkind::text AS relkind,
            -- once when it is empty).
            WHEN relkind <> 'p' AND s.last_analyzed IS NULL
                 AND (coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0 OR {never_measured})
-                AND NOT EXISTS (SELECT FROM pg_stats AS st
-                                WHERE st.schemaname = s.schema AND st.tablename = s.name AND NOT st.inherited)
+                AND NOT {own_statistics}
                THEN CASE WHEN coalesce(s.n_live_tup, 0) > 0 OR s.reltuples > 0 THEN 'never analyzed'
                          ELSE 'never vacuumed nor analyzed: the planner does not know its size' END
            WHEN relkind <> 'p' AND s.n_mod_since_analyze > s.threshold

@@ -27,10 +27,11 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             "table, materialized view or partitioned table",
         )
         .await?;
-        let version_num = db::report::usage_window(&reader).await?.version_num;
+        let window = db::report::usage_window(&reader).await?;
         anyhow::Ok((
-            db::maintain::analyze_candidates(&reader, &filter, args.all).await?,
-            version_num,
+            db::maintain::analyze_candidates(&reader, &filter, args.all, window.is_superuser)
+                .await?,
+            window.version_num,
         ))
     })?;
     // PostgreSQL 18 analyzes a partitioned table alone with ANALYZE ONLY; before, an ANALYZE of

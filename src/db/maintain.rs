@@ -18,15 +18,31 @@ pub struct AnalyzeCandidate {
 }
 
 /// The relations in scope that need ANALYZE, with why; with `all`, every relation in scope.
+/// `superuser`: whether a relation has statistics is read from pg_statistic, by oid.
 pub async fn analyze_candidates(
     db: &Db,
     f: &Filter,
     all: bool,
+    superuser: bool,
 ) -> Result<Vec<AnalyzeCandidate>, QueryError> {
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&f.schemas, &f.exclude_schemas, &f.tables, &all];
-    let text =
-        sql::ANALYZE_CANDIDATES.with_fragments(&[("never_measured", &sql::REPORT_NEVER_MEASURED)]);
+    let (own, inherited) = if superuser {
+        (
+            &sql::ANALYZE_STATISTICS_OWN_PG_STATISTIC,
+            &sql::ANALYZE_STATISTICS_INHERITED_PG_STATISTIC,
+        )
+    } else {
+        (
+            &sql::ANALYZE_STATISTICS_OWN_PG_STATS,
+            &sql::ANALYZE_STATISTICS_INHERITED_PG_STATS,
+        )
+    };
+    let text = sql::ANALYZE_CANDIDATES.with_fragments(&[
+        ("never_measured", &sql::REPORT_NEVER_MEASURED),
+        ("own_statistics", own),
+        ("inherited_statistics", inherited),
+    ]);
     db.query_map(&sql::ANALYZE_CANDIDATES, &text, &params, |r| {
         AnalyzeCandidate {
             schema: r.get("schema"),
