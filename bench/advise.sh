@@ -135,7 +135,9 @@ out += [f"- `{i['statement']}` ({i['proof']}, {i['improvement_percent']:.0f}% lo
 out += ["", "| advise indexes on the 10,000-table catalog | statements | time | peak RSS | target |",
         "|---|---:|---:|---:|---|",
         f"| 500 statements from pg_stat_statements | {cat['planned']} planned, {len(cat['indexes'])} advised | "
-        f"{catalog['seconds']:.1f} s | {catalog['max_rss_mb']:.0f} MB | under 10 s |", ""]
+        f"{catalog['seconds']:.1f} s | {catalog['max_rss_mb']:.0f} MB | under 10 s |", "",
+        "The catalog's tables hold 20 rows each, so reading one whole is its cheapest plan and nothing is",
+        "advised there: that row measures planning, generating candidates and proving them for 500 statements.", ""]
 text = open("BENCHMARKS.md").read() if os.path.exists("BENCHMARKS.md") else "# Benchmarks\n"
 text = re.sub(r"\n## Index advice\n.*?(?=\n## |\Z)", "", text, flags=re.S).rstrip("\n") + "\n\n" + "\n".join(out)
 open("BENCHMARKS.md", "w").write(text)
