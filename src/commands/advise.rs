@@ -16,7 +16,7 @@ use crate::advise::{
     self, AdviceReport, Candidate, IndexAdvice, LeftStatement, Method, Proof, ServedStatement,
     Statement, TableFacts,
 };
-use crate::cli::{AdviseCommand, AdviseIndexesArgs, Cli, Format};
+use crate::cli::{AdviseCommand, AdviseIndexesArgs, Cli};
 use crate::db::advise::{Hypopg, Hypothetical, Server};
 use crate::db::{self, Db};
 use crate::outcome::Status;
@@ -72,11 +72,7 @@ impl Source {
 }
 
 fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Table, Format::Json],
-        "advise indexes",
-    )?;
+    let format = render::format_for::<AdviceReport>(cli.output.format)?;
     let source = Source::parse(&args.source)?;
     if !(args.min_improvement > 0.0 && args.min_improvement < 100.0) {
         bail!(
@@ -179,12 +175,7 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
     if let (Some(path), None) = (&args.write, &report.skipped) {
         write_declarations(path, &report)?;
     }
-    match format {
-        Format::Json => render::json("advise indexes", &report, out)?,
-        _ => {
-            render::advise::table_report(&report, &render::Style::detect(cli.output.no_color), out)?
-        }
-    }
+    render::emit(&report, format, cli.output.no_color, out)?;
     Ok(report.status())
 }
 

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::{Cli, Format, HistoryArgs};
+use crate::cli::{Cli, HistoryArgs};
 use crate::db::{self, playbook as dbp};
 use crate::outcome::Status;
 use crate::render;
@@ -15,8 +15,7 @@ pub struct HistoryReport {
 }
 
 pub fn run(cli: &Cli, args: &HistoryArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format =
-        render::choose_format(cli.output.format, &[Format::Table, Format::Json], "history")?;
+    let format = render::format_for::<HistoryReport>(cli.output.format)?;
     let target = super::connect_target(cli)?;
     let runs = db::runtime()?.block_on(async {
         let db = db::connect(&target, &super::read_only(cli)).await?;
@@ -26,9 +25,6 @@ pub fn run(cli: &Cli, args: &HistoryArgs, out: &mut impl Write) -> anyhow::Resul
         anyhow::Ok(dbp::history(&db, args.limit.max(1), args.playbook.as_deref()).await?)
     })?;
     let report = HistoryReport { runs };
-    match format {
-        Format::Json => render::json("history", &report, out)?,
-        _ => render::playbook::history(&report, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(&report, format, cli.output.no_color, out)?;
     Ok(Status::Ok)
 }

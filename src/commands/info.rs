@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::cli::{Cli, Format};
+use crate::cli::Cli;
 use crate::db::{self, info::*};
 use crate::outcome::Status;
 use crate::render;
@@ -21,7 +21,7 @@ pub struct InfoReport {
 }
 
 pub fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], "info")?;
+    let format = render::format_for::<InfoReport>(cli.output.format)?;
     let target = super::connect_target(cli)?;
     let opts = super::read_only_within(cli, Duration::from_secs(10));
     let report = db::runtime()?.block_on(async {
@@ -33,9 +33,6 @@ pub fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<Status> {
             connected_to: db.server.clone(),
         })
     })?;
-    match format {
-        Format::Json => render::json("info", &report, out)?,
-        _ => render::info::table_report(&report, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(&report, format, cli.output.no_color, out)?;
     Ok(Status::Ok)
 }

@@ -38,7 +38,7 @@ pub struct PurgeReport {
 }
 
 pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], "purge")?;
+    let format = render::format_for::<PurgeReport>(cli.output.format)?;
     let targets: Vec<(String, String, String, i64)> =
         match (&args.table, &args.column, &args.older_than) {
             (Some(t), Some(c), Some(o)) => vec![(t.clone(), c.clone(), o.clone(), args.batch_size)],
@@ -134,10 +134,7 @@ fn render_report(
         .max()
         .unwrap_or(Status::Ok);
     report.rows = report.targets.iter().map(|t| t.rows).sum();
-    match format {
-        Format::Json => render::json("purge", &*report, out)?,
-        _ => render::playbook::purge(report, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(report, format, cli.output.no_color, out)?;
     Ok(())
 }
 

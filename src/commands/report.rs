@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use crate::cli::{Cli, FailOn, Format, ReportArgs, ReportKind};
+use crate::cli::{Cli, FailOn, ReportArgs, ReportKind};
 use crate::db::{self, ConnectOptions, Db};
 use crate::health::thresholds::Thresholds;
 use crate::outcome::Status;
@@ -24,8 +24,7 @@ pub struct ReportOutput {
 }
 
 pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format =
-        render::choose_format(cli.output.format, &[Format::Table, Format::Json], "report")?;
+    let format = render::format_for::<ReportOutput>(cli.output.format)?;
     let min_bytes = match &args.min_size {
         Some(s) => guc::in_setting_units(s, Some("B"))
             .filter(|b| *b >= 0.0)
@@ -160,10 +159,7 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
         })
     })?;
 
-    match format {
-        Format::Json => render::json("report", &output, out)?,
-        _ => render::report::table(&output, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(&output, format, cli.output.no_color, out)?;
     Ok(match (args.fail_on, output.status) {
         (FailOn::Critical, Status::Warning) => Status::Ok,
         (_, s) => s,

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::{Cli, Format, SnapshotArgs};
+use crate::cli::{Cli, SnapshotArgs};
 use crate::db::{self, playbook as dbp};
 use crate::outcome::Status;
 use crate::{render, sql};
@@ -25,11 +25,7 @@ pub struct SnapshotReport {
 }
 
 pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Table, Format::Json],
-        "snapshot",
-    )?;
+    let format = render::format_for::<SnapshotReport>(cli.output.format)?;
     let retention = crate::units::parse_duration(&args.retention, "s")
         .map(|d| d.as_secs_f64())
         .ok_or_else(|| {
@@ -79,9 +75,6 @@ pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Resu
             anyhow::Ok(())
         })?;
     }
-    match format {
-        Format::Json => render::json("snapshot", &report, out)?,
-        _ => render::playbook::snapshot(&report, out)?,
-    }
+    render::emit(&report, format, cli.output.no_color, out)?;
     Ok(Status::Ok)
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::{Cli, Format, TrendsArgs};
+use crate::cli::{Cli, TrendsArgs};
 use crate::db::{self, playbook as dbp};
 use crate::outcome::Status;
 use crate::render;
@@ -84,8 +84,7 @@ fn ratio(hit: i64, read: i64) -> Option<f64> {
 }
 
 pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format =
-        render::choose_format(cli.output.format, &[Format::Table, Format::Json], "trends")?;
+    let format = render::format_for::<TrendsReport>(cli.output.format)?;
     let since = crate::units::parse_duration(&args.since, "s")
         .map(|d| d.as_secs_f64())
         .ok_or_else(|| {
@@ -250,9 +249,6 @@ pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result
         anyhow::Ok(report)
     })?;
     let status = report.status;
-    match format {
-        Format::Json => render::json("trends", &report, out)?,
-        _ => render::playbook::trends(&report, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(&report, format, cli.output.no_color, out)?;
     Ok(status)
 }

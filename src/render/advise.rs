@@ -5,6 +5,14 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
+use crate::cli::Format;
+
+impl super::Render for AdviceReport {
+    const COMMAND: &'static str = "advise indexes";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        table_report(self, style, &mut out)
+    }
+}
 use crate::advise::{AdviceReport, IndexAdvice, LeftStatement, Proof};
 
 /// A statement on one line, shortened for a table cell (the JSON keeps it whole).

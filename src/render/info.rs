@@ -5,7 +5,15 @@ use std::io::{self, Write};
 use chrono::Utc;
 
 use super::{cell, heading, table, Style, Tone};
+use crate::cli::Format;
 use crate::commands::info::InfoReport;
+
+impl super::Render for InfoReport {
+    const COMMAND: &'static str = "info";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        table_report(self, style, &mut out)
+    }
+}
 use crate::units::{format_bytes, format_duration};
 
 pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) -> io::Result<()> {

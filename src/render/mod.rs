@@ -45,6 +45,41 @@ pub enum Tone {
     Bad,
 }
 
+/// A report that renders in each format its command offers: JSON is its serde form inside the
+/// envelope, every other format the report's own renderer. One `emit` picks between them, so a
+/// command never matches on the format itself.
+pub trait Render: Serialize {
+    /// The command the JSON envelope names, and a refused --format.
+    const COMMAND: &'static str;
+    /// The formats it renders, the default first.
+    const FORMATS: &'static [Format] = &[Format::Table, Format::Json];
+    /// Writes it in `format`, any format of FORMATS but JSON.
+    fn render(&self, format: Format, style: &Style, out: &mut dyn Write) -> io::Result<()>;
+}
+
+/// The format to render `R` in: --format when `R` has it (else one line saying which it has),
+/// else its default. Asked before any work is done.
+pub fn format_for<R: Render>(requested: Option<Format>) -> anyhow::Result<Format> {
+    choose_format(requested, R::FORMATS, R::COMMAND)
+}
+
+/// Writes `report` in `format` (JSON in the envelope, or the report's own renderer), colour only on
+/// a terminal and never with --no-color.
+pub fn emit<R: Render>(
+    report: &R,
+    format: Format,
+    no_color: bool,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json(R::COMMAND, report, out),
+        other => {
+            let out: &mut dyn Write = out;
+            report.render(other, &Style::detect(no_color), out)
+        }
+    }
+}
+
 /// The format to use: the one asked for if this command supports it, else its first.
 pub fn choose_format(
     requested: Option<Format>,

@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
+use crate::cli::Format;
 use crate::commands::history::HistoryReport;
 use crate::commands::maintain::{MaintainReport, PlaybookList, StepStatus};
 use crate::commands::purge::PurgeReport;
@@ -11,6 +12,34 @@ use crate::commands::snapshot::SnapshotReport;
 use crate::commands::trends::TrendsReport;
 use crate::outcome::Status;
 use crate::units::format_bytes;
+
+impl super::Render for HistoryReport {
+    const COMMAND: &'static str = "history";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        history(self, style, &mut out)
+    }
+}
+
+impl super::Render for PurgeReport {
+    const COMMAND: &'static str = "purge";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        purge(self, style, &mut out)
+    }
+}
+
+impl super::Render for SnapshotReport {
+    const COMMAND: &'static str = "snapshot";
+    fn render(&self, _: Format, _: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        snapshot(self, &mut out)
+    }
+}
+
+impl super::Render for TrendsReport {
+    const COMMAND: &'static str = "trends";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        trends(self, style, &mut out)
+    }
+}
 
 fn status_tone(s: Status) -> Tone {
     match s {

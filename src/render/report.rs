@@ -3,7 +3,15 @@
 use std::io::{self, Write};
 
 use super::{cell, heading, Style, Tone};
+use crate::cli::Format;
 use crate::commands::report::ReportOutput;
+
+impl super::Render for ReportOutput {
+    const COMMAND: &'static str = "report";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        table(self, style, &mut out)
+    }
+}
 use crate::outcome::Status;
 
 pub fn table(output: &ReportOutput, style: &Style, out: &mut impl Write) -> io::Result<()> {
