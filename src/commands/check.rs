@@ -108,11 +108,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
             .collect(),
         ..args.clone()
     };
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Table, Format::Json, Format::Nagios],
-        "check",
-    )?;
+    let format = render::format_for::<CheckReport>(cli.output.format)?;
     tuning::Flags::parse(&args.tune)?;
     let profile = tuning::load_profile(&args.tune)?;
     let mut thresholds = profile.thresholds.clone();
@@ -314,11 +310,7 @@ fn render_report(
     cli: &Cli,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    match format {
-        Format::Json => render::json("check", report, out)?,
-        Format::Nagios => render::check::nagios(report, out)?,
-        _ => render::check::table(report, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(report, format, cli.output.no_color, out)?;
     Ok(())
 }
 

@@ -127,11 +127,7 @@ pub struct ListedStep {
 }
 
 pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Table, Format::Json],
-        "maintain",
-    )?;
+    let format = render::format_for::<MaintainReport>(cli.output.format)?;
     let profile = args
         .profile
         .as_deref()
@@ -182,10 +178,7 @@ pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Resu
                 })
                 .collect(),
         };
-        match format {
-            Format::Json => render::json("maintain", &list, out)?,
-            _ => render::playbook::list(&list, out)?,
-        }
+        render::emit(&list, format, cli.output.no_color, out)?;
         return Ok(Status::Ok);
     }
     let playbook = args.playbook.clone().unwrap_or_default();
@@ -745,10 +738,7 @@ fn render_report(
     if cli.output.quiet && report.status == Status::Ok {
         return Ok(());
     }
-    match format {
-        Format::Json => render::json("maintain", report, out)?,
-        _ => render::playbook::run(report, &render::Style::detect(cli.output.no_color), out)?,
-    }
+    render::emit(report, format, cli.output.no_color, out)?;
     Ok(())
 }
 

@@ -3,7 +3,19 @@
 use std::io::{self, Write};
 
 use super::{cell, heading, Style, Tone};
+use crate::cli::Format;
 use crate::commands::check::{ApplyMethod, ApplyReport, CheckReport};
+
+impl super::Render for CheckReport {
+    const COMMAND: &'static str = "check";
+    const FORMATS: &'static [Format] = &[Format::Table, Format::Json, Format::Nagios];
+    fn render(&self, format: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Nagios => nagios(self, &mut out),
+            _ => table(self, style, &mut out),
+        }
+    }
+}
 use crate::health::audit::{Apply, Verdict};
 use crate::health::CheckStatus;
 use crate::outcome::Status;

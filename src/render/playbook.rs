@@ -13,6 +13,20 @@ use crate::commands::trends::TrendsReport;
 use crate::outcome::Status;
 use crate::units::format_bytes;
 
+impl super::Render for MaintainReport {
+    const COMMAND: &'static str = "maintain";
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        run(self, style, &mut out)
+    }
+}
+
+impl super::Render for PlaybookList {
+    const COMMAND: &'static str = "maintain";
+    fn render(&self, _: Format, _: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        list(self, &mut out)
+    }
+}
+
 impl super::Render for HistoryReport {
     const COMMAND: &'static str = "history";
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
