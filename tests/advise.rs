@@ -324,7 +324,8 @@ fn advice_from_a_queries_file_and_a_log_matches_and_runs_nothing_else() {
     // would choose for orders (student_id): advice takes another.
     let declared = db.write_home_file(
         "declared.sql",
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_student_id_idx ON orders (status);\n",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_student_id_idx ON orders (status);\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS my_lower ON menu_items ( lower(name) );\n",
         0o644,
     );
     let out = run(db
@@ -346,6 +347,15 @@ fn advice_from_a_queries_file_and_a_log_matches_and_runs_nothing_else() {
     assert!(written.starts_with(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_student_id_idx ON orders (status);"
     ));
+    // An index the file declares already (USING btree left out, spaced differently) keeps its name
+    // and is not written twice.
+    assert!(!written.contains("menu_items_lower_idx"), "{written}");
+    assert_eq!(written.matches("lower(name)").count(), 1, "{written}");
+    assert!(json["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["name"] == "my_lower"));
     let refused = &json["not_planned"].as_array().unwrap();
     assert!(
         refused.iter().any(|s| s["query"] == "DROP TABLE schools"

@@ -175,6 +175,9 @@ impl Candidate {
 /// Why a statement on a partitioned table gets no advice.
 pub const PARTITIONED: &str = "it reads a partitioned table, where HypoPG cannot make hypothetical indexes (HypoPG#52): build a candidate on a copy to compare";
 
+/// Why a statement on one partition gets no advice.
+pub const PARTITION: &str = "it reads a partition: an index belongs on its partitioned table, where HypoPG cannot make hypothetical indexes (HypoPG#52)";
+
 /// What the catalog says of a table a plan scans.
 #[derive(Debug, Clone, Default)]
 pub struct TableFacts {
@@ -219,8 +222,10 @@ impl TableFacts {
 
     /// Why no index on this table can be proven, if one cannot.
     pub fn unprovable(&self) -> Option<&'static str> {
-        if self.kind == "p" || self.is_partition {
+        if self.kind == "p" {
             Some(PARTITIONED)
+        } else if self.is_partition {
+            Some(PARTITION)
         } else if self.kind != "r" && self.kind != "m" {
             Some("it reads a relation that takes no index (a view, a foreign table)")
         } else {
@@ -234,7 +239,7 @@ impl TableFacts {
 /// index per pattern-matched column (when `trigram` is available); and each B-tree candidate again
 /// as a partial index when the statement carries constant conditions.
 pub fn candidates(scan: &Scan, facts: &TableFacts, trigram: bool) -> Vec<Candidate> {
-    if !scan.wasteful || facts.unprovable().is_some() {
+    if facts.unprovable().is_some() {
         return Vec::new();
     }
     let c = &scan.conditions;

@@ -521,6 +521,7 @@ pub fn as_read(query: &str) -> Result<String, Unplannable> {
         Ok(_) => return Err(Unplannable::Reason("more than one statement".into())),
         // sqlparser reads less than PostgreSQL does: what it cannot read is prepared as written
         // only when no word of it could take a stronger lock (the server then judges it).
+        Err(_) if is_utility(&text) => return Err(Unplannable::Utility),
         Err(_) if !may_lock(&text) => return Ok(text),
         Err(e) => {
             return Err(Unplannable::Reason(format!(
@@ -608,6 +609,60 @@ fn select_one(from: &str, selection: Option<&sqlparser::ast::Expr>) -> String {
     }
 }
 
+/// Whether `text` starts with a utility command (DO, CALL, SET, VACUUM, ...), when sqlparser cannot read it.
+fn is_utility(text: &str) -> bool {
+    let first = crate::sql::skeleton(text)
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    matches!(
+        first.as_str(),
+        "DO" | "CALL"
+            | "SET"
+            | "RESET"
+            | "SHOW"
+            | "BEGIN"
+            | "START"
+            | "COMMIT"
+            | "END"
+            | "ROLLBACK"
+            | "SAVEPOINT"
+            | "RELEASE"
+            | "PREPARE"
+            | "EXECUTE"
+            | "DEALLOCATE"
+            | "DISCARD"
+            | "LISTEN"
+            | "NOTIFY"
+            | "UNLISTEN"
+            | "VACUUM"
+            | "ANALYZE"
+            | "CREATE"
+            | "ALTER"
+            | "DROP"
+            | "GRANT"
+            | "REVOKE"
+            | "COPY"
+            | "FETCH"
+            | "DECLARE"
+            | "CLOSE"
+            | "MOVE"
+            | "LOCK"
+            | "TRUNCATE"
+            | "COMMENT"
+            | "EXPLAIN"
+            | "REFRESH"
+            | "REINDEX"
+            | "CLUSTER"
+            | "CHECKPOINT"
+            | "LOAD"
+            | "SECURITY"
+            | "IMPORT"
+            | "REASSIGN"
+    )
+}
+
 /// Whether an unquoted word of `text` could make preparing it lock more than AccessShare.
 fn may_lock(text: &str) -> bool {
     use sqlparser::dialect::PostgreSqlDialect;
@@ -650,7 +705,12 @@ mod read_tests {
         assert!(as_read("INSERT INTO t VALUES ($1)").is_err());
         assert!(as_read("WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d").is_err());
         assert!(as_read("DROP TABLE t").is_err());
-        // What sqlparser cannot read goes to the server as written, unless it could lock.
+        // What sqlparser cannot read goes to the server as written, unless it could lock or is
+        // a utility command.
+        assert_eq!(
+            as_read("DO $$ BEGIN PERFORM 1; END $$ LANGUAGE plpgsql"),
+            Err(super::Unplannable::Utility)
+        );
         assert_eq!(
             as_read("SELEC * FORM nowhere").unwrap(),
             "SELEC * FORM nowhere"

@@ -309,11 +309,22 @@ struct Declared {
     tail: String,
 }
 
+/// A declared index's tail for comparison: whitespace collapsed (none inside parentheses or after a
+/// comma), lower-cased, and `USING btree` (the default) left out.
 fn normal_sql(s: &str) -> String {
-    s.split_whitespace()
+    let collapsed = s
+        .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .to_lowercase()
+        .to_lowercase();
+    let collapsed = collapsed
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(", ", ",");
+    collapsed
+        .strip_prefix("using btree ")
+        .unwrap_or(&collapsed)
+        .to_string()
 }
 
 /// pgtune's own statements, and the calls of HypoPG's functions (advice's own, or another tool's):
@@ -419,22 +430,37 @@ impl Engine<'_> {
         let trigram = self.server.pg_trgm_schema.is_some();
 
         // Candidates, each with the statements that scan its table.
+        // Scans that already use an index propose candidates too (an index used on a column that
+        // does not lead it); only what no existing index serves is weighed.
         let mut candidates: Vec<Candidate> = Vec::new();
+        // The statements each candidate came from, and for each statement an index that serves
+        // every candidate it proposed (the "it exists" reason holds only then).
+        let mut origins: Vec<Vec<usize>> = Vec::new();
         let mut served_already: HashMap<usize, String> = HashMap::new();
         for (i, p) in planned.iter().enumerate() {
+            let mut served_one = None;
+            let mut unserved = false;
             for scan in &p.scans {
                 let Some(table) = facts.get(&(scan.schema.clone(), scan.table.clone())) else {
                     continue;
                 };
                 for c in advise::candidates(scan, table, trigram) {
                     if let Some(index) = advise::served_by(&c, &existing) {
-                        served_already.insert(i, index.name.clone());
+                        served_one = Some(index.name.clone());
                         continue;
                     }
-                    if !candidates.contains(&c) {
-                        candidates.push(c);
+                    unserved = true;
+                    match candidates.iter().position(|known| *known == c) {
+                        Some(k) => origins[k].push(i),
+                        None => {
+                            candidates.push(c);
+                            origins.push(vec![i]);
+                        }
                     }
                 }
+            }
+            if let (Some(index), false) = (served_one, unserved) {
+                served_already.insert(i, index);
             }
         }
         let touching = |c: &Candidate, planned: &[Planned]| -> Vec<usize> {
@@ -473,7 +499,7 @@ impl Engine<'_> {
                         }
                     }
                     if let Some(why) = &evaluation.refused {
-                        for &s in &statements {
+                        for &s in &origins[c] {
                             refused.entry(s).or_insert_with(|| {
                                 format!(
                                     "HypoPG refuses the index it would want, {}: {why}",
@@ -903,7 +929,7 @@ impl Engine<'_> {
             }
             Some(best) => {
                 return format!(
-                    "the best index found lowers its cost by {:.0}%, below --min-improvement {:.0}%",
+                    "the best index found lowers its cost by {:.1}%, below --min-improvement {}%",
                     best * 100.0,
                     self.min_improvement * 100.0
                 )
