@@ -387,6 +387,66 @@ fn advice_from_a_queries_file_and_a_log_matches_and_runs_nothing_else() {
         .arg(&log))
     .expect_code(1);
     assert_eq!(advised(&out.json()), expected(), "{}", out.stdout);
+
+    // The flags as the reference spells them: only orders' indexes, from the statements run once.
+    let scoped = run(db
+        .pgtune()
+        .args([
+            "advise", "indexes", "--format", "json", "--source", "queries",
+        ])
+        .arg(&queries)
+        .args([
+            "--table",
+            "orders",
+            "--top",
+            "100",
+            "--min-calls",
+            "1",
+            "--min-improvement",
+            "30",
+        ]))
+    .expect_code(1);
+    let tables: BTreeSet<String> = advised(&scoped.json())
+        .into_iter()
+        .map(|(t, ..)| t)
+        .collect();
+    assert_eq!(
+        tables,
+        BTreeSet::from(["orders".to_string()]),
+        "{}",
+        scoped.stdout
+    );
+
+    // Each statement advice prints runs as a DBA would paste it (psql, outside a transaction),
+    // builds a valid index, and the next run advises nothing.
+    for index in json["indexes"].as_array().unwrap() {
+        let statement = format!("{};", index["statement"].as_str().unwrap());
+        let ran = cluster.psql(&db.name, &statement);
+        assert!(
+            ran.status.success(),
+            "{statement}: {}",
+            String::from_utf8_lossy(&ran.stderr)
+        );
+    }
+    assert_eq!(
+        admin.query_strings("SELECT count(*)::text FROM pg_index WHERE NOT indisvalid")[0][0]
+            .as_deref(),
+        Some("0")
+    );
+    admin.execute("ANALYZE");
+    let after = run(db
+        .pgtune()
+        .args([
+            "advise", "indexes", "--format", "json", "--source", "queries",
+        ])
+        .arg(&queries))
+    .expect_code(0);
+    assert_eq!(
+        after.json()["indexes"].as_array().unwrap().len(),
+        0,
+        "{}",
+        after.stdout
+    );
 }
 
 /// Without HypoPG there is no proof, so no advice: exit 3 with how to install it (on a server
