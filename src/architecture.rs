@@ -78,11 +78,30 @@ fn tables_and_json_are_rendered_in_render() {
             || f.starts_with("db/")
             || f == "health/mod.rs"
             || f == "commands/maintain.rs"
+            || f == "model/maintain.rs"
     });
     assert!(
         outside.is_empty(),
         "serde_json outside render/ and db/:\n{}",
         outside.join("\n")
+    );
+}
+
+#[test]
+fn layers_import_downward_only() {
+    // Reports live in model/, below both commands/ and render/: nothing but main.rs reaches up
+    // into commands/, and model/ knows neither the renderers nor the commands.
+    let up = uses("commands::", |f| f.starts_with("commands/") || f == "main.rs");
+    assert!(
+        up.is_empty(),
+        "commands/ used from below it:\n{}",
+        up.join("\n")
+    );
+    let model_up = uses("crate::render", |f| !f.starts_with("model/"));
+    assert!(
+        model_up.is_empty(),
+        "model/ uses render/:\n{}",
+        model_up.join("\n")
     );
 }
 

@@ -15,6 +15,7 @@ mod health;
 mod host;
 mod jobs;
 mod logging;
+mod model;
 mod outcome;
 mod partition;
 mod pgname;

@@ -6,51 +6,14 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
-pub use super::tuning::Fact;
 use super::tuning::{self, Resolved};
 use crate::cli::{Cli, ConfigArgs, Format};
 use crate::db::{self, config::ServerFacts};
+use crate::model::config::ConfigReport;
 use crate::outcome::Status;
 use crate::render;
-use crate::tune::beyond::{self, Rejection, ServerSetting};
-use crate::tune::{self, Inputs, Setting, Value};
-
-#[derive(Debug)]
-pub struct ConfigReport {
-    pub inputs: Inputs,
-    pub profile: String,
-    pub profile_description: Option<String>,
-    pub detected: Vec<Fact>,
-    /// PGTune's warnings, as groups of lines.
-    pub warnings: Vec<Vec<String>>,
-    /// PGTune's settings, unchanged.
-    pub core: Vec<Setting>,
-    /// pgtune's additions: our rules, the profile's settings, the server's substitutes.
-    pub additions: Vec<Setting>,
-    /// Values the server would refuse, left out.
-    pub rejected: Vec<Rejection>,
-    /// Settings in effect whose change needs a restart.
-    pub restart: Vec<String>,
-    pub notes: Vec<String>,
-    /// The server the values were checked against.
-    pub server: Option<String>,
-    pub pgtune_compat: bool,
-}
-
-impl ConfigReport {
-    /// The settings in effect, in order.
-    pub fn effective(&self) -> Vec<&Setting> {
-        beyond::effective(&self.core, &self.additions)
-            .into_iter()
-            .filter(|s| {
-                !self
-                    .rejected
-                    .iter()
-                    .any(|r| r.name == s.name && r.value == s.value.render())
-            })
-            .collect()
-    }
-}
+use crate::tune::beyond::{self, ServerSetting};
+use crate::tune::{self, Value};
 
 /// What a connected server told us.
 struct Server {

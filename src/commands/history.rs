@@ -2,17 +2,11 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use crate::cli::{Cli, HistoryArgs};
 use crate::db::{self, playbook as dbp};
+use crate::model::history::HistoryReport;
 use crate::outcome::Status;
 use crate::render;
-
-#[derive(Debug, Serialize)]
-pub struct HistoryReport {
-    pub runs: Vec<dbp::RecordedRun>,
-}
 
 pub fn run(cli: &Cli, args: &HistoryArgs, out: &mut impl Write) -> anyhow::Result<Status> {
     let format = render::format_for::<HistoryReport>(cli.output.format)?;

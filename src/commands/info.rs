@@ -4,21 +4,11 @@
 use std::io::Write;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::cli::Cli;
 use crate::db::{self, info::*};
+use crate::model::info::InfoReport;
 use crate::outcome::Status;
 use crate::render;
-
-#[derive(Debug, Serialize)]
-pub struct InfoReport {
-    /// How the connection reached the server, e.g. `socket "/tmp/.s.PGSQL.5432"`.
-    pub connected_to: String,
-    pub server: ServerFacts,
-    pub extensions: Vec<Extension>,
-    pub pending_restart: Vec<PendingRestart>,
-}
 
 pub fn run(cli: &Cli, out: &mut impl Write) -> anyhow::Result<Status> {
     let format = render::format_for::<InfoReport>(cli.output.format)?;

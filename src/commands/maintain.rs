@@ -9,12 +9,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use serde::Serialize;
 
 use super::maintenance;
 use crate::cli::{Cli, Format, MaintainArgs};
 use crate::db::schema::{self as dbschema, Runner};
 use crate::db::{self, playbook as dbp, Db};
+use crate::model::maintain::{
+    ListedPlaybook, ListedStep, MaintainReport, PlaybookList, StepReport, StepStatus,
+};
 use crate::outcome::Status;
 use crate::profile::{OnError, PlaybookStep};
 use crate::render;
@@ -29,46 +31,6 @@ const READ_ONLY_STEPS: &[&str] = &["report", "check", "trends", "advise"];
 /// Steps that read the profile's tables or thresholds: they get maintain's --profile.
 const PROFILE_STEPS: &[&str] = &["purge", "check", "report"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StepStatus {
-    Ok,
-    Warning,
-    /// It ran, and found something critical (a report, a check).
-    Critical,
-    /// It could not run to the end: an error, a lost connection, an interruption.
-    Failed,
-    Skipped,
-}
-
-impl StepStatus {
-    fn of(status: Status) -> StepStatus {
-        match status {
-            Status::Ok => StepStatus::Ok,
-            Status::Warning => StepStatus::Warning,
-            Status::Critical => StepStatus::Critical,
-        }
-    }
-
-    fn status(self) -> Status {
-        match self {
-            StepStatus::Ok | StepStatus::Skipped => Status::Ok,
-            StepStatus::Warning => Status::Warning,
-            StepStatus::Critical | StepStatus::Failed => Status::Critical,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            StepStatus::Ok => "ok",
-            StepStatus::Warning => "warning",
-            StepStatus::Critical => "critical",
-            StepStatus::Failed => "failed",
-            StepStatus::Skipped => "skipped",
-        }
-    }
-}
-
 /// A step ready to run: the command line it stands for.
 #[derive(Debug, Clone)]
 pub struct Invocation {
@@ -78,52 +40,6 @@ pub struct Invocation {
     argv: Vec<String>,
     sql: Option<String>,
     timeout: Option<Duration>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct StepReport {
-    pub name: String,
-    pub step: String,
-    pub command: String,
-    pub status: StepStatus,
-    pub seconds: f64,
-    pub summary: serde_json::Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct MaintainReport {
-    pub playbook: String,
-    pub database: String,
-    pub run_id: Option<i64>,
-    pub status: Status,
-    pub seconds: f64,
-    pub steps: Vec<StepReport>,
-    /// Earlier runs that ended without recording their outcome, recorded as failed by this one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub closed_interrupted_runs: Vec<i64>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PlaybookList {
-    pub playbooks: Vec<ListedPlaybook>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ListedPlaybook {
-    pub name: String,
-    pub source: String,
-    pub steps: Vec<ListedStep>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ListedStep {
-    pub name: String,
-    pub step: String,
-    pub command: String,
-    pub timeout: Option<String>,
-    pub on_error: OnError,
 }
 
 pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Result<Status> {
@@ -698,20 +614,6 @@ fn execute(
         bail!("interrupted: run {run_id} stopped and recorded as failed (see pgtune history)");
     }
     Ok(report.status)
-}
-
-impl MaintainReport {
-    /// The run's recorded status: failed when a step failed, else the worst finding.
-    fn status_word(&self) -> &'static str {
-        if self.steps.iter().any(|s| s.status == StepStatus::Failed) {
-            return "failed";
-        }
-        match self.status {
-            Status::Ok => "ok",
-            Status::Warning => "warning",
-            Status::Critical => "critical",
-        }
-    }
 }
 
 /// `pgtune maintain PLAYBOOK PID` as the server will store it, so that the run's sessions can be

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::cli::{Cli, Format};
 use crate::db::{self, ConnectOptions};
 use crate::jobs::{self, run::RunOptions, JobStatus, Outcome, Scheduler};
+use crate::model::jobs::{PlannedJob, RunReport, SkippedJob};
 use crate::outcome::Status;
 use crate::render;
 
@@ -26,30 +27,6 @@ pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> 
             ("statement_timeout", "0".into()),
         ],
     })
-}
-
-/// A candidate a dry run says the real run would leave alone.
-#[derive(Debug, Serialize)]
-pub struct SkippedJob<'a> {
-    pub relation: &'a str,
-    pub status: JobStatus,
-    pub reason: &'a str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PlannedJob<'a> {
-    pub level: usize,
-    pub relation: &'a str,
-    pub reason: &'a str,
-    pub statement: &'a str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RunReport {
-    pub server: String,
-    pub outcomes: Vec<Outcome>,
-    pub seconds: f64,
-    pub status: Status,
 }
 
 /// The status a set of outcomes earns: a failure (and what it kept from running) is critical, a

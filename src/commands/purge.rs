@@ -4,38 +4,12 @@
 use std::io::Write;
 use std::time::Instant;
 
-use serde::Serialize;
-
 use super::maintenance;
 use crate::cli::{Cli, Format, PurgeArgs};
 use crate::db::{self, playbook as dbp};
+use crate::model::purge::{PurgeOutcome, PurgeReport};
 use crate::outcome::Status;
 use crate::render;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PurgeOutcome {
-    pub table: String,
-    pub column: String,
-    pub older_than: String,
-    pub batch_size: i64,
-    /// Rows deleted, or with --dry-run the rows that would be.
-    pub rows: i64,
-    pub batches: i64,
-    pub seconds: f64,
-    pub status: Status,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    pub statement: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PurgeReport {
-    pub dry_run: bool,
-    /// Rows deleted over every table (with --dry-run, that would be).
-    pub rows: i64,
-    pub targets: Vec<PurgeOutcome>,
-    pub status: Status,
-}
 
 pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<Status> {
     let format = render::format_for::<PurgeReport>(cli.output.format)?;

@@ -5,23 +5,15 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::{bail, Context};
-use serde::Serialize;
 
 use crate::cli::{Cli, FailOn, ReportArgs, ReportKind};
 use crate::db::{self, ConnectOptions, Db};
 use crate::health::thresholds::Thresholds;
+use crate::model::report::ReportOutput;
 use crate::outcome::Status;
 use crate::report::{self, bloat, duplicates, fk, unused, Section};
 use crate::scope::Filter;
 use crate::{guc, render};
-
-#[derive(Debug, Serialize)]
-pub struct ReportOutput {
-    pub server: String,
-    pub database: String,
-    pub sections: Vec<Section>,
-    pub status: Status,
-}
 
 pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result<Status> {
     let format = render::format_for::<ReportOutput>(cli.output.format)?;

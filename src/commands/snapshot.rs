@@ -4,25 +4,11 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use crate::cli::{Cli, SnapshotArgs};
 use crate::db::{self, playbook as dbp};
+use crate::model::snapshot::SnapshotReport;
 use crate::outcome::Status;
 use crate::{render, sql};
-
-#[derive(Debug, Serialize)]
-pub struct SnapshotReport {
-    pub dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<i64>,
-    pub tables: i64,
-    pub indexes: i64,
-    pub expired: i64,
-    pub retention: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub statements: Vec<String>,
-}
 
 pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Result<Status> {
     let format = render::format_for::<SnapshotReport>(cli.output.format)?;

@@ -4,80 +4,14 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
 use crate::cli::{Cli, TrendsArgs};
 use crate::db::{self, playbook as dbp};
+use crate::model::trends::{
+    Capacity, DeadChange, Growth, SettingChange, TrendsReport, UnusedIndex,
+};
 use crate::outcome::Status;
 use crate::render;
-use crate::trends::{project, Projection};
-
-#[derive(Debug, Serialize)]
-pub struct Growth {
-    pub table: String,
-    pub before_bytes: i64,
-    pub after_bytes: i64,
-    pub growth_bytes: i64,
-    pub new: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DeadChange {
-    pub table: String,
-    pub before: i64,
-    pub after: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct UnusedIndex {
-    pub index: String,
-    pub table: String,
-    pub bytes: i64,
-    /// Scanned before the window (or created since): newly unused.
-    pub newly: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SettingChange {
-    pub name: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Capacity {
-    /// "database" or a table's qualified name.
-    pub object: String,
-    #[serde(flatten)]
-    pub projection: Projection,
-    /// The date the line reaches the limit, if it does.
-    pub reaches_limit_on: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TrendsReport {
-    pub snapshots: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    pub from: Option<DateTime<Utc>>,
-    pub to: Option<DateTime<Utc>>,
-    pub database_before_bytes: i64,
-    pub database_after_bytes: i64,
-    pub growers: Vec<Growth>,
-    pub unused_indexes: Vec<UnusedIndex>,
-    /// Cache hit ratio (percent) within the window, and within the window before it when known.
-    pub cache_hit_ratio: Option<f64>,
-    pub previous_cache_hit_ratio: Option<f64>,
-    pub dead_tuples_before: i64,
-    pub dead_tuples_after: i64,
-    pub dead_growers: Vec<DeadChange>,
-    pub settings_changed: Vec<SettingChange>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capacity_limit: Option<String>,
-    pub capacity: Vec<Capacity>,
-    pub status: Status,
-}
+use crate::trends::project;
 
 fn ratio(hit: i64, read: i64) -> Option<f64> {
     (hit + read > 0).then(|| 100.0 * hit as f64 / (hit + read) as f64)

@@ -4,22 +4,14 @@
 //! pass in.
 
 use anyhow::bail;
-use serde::Serialize;
 
 use crate::cli::TuneArgs;
 use crate::db::config::ServerFacts;
 use crate::guc;
 use crate::host::{self, Detected};
+pub use crate::model::config::Fact;
 use crate::profile::{self, Profile};
 use crate::tune::{self, DataSize, Inputs, Os, Storage, Workload};
-
-/// An input pgtune found out rather than was told, and from where.
-#[derive(Debug, Clone, Serialize)]
-pub struct Fact {
-    pub input: &'static str,
-    pub value: String,
-    pub source: String,
-}
 
 /// Memory and CPUs of the server's machine, from wherever the command could learn them.
 #[derive(Debug, Clone, Default)]

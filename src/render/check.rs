@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{cell, heading, Style, Tone};
 use crate::cli::Format;
-use crate::commands::check::{ApplyMethod, ApplyReport, CheckReport};
+use crate::model::check::{ApplyMethod, ApplyReport, CheckReport};
 
 impl super::Render for CheckReport {
     const COMMAND: &'static str = "check";

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::commands::config::{ConfigReport, Fact};
 use crate::guc;
+use crate::model::config::{ConfigReport, Fact};
 use crate::tune::beyond::Rejection;
 use crate::tune::{Inputs, Origin, Setting};
 

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::{cell, heading, table, Style, Tone};
 use crate::cli::Format;
-use crate::commands::info::InfoReport;
+use crate::model::info::InfoReport;
 
 impl super::Render for InfoReport {
     const COMMAND: &'static str = "info";

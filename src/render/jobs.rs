@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
-use crate::commands::maintenance::{PlannedJob, RunReport, SkippedJob};
 use crate::jobs::JobStatus;
+use crate::model::jobs::{PlannedJob, RunReport, SkippedJob};
 
 /// A dry run as a script psql can run: every line that is not a statement is a comment.
 pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -> io::Result<()> {

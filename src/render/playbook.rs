@@ -5,11 +5,11 @@ use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
 use crate::cli::Format;
-use crate::commands::history::HistoryReport;
-use crate::commands::maintain::{MaintainReport, PlaybookList, StepStatus};
-use crate::commands::purge::PurgeReport;
-use crate::commands::snapshot::SnapshotReport;
-use crate::commands::trends::TrendsReport;
+use crate::model::history::HistoryReport;
+use crate::model::maintain::{MaintainReport, PlaybookList, StepStatus};
+use crate::model::purge::PurgeReport;
+use crate::model::snapshot::SnapshotReport;
+use crate::model::trends::TrendsReport;
 use crate::outcome::Status;
 use crate::units::format_bytes;
 
@@ -206,7 +206,7 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
 
 /// "done: all ok", "done: 1 critical finding, 2 warnings" when every step ran to its end;
 /// "FAILED: 1 step failed, 3 not run" (and what the others found) when one did not.
-fn run_footer(steps: &[crate::commands::maintain::StepReport]) -> String {
+fn run_footer(steps: &[crate::model::maintain::StepReport]) -> String {
     let count = |status: StepStatus| steps.iter().filter(|s| s.status == status).count();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -691,7 +691,7 @@ pub fn metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::maintain::StepReport;
+    use crate::model::maintain::StepReport;
 
     fn steps(statuses: &[StepStatus]) -> Vec<StepReport> {
         statuses

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{cell, heading, Style, Tone};
 use crate::cli::Format;
-use crate::commands::report::ReportOutput;
+use crate::model::report::ReportOutput;
 
 impl super::Render for ReportOutput {
     const COMMAND: &'static str = "report";

@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
-use crate::commands::schema::apply::{ApplyReport, StepOutcome};
-use crate::commands::schema::SchemaReport;
+use crate::model::schema::SchemaReport;
+use crate::model::schema_apply::{ApplyReport, StepOutcome};
 use crate::outcome::Status;
 use crate::schema::plan::{Kind, ObjectPlan, Verdict};
 use crate::schema::{Lint, LintLevel};

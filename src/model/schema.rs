@@ -1,0 +1,86 @@
+//! `pgtune schema plan|verify`'s report: one verdict per declaration, and the indexes nobody declared.
+
+use crate::outcome::Status;
+use crate::schema::plan::{Plan, Verdict};
+use crate::schema::{Lint, LintLevel};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Plan,
+    Verify { strict: bool },
+}
+
+impl Mode {
+    pub fn command(self) -> &'static str {
+        match self {
+            Mode::Plan => "schema plan",
+            Mode::Verify { .. } => "schema verify",
+        }
+    }
+}
+
+/// What plan and verify print.
+#[derive(Debug, Serialize)]
+pub struct SchemaReport {
+    pub database: String,
+    pub server: String,
+    pub files: Vec<PathBuf>,
+    pub status: Status,
+    #[serde(flatten)]
+    pub plan: Plan,
+    pub lints: Vec<Lint>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub declared: usize,
+    pub ok: usize,
+    pub missing: usize,
+    pub differs: usize,
+    pub invalid: usize,
+    pub unverified: usize,
+    /// Unavailable, no-table, rejected and not-managed declarations.
+    pub not_applicable: usize,
+    pub extra: usize,
+    pub lint_warnings: usize,
+    pub out_of_scope: usize,
+}
+
+impl Summary {
+    pub fn of(plan: &Plan, lints: &[Lint]) -> Summary {
+        let count = |v: Verdict| plan.objects.iter().filter(|o| o.verdict == v).count();
+        Summary {
+            declared: plan.objects.len(),
+            ok: count(Verdict::Ok),
+            missing: count(Verdict::Missing),
+            differs: count(Verdict::Differs),
+            invalid: count(Verdict::Invalid),
+            unverified: count(Verdict::Unverified),
+            not_applicable: plan
+                .objects
+                .iter()
+                .filter(|o| {
+                    matches!(
+                        o.verdict,
+                        Verdict::Unavailable
+                            | Verdict::NoTable
+                            | Verdict::Rejected
+                            | Verdict::NotManaged
+                    )
+                })
+                .count(),
+            extra: plan.extra.len(),
+            lint_warnings: lints
+                .iter()
+                .filter(|l| l.level != LintLevel::OutOfScope)
+                .count(),
+            out_of_scope: lints
+                .iter()
+                .filter(|l| l.level == LintLevel::OutOfScope)
+                .count(),
+        }
+    }
+}
