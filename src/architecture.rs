@@ -72,13 +72,9 @@ fn tables_and_json_are_rendered_in_render() {
         outside.join("\n")
     );
     // db/ decodes JSON columns; health's findings carry their objects as JSON values (the JSON
-    // model of a finding); maintain keeps a step's summary as JSON until steps return typed reports.
+    // model of a finding).
     let outside = uses("serde_json", |f| {
-        f.starts_with("render/")
-            || f.starts_with("db/")
-            || f == "health/mod.rs"
-            || f == "commands/maintain.rs"
-            || f == "model/maintain.rs"
+        f.starts_with("render/") || f.starts_with("db/") || f == "health/mod.rs"
     });
     assert!(
         outside.is_empty(),
@@ -91,7 +87,9 @@ fn tables_and_json_are_rendered_in_render() {
 fn layers_import_downward_only() {
     // Reports live in model/, below both commands/ and render/: nothing but main.rs reaches up
     // into commands/, and model/ knows neither the renderers nor the commands.
-    let up = uses("commands::", |f| f.starts_with("commands/") || f == "main.rs");
+    let up = uses("commands::", |f| {
+        f.starts_with("commands/") || f == "main.rs"
+    });
     assert!(
         up.is_empty(),
         "commands/ used from below it:\n{}",
@@ -140,14 +138,6 @@ fn only_main_exits_and_nothing_writes_the_environment() {
 #[test]
 fn global_mutable_state_is_only_what_is_listed() {
     const LISTED: &[(&str, &str)] = &[
-        // -x / --expanded, set once from the flags before anything renders.
-        ("render/mod.rs", "EXPANDED"),
-        // maintain: its steps never prompt (set once, before the first step).
-        ("sys.rs", "UNATTENDED"),
-        // A password typed once, reused by the run's later connections.
-        ("db/mod.rs", "TYPED_PASSWORD"),
-        // maintain's Ctrl-C flag, raised by its signal thread.
-        ("commands/maintain.rs", "INTERRUPTED"),
         // Computed once: the skeletons of pgtune's own SQL (immutable after).
         ("sql.rs", "SKELETONS"),
     ];

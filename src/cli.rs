@@ -28,11 +28,6 @@ pub struct Cli {
     #[arg(long, action = ArgAction::Help, global = true)]
     help: Option<bool>,
 
-    /// Not a flag: when `maintain` runs this command as a playbook step with a timeout, the moment
-    /// it must stop starting work (the job runner and purge read it).
-    #[arg(skip)]
-    pub step_deadline: Option<std::time::Instant>,
-
     #[command(subcommand)]
     pub command: Command,
 }

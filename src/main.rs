@@ -8,6 +8,7 @@ mod architecture;
 mod cli;
 mod commands;
 mod conninfo;
+mod context;
 mod db;
 mod fsutil;
 mod guc;
@@ -39,7 +40,6 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     logging::init(cli.output.quiet, cli.output.verbose);
-    render::set_expanded(cli.output.expanded);
     match commands::run(&cli) {
         Ok(status) => status.exit_code(),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -5,20 +5,11 @@ pub struct OsUser {
     pub home: std::path::PathBuf,
 }
 
-/// Set once a run must not stop to ask anything (a playbook's steps run unattended).
-static UNATTENDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// From now on, nothing in this process prompts.
-pub fn set_unattended() {
-    UNATTENDED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Whether a question may be asked: stdin and stderr are a terminal and the run is not unattended.
+/// Whether a question could be asked here: stdin and stderr are a terminal. (A run that must not
+/// ask, a playbook's steps, says so in its `Context`.)
 pub fn can_prompt() -> bool {
     use std::io::IsTerminal;
-    !UNATTENDED.load(std::sync::atomic::Ordering::SeqCst)
-        && std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// Whether this process runs as root (effective uid 0).

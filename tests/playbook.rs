@@ -80,7 +80,13 @@ fn each_default_playbook_runs_end_to_end_and_the_record_matches() {
     assert_eq!(names, ["purge", "refresh", "analyze", "snapshot", "check"]);
     assert_ne!(v["steps"][4]["status"], "failed", "{v:#}");
     assert!(steps(&v).iter().take(4).all(|(_, s)| s == "ok"), "{v:#}");
-    assert_eq!(v["steps"][0]["summary"]["rows"], 30, "{v:#}");
+    // A step's summary is the sentence its command writes for the run record.
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(
+        v["steps"][0]["summary"], "deleted 30 rows\npublic.\"Perf Logs\": 30 rows in 5 batches",
+        "{v:#}"
+    );
+    assert_eq!(v["steps"][1]["summary"], "1 done", "{v:#}");
     assert_eq!(count(&db, "SELECT count(*) FROM \"Perf Logs\""), 29);
     assert_eq!(
         count(&db, "SELECT count(*) FROM \"Perf Logs\" WHERE msg = 'old'"),
@@ -102,7 +108,13 @@ fn each_default_playbook_runs_end_to_end_and_the_record_matches() {
     assert_eq!(run["playbook"], "daily");
     assert_eq!(run["id"], v["run_id"]);
     assert_eq!(steps(run), steps(&v));
-    assert_eq!(run["steps"][0]["summary"]["rows"], 30);
+    assert_eq!(run["steps"][0]["summary"], v["steps"][0]["summary"]);
+    // And the history table shows it under its step.
+    let table = pgtune(&db, &["history"]).expect_code(0).stdout;
+    assert!(
+        table.contains("purge ok") && table.contains("deleted 30 rows"),
+        "{table}"
+    );
 
     // Every step of weekly and monthly runs to its end (none failed), in playbook order.
     let ran_to_the_end = |playbook: &str, worst: i32, expected: &[&str]| {

@@ -1,4 +1,4 @@
--- pgtune maintain: a run ends.
+-- pgtune maintain: a run ends; its summary is a sentence (a JSON string).
 UPDATE pgtune.maintenance_runs
-SET ended_at = now(), status = $2, summary = $3::text::jsonb, error = $4
+SET ended_at = now(), status = $2, summary = to_jsonb($3::text), error = $4
 WHERE id = $1;

@@ -508,9 +508,9 @@ pub struct AdviceReport {
     pub not_planned: Vec<LeftStatement>,
 }
 
-impl AdviceReport {
+impl crate::model::Report for AdviceReport {
     /// Advice to act on is a warning: the workload lacks indexes.
-    pub fn status(&self) -> crate::outcome::Status {
+    fn status(&self) -> crate::outcome::Status {
         if self.indexes.iter().any(|i| !i.write_cost_outweighs_benefit) {
             crate::outcome::Status::Warning
         } else {
@@ -518,6 +518,44 @@ impl AdviceReport {
         }
     }
 
+    /// `2 indexes advised for 7 statements: orders_customer_id_idx (93% less), ...`.
+    fn summary(&self) -> String {
+        if let Some(why) = &self.skipped {
+            return format!("not advised: {why}");
+        }
+        let mut lines = vec![format!(
+            "{} planned of {} statements; {}",
+            self.planned,
+            self.statements,
+            crate::units::plural(
+                self.indexes.len() as f64,
+                "index advised",
+                "indexes advised"
+            )
+        )];
+        for i in self.indexes.iter().take(5) {
+            lines.push(format!(
+                "{}: {:.0}% less cost{}",
+                crate::report::qualified(&i.schema, &i.name),
+                i.improvement_percent,
+                if i.write_cost_outweighs_benefit {
+                    " (writes cost more than it saves)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        if !self.unhelped.is_empty() {
+            lines.push(format!(
+                "{} statements no index was proven to help",
+                self.unhelped.len()
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+impl AdviceReport {
     /// Nothing advised, and why: what `--if-available` reports where advice cannot be proven.
     pub fn skipped(database: &str, source: &str, reason: String) -> AdviceReport {
         AdviceReport {

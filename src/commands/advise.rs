@@ -5,26 +5,24 @@
 //! indexes, for `pgtune schema apply` to build and `schema verify` to check.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{bail, Context as _};
 
 use crate::advise::plan::{PlanNode, Scan};
 use crate::advise::{
     self, AdviceReport, Candidate, IndexAdvice, LeftStatement, Method, Proof, ServedStatement,
     Statement, TableFacts,
 };
-use crate::cli::{AdviseCommand, AdviseIndexesArgs, Cli};
+use crate::cli::{AdviseCommand, AdviseIndexesArgs};
+use crate::context::Context;
 use crate::db::advise::{Hypopg, Hypothetical, Server};
 use crate::db::{self, Db};
-use crate::outcome::Status;
-use crate::render;
 
-pub fn run(cli: &Cli, command: &AdviseCommand, out: &mut impl Write) -> anyhow::Result<Status> {
+pub fn run(ctx: &Context, command: &AdviseCommand) -> anyhow::Result<AdviceReport> {
     match command {
-        AdviseCommand::Indexes(args) => indexes(cli, args, out),
+        AdviseCommand::Indexes(args) => indexes(ctx, args),
     }
 }
 
@@ -71,8 +69,7 @@ impl Source {
     }
 }
 
-fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::format_for::<AdviceReport>(cli.output.format)?;
+fn indexes(ctx: &Context, args: &AdviseIndexesArgs) -> anyhow::Result<AdviceReport> {
     let source = Source::parse(&args.source)?;
     if !(args.min_improvement > 0.0 && args.min_improvement < 100.0) {
         bail!(
@@ -111,8 +108,8 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
         .unwrap_or(if from_file.is_some() { 1 } else { 5 });
     let scope = Scope::new(&args.scope);
 
-    let target = super::connect_target(cli)?;
-    let mut opts = super::read_only_within(cli, Duration::from_secs(60));
+    let target = ctx.target()?;
+    let mut opts = ctx.read_only_within(Duration::from_secs(60));
     opts.settings
         .push(("plan_cache_mode", "force_generic_plan".into()));
     let report = db::runtime()?.block_on(async {
@@ -175,8 +172,7 @@ fn indexes(cli: &Cli, args: &AdviseIndexesArgs, out: &mut impl Write) -> anyhow:
     if let (Some(path), None) = (&args.write, &report.skipped) {
         write_declarations(path, &report)?;
     }
-    render::emit(&report, format, cli.output.no_color, out)?;
-    Ok(report.status())
+    Ok(report)
 }
 
 fn read_text(path: &Path) -> anyhow::Result<String> {

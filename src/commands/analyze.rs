@@ -3,23 +3,22 @@
 //! analyzes) whose partitions changed. Largest first over --jobs connections, SKIP_LOCKED and
 //! lock_timeout so a locked table is skipped rather than waited for.
 
-use std::io::Write;
-
 use super::maintenance;
-use crate::cli::{AnalyzeArgs, Cli};
+use crate::cli::AnalyzeArgs;
+use crate::context::Context;
 use crate::db;
 use crate::jobs::{run::RunOptions, Job, Scheduler};
-use crate::outcome::Status;
+use crate::model::jobs::JobsReport;
 use crate::report::qualified;
 use crate::scope::Filter;
 
-pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
-    let target = super::connect_target(cli)?;
+pub fn run(ctx: &Context, args: &AnalyzeArgs) -> anyhow::Result<JobsReport> {
+    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let (candidates, version_num) = db::runtime()?.block_on(async {
         // Selection only reads; the work runs on fresh connections.
-        let reader = db::connect(&target, &super::read_only(cli)).await?;
+        let reader = db::connect(&target, &ctx.read_only()).await?;
         maintenance::check_scope(
             &reader,
             &args.scope,
@@ -93,10 +92,10 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
         jobs: args.run.jobs.max(1),
         lock_retries: 0,
         deadline: None,
-        progress: !cli.output.quiet,
+        progress: !ctx.output.quiet,
     };
     maintenance::execute(
-        cli,
+        ctx,
         maintenance::Work {
             command: "analyze",
             target,
@@ -107,7 +106,6 @@ pub fn run(cli: &Cli, args: &AnalyzeArgs, out: &mut impl Write) -> anyhow::Resul
             after_run: None,
             skipped: Vec::new(),
         },
-        out,
     )
 }
 

@@ -8,16 +8,20 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{bail, Context as _};
 
 use super::tuning::{self, Hardware, Resolved};
-use crate::cli::{CheckArgs, CheckPart, Cli, Format};
-use crate::db::{self, check::Privileges, ConnectOptions, Db, QueryError};
+use crate::cli::{CheckArgs, CheckPart, Format};
+use crate::context::Context;
+use crate::db::{self, check::Privileges, Db, QueryError};
 use crate::health::audit::{self, Verdict};
 use crate::health::thresholds::Thresholds;
 use crate::health::{self, CheckStatus, Finding};
 use crate::host::{self, Detected};
-use crate::model::check::{Applied, ApplyMethod, ApplyReport, CheckReport, ConfigFileError};
+use crate::model::check::{
+    AlterSystemRefused, Applied, ApplyMethod, ApplyReport, CheckReport, ConfigFileError,
+};
+use crate::model::Report;
 use crate::outcome::Status;
 use crate::render;
 use crate::tune::{self, beyond};
@@ -25,17 +29,49 @@ use crate::tune::{self, beyond};
 /// How long one check's query may run before it is reported as timed out.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    // Setting names are case-insensitive to PostgreSQL (`Work_Mem` is work_mem); so here.
-    let args = &CheckArgs {
+/// `pgtune check` on the command line: the report, then (with --apply on a terminal) the offer to
+/// apply what differs, its preview and its outcome.
+pub fn run_and_offer(
+    ctx: &Context,
+    args: &CheckArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let format = render::format_for::<CheckReport>(ctx.output.format, "check")?;
+    let args = &normalized(args);
+    let mut report = run(ctx, args)?;
+    render::emit(&report, format, &ctx.style(), out)?;
+    if let Some(why) = report.unfinished() {
+        out.flush()?;
+        bail!("{why}");
+    }
+    if interactive(ctx, args, format) && args.only != Some(CheckPart::Health) {
+        offer(ctx, args, &mut report, out)?;
+    }
+    Ok(report.status())
+}
+
+/// Setting names are case-insensitive to PostgreSQL (`Work_Mem` is work_mem); so here.
+fn normalized(args: &CheckArgs) -> CheckArgs {
+    CheckArgs {
         settings: args
             .settings
             .iter()
             .map(|s| s.to_ascii_lowercase())
             .collect(),
         ..args.clone()
-    };
-    let format = render::format_for::<CheckReport>(cli.output.format)?;
+    }
+}
+
+/// Only --apply ever changes the server, and only --apply on a terminal ever asks.
+fn interactive(ctx: &Context, args: &CheckArgs, format: Format) -> bool {
+    args.apply && ctx.can_prompt() && !args.yes && !args.dry_run && format == Format::Table
+}
+
+/// The audit and health checks, and what --apply --yes (or --dry-run) did: everything but the
+/// terminal's questions.
+pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
+    let args = &normalized(args);
+    let format = render::format_for::<CheckReport>(ctx.output.format, "check")?;
     tuning::Flags::parse(&args.tune)?;
     let profile = tuning::load_profile(&args.tune)?;
     let mut thresholds = profile.thresholds.clone();
@@ -47,15 +83,15 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
         }
         thresholds.set_from_flag(t).map_err(anyhow::Error::msg)?;
     }
-    let terminal = crate::sys::can_prompt();
+    let terminal = ctx.can_prompt();
     if args.apply && !args.yes && !args.dry_run && !terminal {
         bail!("--apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking");
     }
     let settings_wanted = args.only != Some(CheckPart::Health);
     let health_wanted = args.only != Some(CheckPart::Settings);
 
-    let target = super::connect_target(cli)?;
-    let opts = super::read_only_within(cli, CHECK_TIMEOUT);
+    let target = ctx.target()?;
+    let opts = ctx.read_only_within(CHECK_TIMEOUT);
     let rt = db::runtime()?;
     let (db, privileges) = rt.block_on(async {
         let db = db::connect(&target, &opts).await?;
@@ -79,6 +115,8 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
         health: Vec::new(),
         apply: None,
         status: Status::Ok,
+        alter_system_refused: None,
+        alter_system_refusal: None,
     };
     if settings_wanted {
         settings_audit(&rt, &db, &privileges, args, terminal, &mut report)?;
@@ -98,9 +136,7 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
             }));
     }
 
-    // Only --apply ever changes the server, and only --apply on a terminal ever asks.
-    let interactive =
-        args.apply && terminal && !args.yes && !args.dry_run && format == Format::Table;
+    let interactive = interactive(ctx, args, format);
     if settings_wanted {
         unknown_settings(&report, &args.settings)?;
     }
@@ -138,25 +174,24 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
                 "a real run would stop here: {why}; --write-conf PATH writes a conf.d file instead"
             );
         } else {
-            render_report(&report, format, cli, out)?;
             let items: Vec<(String, String)> = applicable(&report)
                 .into_iter()
                 .filter(|(n, _)| args.settings.is_empty() || args.settings.iter().any(|s| s == n))
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect();
-            let (snippet, _) = conf_file_text(None, &items)?;
-            writeln!(
-                out,
-                "\nLines for postgresql.conf (or a conf.d file it includes):\n{snippet}"
-            )?;
-            out.flush()?;
-            bail!("cannot apply with ALTER SYSTEM: {why}; nothing was changed: write the settings to a conf.d file the server reads with --write-conf PATH, or paste the lines above into postgresql.conf and reload");
+            let (conf_lines, _) = conf_file_text(None, &items)?;
+            report.status = report.worst();
+            report.alter_system_refused = Some(AlterSystemRefused {
+                reason: why.to_string(),
+                conf_lines,
+            });
+            return Ok(report);
         }
     }
     if settings_wanted && !interactive && (args.apply || args.dry_run) {
         report.apply = apply(
             &rt,
-            cli,
+            ctx,
             &target,
             &report,
             &ApplyPlan::from_flags(args),
@@ -164,23 +199,37 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
         )?;
     }
     report.status = report.worst();
-    render_report(&report, format, cli, out)?;
+    report.alter_system_refusal = alter_system_refusal;
+    Ok(report)
+}
 
-    if interactive && settings_wanted {
-        out.flush()?;
-        let style = render::Style::detect(cli.output.no_color);
+/// The terminal's part of --apply: which settings, how (ALTER SYSTEM or a conf.d file), the
+/// preview of exactly what runs, the confirmation, and what took effect.
+fn offer(
+    ctx: &Context,
+    args: &CheckArgs,
+    report: &mut CheckReport,
+    mut out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    out.flush()?;
+    let style = ctx.style();
+    let target = ctx.target()?;
+    let rt = db::runtime()?;
+    let db = rt.block_on(db::connect(&target, &ctx.read_only_within(CHECK_TIMEOUT)))?;
+    let alter_system_refusal = report.alter_system_refusal.clone();
+    {
         let includes = rt.block_on(server_includes(&db))?;
         let proposal = includes
             .as_ref()
             .and_then(|i| i.dirs.first().map(|d| d.join("pgtune.conf")));
         let check_path = |p: &Path| includes.as_ref().and_then(|i| not_read_reason(p, i));
         let chosen = match ask_what_to_apply(
-            &report,
+            report,
             args,
             alter_system_refusal.as_deref(),
             proposal.as_deref(),
             &check_path,
-            out,
+            &mut out,
         ) {
             Err(e) if interrupted(&e) => None,
             other => other?,
@@ -189,11 +238,11 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
             None => None,
             Some(plan) => {
                 // The preview is the dry run of exactly this plan: what the real run executes.
-                let preview = apply(&rt, cli, &target, &report, &plan, true)?;
+                let preview = apply(&rt, ctx, &target, report, &plan, true)?;
                 match preview {
                     None => None,
                     Some(preview) => {
-                        render::check::apply_preview(&preview, &report, &style, out)?;
+                        render::check::apply_preview(&preview, report, &style, &mut out)?;
                         out.flush()?;
                         let n = preview.items.len();
                         let yes = dialoguer::Confirm::new()
@@ -219,58 +268,16 @@ pub fn run(cli: &Cli, args: &CheckArgs, out: &mut impl Write) -> anyhow::Result<
         };
         match confirmed {
             Some(plan) => {
-                let applied = apply(&rt, cli, &target, &report, &plan, false)?;
+                let applied = apply(&rt, ctx, &target, report, &plan, false)?;
                 if let Some(applied) = &applied {
-                    render::check::apply_table(applied, &style, out)?;
+                    render::check::apply_table(applied, &style, &mut out)?;
                 }
                 report.apply = applied;
             }
             None => writeln!(out, "Nothing was changed.")?,
         }
     }
-    Ok(after_apply_status(&report))
-}
-
-fn render_report(
-    report: &CheckReport,
-    format: Format,
-    cli: &Cli,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    render::emit(report, format, cli.output.no_color, out)?;
     Ok(())
-}
-
-/// Once applied, a setting in effect no longer counts against the server; one that waits for a
-/// restart still does, as a warning.
-fn after_apply_status(report: &CheckReport) -> Status {
-    let Some(applied) = report.apply.as_ref().filter(|a| !a.dry_run) else {
-        return report.status;
-    };
-    let fixed: HashSet<&str> = applied
-        .results
-        .iter()
-        .filter(|r| r.outcome == "in effect")
-        .map(|r| r.name.as_str())
-        .collect();
-    let settings = report.settings.iter().map(|s| {
-        if fixed.contains(s.name.as_str()) {
-            Status::Ok
-        } else {
-            s.status
-        }
-    });
-    let health = report.health.iter().map(|f| f.status.severity());
-    let waiting = applied
-        .results
-        .iter()
-        .any(|r| r.outcome != "in effect")
-        .then_some(Status::Warning);
-    settings
-        .chain(health)
-        .chain(waiting)
-        .max()
-        .unwrap_or(Status::Ok)
 }
 
 // --- Settings audit ----------------------------------------------------------------------------
@@ -777,7 +784,7 @@ fn ask_what_to_apply(
 /// --write-conf; then pg_reload_conf(), and reads back what took effect. Never restarts the server.
 fn apply(
     rt: &tokio::runtime::Runtime,
-    cli: &Cli,
+    ctx: &Context,
     target: &crate::conninfo::Target,
     report: &CheckReport,
     plan: &ApplyPlan,
@@ -822,14 +829,7 @@ fn apply(
     if dry_run {
         return Ok(Some(applied));
     }
-    let opts = ConnectOptions {
-        read_only: false,
-        prompt: super::prompt_mode(cli),
-        settings: vec![
-            ("lock_timeout", "5s".into()),
-            ("statement_timeout", "30s".into()),
-        ],
-    };
+    let opts = ctx.writing(Duration::from_secs(5), Duration::from_secs(30));
     applied.results = rt.block_on(async {
         let db = db::connect(target, &opts).await?;
         match method {

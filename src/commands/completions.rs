@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::outcome::Status;
 
-pub fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> anyhow::Result<Status> {
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> anyhow::Result<Status> {
     let mut cmd = crate::cli::command();
     // clap_complete panics when its writer fails; a buffer cannot fail, so a closed stdout is an
     // ordinary broken-pipe error below.
@@ -20,13 +20,13 @@ pub fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> anyhow:
 /// Without a directory: pgtune.1 on stdout. With one: a page per command, as packagers install them.
 /// Each page has the command's own options and the connection and output options every command
 /// takes, then EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES.
-pub fn man(dir: Option<&Path>, out: &mut impl Write) -> anyhow::Result<Status> {
+pub fn man(dir: Option<&Path>, mut out: &mut dyn Write) -> anyhow::Result<Status> {
     let mut cmd = crate::cli::command();
     // Building propagates the global options (connection, output, --help) to every subcommand,
     // as parsing does: a page shows what the command really takes, and -h is --host there too.
     cmd.build();
     let Some(dir) = dir else {
-        render_page(&cmd, None, out)?;
+        render_page(&cmd, None, &mut out)?;
         return Ok(Status::Ok);
     };
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;

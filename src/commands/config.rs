@@ -7,9 +7,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::tuning::{self, Resolved};
-use crate::cli::{Cli, ConfigArgs, Format};
+use crate::cli::ConfigArgs;
+use crate::context::Context;
 use crate::db::{self, config::ServerFacts};
 use crate::model::config::ConfigReport;
+use crate::model::Report;
 use crate::outcome::Status;
 use crate::render;
 use crate::tune::beyond::{self, ServerSetting};
@@ -23,21 +25,29 @@ struct Server {
     db: db::Db,
 }
 
-pub fn run(cli: &Cli, args: &ConfigArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Conf, Format::Sql, Format::Json],
-        "config",
-    )?;
+/// `pgtune config` on the command line: the snippet on stdout, or written whole to --output.
+pub fn print(ctx: &Context, args: &ConfigArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let format = render::format_for::<ConfigReport>(ctx.output.format, "config")?;
+    let report = run(ctx, args)?;
+    let mut text = Vec::new();
+    render::emit(&report, format, &ctx.style(), &mut text)?;
+    match &args.output {
+        Some(path) => crate::fsutil::write_atomically(path, &text)?,
+        None => out.write_all(&text)?,
+    }
+    Ok(report.status())
+}
+
+pub fn run(ctx: &Context, args: &ConfigArgs) -> anyhow::Result<ConfigReport> {
     // Validate every flag before connecting anywhere.
     tuning::Flags::parse(&args.tune)?;
     tuning::load_profile(&args.tune)?;
-    let connect = args.connect || cli.conn.any_given();
+    let connect = args.connect || ctx.conn.any_given();
 
     let rt;
     let server = if connect {
-        let target = super::connect_target(cli)?;
-        let opts = super::read_only_within(cli, Duration::from_secs(10));
+        let target = ctx.target()?;
+        let opts = ctx.read_only_within(Duration::from_secs(10));
         rt = Some(db::runtime()?);
         let rt = rt.as_ref().expect("just set");
         Some(rt.block_on(async {
@@ -132,17 +142,7 @@ pub fn run(cli: &Cli, args: &ConfigArgs, out: &mut impl Write) -> anyhow::Result
         }
     }
 
-    let mut text = Vec::new();
-    match format {
-        Format::Json => render::config::json(&report, &mut text)?,
-        Format::Sql => render::config::sql(&report, &mut text)?,
-        _ => render::config::conf(&report, &mut text)?,
-    }
-    match &args.output {
-        Some(path) => crate::fsutil::write_atomically(path, &text)?,
-        None => out.write_all(&text)?,
-    }
-    Ok(Status::Ok)
+    Ok(report)
 }
 
 /// vm.nr_hugepages for the proposed shared_buffers, from the server's own shared memory figures

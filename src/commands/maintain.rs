@@ -1,21 +1,24 @@
 //! `pgtune maintain PLAYBOOK`: runs a playbook's steps in order, as cron would. A step is another
-//! pgtune command (its flags from the profile) or a team's SQL statement; its JSON output becomes the
-//! step's recorded summary and its status the step's outcome. One run per database (a polled advisory
+//! pgtune command (its flags from the profile, checked by the command line parser, then its `run`
+//! called with them) or a team's SQL statement; its report's summary is the step's recorded summary
+//! and its status the step's outcome. One run per database (a polled advisory
 //! lock); every run and step recorded in pgtune.maintenance_runs / maintenance_steps; a run whose
 //! connection is lost ends with exit 3 and is recorded as failed by the next one.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
-use super::maintenance;
-use crate::cli::{Cli, Format, MaintainArgs};
+use crate::cli::{Cli, Command, Format, MaintainArgs};
+use crate::context::Context;
 use crate::db::schema::{self as dbschema, Runner};
 use crate::db::{self, playbook as dbp, Db};
 use crate::model::maintain::{
-    ListedPlaybook, ListedStep, MaintainReport, PlaybookList, StepReport, StepStatus,
+    ListedPlaybook, ListedStep, MaintainOutput, MaintainReport, MaintainScript, PlaybookList,
+    StepReport, StepStatus,
 };
 use crate::outcome::Status;
 use crate::profile::{OnError, PlaybookStep};
@@ -42,8 +45,7 @@ pub struct Invocation {
     timeout: Option<Duration>,
 }
 
-pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::format_for::<MaintainReport>(cli.output.format)?;
+pub fn run(ctx: &Context, args: &MaintainArgs) -> anyhow::Result<MaintainOutput> {
     let profile = args
         .profile
         .as_deref()
@@ -94,8 +96,7 @@ pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Resu
                 })
                 .collect(),
         };
-        render::emit(&list, format, cli.output.no_color, out)?;
-        return Ok(Status::Ok);
+        return Ok(MaintainOutput::List(list));
     }
     let playbook = args.playbook.clone().unwrap_or_default();
     let Some((_, _, invocations)) = resolved.iter().find(|(n, _, _)| *n == playbook) else {
@@ -127,13 +128,15 @@ pub fn run(cli: &Cli, args: &MaintainArgs, out: &mut impl Write) -> anyhow::Resu
         .collect();
     if args.dry_run {
         // A dry run prints the script the run would execute: SQL, not a report.
-        if format == Format::Json {
+        if ctx.output.format == Some(Format::Json) {
             bail!("pgtune maintain --dry-run prints the statements as a psql script; --format json is for the run's report");
         }
-        return dry_run(cli, &playbook, &selected, out);
+        return Ok(MaintainOutput::DryRun(dry_run(ctx, &playbook, &selected)?));
     }
     let wait = super::parse_duration(&args.wait, "--wait", true)?;
-    execute(cli, args, &playbook, &selected, wait, format, out)
+    Ok(MaintainOutput::Run(execute(
+        ctx, args, &playbook, &selected, wait,
+    )?))
 }
 
 /// A step's flags from its options: `jobs = 2` is `--jobs 2`, `freeze = true` is `--freeze`, a list
@@ -253,26 +256,19 @@ fn step_cli(argv: &[String]) -> Result<Cli, clap::Error> {
     Cli::try_parse_from(std::iter::once("pgtune".to_string()).chain(argv.iter().cloned()))
 }
 
-/// The step's command line, connecting where maintain connects, rendering JSON (or tables, for a
-/// dry run's plan).
-fn step_command(cli: &Cli, inv: &Invocation, extra: &[&str]) -> anyhow::Result<Cli> {
+/// The step's command, parsed (and so validated) by pgtune's own command line definitions.
+fn step_command(inv: &Invocation, extra: &[&str]) -> anyhow::Result<Command> {
     let mut argv = inv.argv.clone();
     argv.extend(extra.iter().map(|s| s.to_string()));
-    let mut step = step_cli(&argv)
+    let step = step_cli(&argv)
         .map_err(|e| anyhow::anyhow!("{}", crate::cli::usage_error_text(&e.to_string())))?;
-    step.conn = cli.conn.clone();
-    step.output.no_color = true;
-    step.output.quiet = cli.output.quiet;
-    step.output.verbose = cli.output.verbose;
-    Ok(step)
+    Ok(step.command)
 }
 
-fn dry_run(
-    cli: &Cli,
-    playbook: &str,
-    steps: &[&Invocation],
-    out: &mut impl Write,
-) -> anyhow::Result<Status> {
+/// The script the run would execute: each step's own dry run (its statements as a psql script),
+/// under a comment naming the step.
+fn dry_run(ctx: &Context, playbook: &str, steps: &[&Invocation]) -> anyhow::Result<MaintainScript> {
+    let mut out = Vec::new();
     writeln!(
         out,
         "-- pgtune maintain {playbook} --dry-run: {} step(s); nothing is changed",
@@ -306,10 +302,11 @@ fn dry_run(
             writeln!(out, "-- reads only: nothing to show until it runs")?;
             continue;
         }
-        let mut step = step_command(cli, inv, &["--dry-run"])?;
+        let command = step_command(inv, &["--dry-run"])?;
+        let mut step = ctx.for_step(None);
         step.output.format = Some(Format::Table);
         let mut buf = Vec::new();
-        match super::dispatch(&step, &mut buf) {
+        match super::dispatch(&step, &command, &mut buf) {
             Ok(_) => out.write_all(&buf)?,
             Err(e) => {
                 unplanned.push(inv.step.name.clone());
@@ -321,23 +318,22 @@ fn dry_run(
             }
         }
     }
-    // A dry run that cannot say what a step would do has not done its job.
-    if !unplanned.is_empty() {
-        out.flush()?;
-        bail!(
-            "could not plan step(s) {} (the reason is in the script above)",
-            unplanned.join(", ")
-        );
-    }
-    Ok(Status::Ok)
+    let script = MaintainScript {
+        text: String::from_utf8_lossy(&out).into_owned(),
+        // A dry run that cannot say what a step would do has not done its job.
+        unplanned: (!unplanned.is_empty()).then(|| {
+            format!(
+                "could not plan step(s) {} (the reason is in the script above)",
+                unplanned.join(", ")
+            )
+        }),
+    };
+    Ok(script)
 }
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
-
-/// Set by the signal watcher: the run stops after cancelling what runs.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Ctrl-C and SIGTERM: blocked in every thread, taken by one watcher that cancels this run's
 /// statements server-side (they carry this run's application_name) and lets the run record the rest.
@@ -345,6 +341,7 @@ fn watch_signals(
     target: crate::conninfo::Target,
     connect: db::ConnectOptions,
     application: String,
+    interrupted: Arc<AtomicBool>,
 ) {
     // SAFETY: sigset manipulation on a local set; the mask is set before any other thread starts.
     unsafe {
@@ -364,7 +361,7 @@ fn watch_signals(
             libc::sigaddset(&mut set, libc::SIGTERM);
             libc::sigwait(&set, &mut sig);
         }
-        INTERRUPTED.store(true, Ordering::SeqCst);
+        interrupted.store(true, Ordering::SeqCst);
         tracing::warn!("interrupted: cancelling this run's statements");
         let Ok(rt) = db::runtime() else { return };
         rt.block_on(async {
@@ -387,27 +384,29 @@ fn is_connection_lost(err: &anyhow::Error) -> bool {
 
 #[allow(clippy::too_many_arguments)]
 fn execute(
-    cli: &Cli,
+    ctx: &Context,
     args: &MaintainArgs,
     playbook: &str,
     steps: &[&Invocation],
     wait: Duration,
-    format: Format,
-    out: &mut impl Write,
-) -> anyhow::Result<Status> {
+) -> anyhow::Result<MaintainReport> {
     let started = Instant::now();
     // This run's sessions, and its steps', are told apart by their application_name.
     let application = application_name(playbook, std::process::id());
-    let mut named = cli.clone();
+    let mut named = ctx.clone();
     named.conn.application_name = Some(application.clone());
-    let cli = &named;
-    let target = super::connect_target(cli)?;
-    let connect = maintenance::session(cli, "5s")?;
-    watch_signals(target.clone(), connect.clone(), application.clone());
+    let ctx = &named;
+    let target = ctx.target()?;
+    let connect = ctx.maintenance(Duration::from_secs(5));
+    watch_signals(
+        target.clone(),
+        connect.clone(),
+        application.clone(),
+        ctx.interrupt_flag(),
+    );
     let rt = db::runtime()?;
+    // A password typed for this connection is reused by the steps' (their context never asks).
     let db = rt.block_on(db::connect(&target, &connect))?;
-    // The steps never stop to ask: a password typed for this connection is reused by theirs.
-    crate::sys::set_unattended();
     let database = target.dbname.clone();
     if rt.block_on(dbschema::server(&db))?.in_recovery {
         bail!(
@@ -439,6 +438,7 @@ fn execute(
         seconds: 0.0,
         steps: vec![],
         closed_interrupted_runs: closed,
+        ended: None,
     };
     let mut stopped: Option<String> = None;
     for (position, inv) in steps.iter().enumerate() {
@@ -449,7 +449,7 @@ fn execute(
                 command: inv.command.clone(),
                 status: StepStatus::Skipped,
                 seconds: 0.0,
-                summary: serde_json::Value::Null,
+                summary: None,
                 error: Some(why.clone()),
             });
             let r = report.steps.last().expect("just pushed");
@@ -462,13 +462,7 @@ fn execute(
                 &r.command,
             ));
             if let Ok(id) = id {
-                let _ = rt.block_on(dbp::step_end(
-                    &db,
-                    id,
-                    "skipped",
-                    "null",
-                    r.error.as_deref(),
-                ));
+                let _ = rt.block_on(dbp::step_end(&db, id, "skipped", None, r.error.as_deref()));
             }
             continue;
         }
@@ -490,9 +484,9 @@ fn execute(
         };
         tracing::info!("step {}: {}", inv.step.name, inv.command);
         let step_started = Instant::now();
-        let result = run_step(cli, inv, &rt, &db);
+        let result = run_step(ctx, inv, &rt, &db);
         let seconds = step_started.elapsed().as_secs_f64();
-        let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+        let interrupted = ctx.interrupted();
         let (status, summary, error, lost) = match result {
             Ok((status, summary)) if !interrupted => (StepStatus::of(status), summary, None, false),
             Ok((_, summary)) => (
@@ -508,19 +502,14 @@ fn execute(
                 } else {
                     one_line(&format!("{e:#}"))
                 };
-                (
-                    StepStatus::Failed,
-                    serde_json::Value::Null,
-                    Some(message),
-                    lost,
-                )
+                (StepStatus::Failed, None, Some(message), lost)
             }
         };
         let recorded = rt.block_on(dbp::step_end(
             &db,
             step_id,
             status.name(),
-            &summary.to_string(),
+            summary.as_deref(),
             error.as_deref(),
         ));
         report.steps.push(StepReport {
@@ -547,13 +536,13 @@ fn execute(
                 }
                 report.status = Status::Critical;
                 report.seconds = started.elapsed().as_secs_f64();
-                render_report(cli, &report, format, out)?;
-                bail!(
+                report.ended = Some(format!(
                     "lost the connection to {} during step {} ({}); the next run records it as failed",
                     db.server,
                     inv.step.name,
                     error.unwrap_or(e.message)
-                );
+                ));
+                return Ok(report);
             }
             Err(e) => return Err(e.into()),
             Ok(()) => {}
@@ -579,22 +568,19 @@ fn execute(
         .max()
         .unwrap_or(Status::Ok);
     report.seconds = started.elapsed().as_secs_f64();
-    let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+    let interrupted = ctx.interrupted();
     let run_status = if interrupted {
         "failed"
     } else {
         report.status_word()
     };
-    let summary = serde_json::json!({
-        "steps": report.steps.iter().map(|s| serde_json::json!({"name": s.name, "status": s.status})).collect::<Vec<_>>(),
-        "seconds": report.seconds,
-    });
+    let summary = report.summary();
     rt.block_on(async {
         dbp::run_end(
             &db,
             run_id,
             run_status,
-            &summary.to_string(),
+            Some(&summary),
             interrupted.then_some("interrupted (Ctrl-C or SIGTERM)"),
         )
         .await?;
@@ -608,12 +594,12 @@ fn execute(
         }
         anyhow::Ok(())
     })?;
-    render_report(cli, &report, format, out)?;
     if interrupted {
-        out.flush()?;
-        bail!("interrupted: run {run_id} stopped and recorded as failed (see pgtune history)");
+        report.ended = Some(format!(
+            "interrupted: run {run_id} stopped and recorded as failed (see pgtune history)"
+        ));
     }
-    Ok(report.status)
+    Ok(report)
 }
 
 /// `pgtune maintain PLAYBOOK PID` as the server will store it, so that the run's sessions can be
@@ -630,134 +616,28 @@ fn application_name(playbook: &str, pid: u32) -> String {
     name + &suffix
 }
 
-/// With --quiet, nothing on stdout when every step succeeded: what cron mails is what needs reading.
-fn render_report(
-    cli: &Cli,
-    report: &MaintainReport,
-    format: Format,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
-    if cli.output.quiet && report.status == Status::Ok {
-        return Ok(());
-    }
-    render::emit(report, format, cli.output.no_color, out)?;
-    Ok(())
-}
-
-/// Runs one step: a command (its JSON output summarised) or the team's SQL statement.
+/// Runs one step: a command (its report's status and summary) or the team's SQL statement.
 fn run_step(
-    cli: &Cli,
+    ctx: &Context,
     inv: &Invocation,
     rt: &tokio::runtime::Runtime,
     db: &Db,
-) -> anyhow::Result<(Status, serde_json::Value)> {
+) -> anyhow::Result<(Status, Option<String>)> {
     if let Some(sql) = &inv.sql {
-        let timeout_ms = inv.timeout.map_or(0, |t| t.as_millis() as u64);
         rt.block_on(async {
-            db.execute_statement(
-                "maintain sql step",
-                &format!("SET statement_timeout = {timeout_ms}"),
-            )
-            .await?;
+            dbp::set_statement_timeout(db, inv.timeout.unwrap_or_default()).await?;
             let result = db.execute_statement("maintain sql step", sql).await;
             if !db.is_closed() {
-                let _ = db
-                    .execute_statement("maintain sql step", "SET statement_timeout = 0")
-                    .await;
+                let _ = dbp::set_statement_timeout(db, Duration::ZERO).await;
             }
             result
         })?;
-        return Ok((Status::Ok, serde_json::Value::Null));
+        return Ok((Status::Ok, None));
     }
-    let mut step = step_command(cli, inv, &[])?;
-    step.output.format = Some(Format::Json);
-    step.step_deadline = inv.timeout.map(|t| Instant::now() + t);
-    let mut buf = Vec::new();
-    let status = super::dispatch(&step, &mut buf)?;
-    let json: serde_json::Value = serde_json::from_slice(&buf).unwrap_or(serde_json::Value::Null);
-    Ok((status, summarize(&json)))
-}
-
-/// Item statuses that need no one's attention.
-const QUIET_STATUSES: &[&str] = &["ok", "done", "skipped", "planned"];
-/// Fields that name an item, most specific first.
-const LABEL_FIELDS: &[&str] = &[
-    "check", "relation", "index", "table", "object", "name", "report",
-];
-/// How many items needing attention a summary names.
-const ATTENTION_NAMED: usize = 5;
-
-/// A step's JSON, compact enough to keep for every run: scalars as they are; each list as its length,
-/// the count of its items by status (or level), and the names of the first items that need attention;
-/// a list of named sections (a report's) as one summary per section.
-pub fn summarize(json: &serde_json::Value) -> serde_json::Value {
-    use serde_json::{Map, Value};
-    let Value::Object(fields) = json else {
-        return Value::Null;
-    };
-    let label = |item: &Value| {
-        LABEL_FIELDS
-            .iter()
-            .find_map(|f| item.get(*f).and_then(Value::as_str))
-            .map(str::to_string)
-    };
-    let mut out = Map::new();
-    for (k, v) in fields {
-        match v {
-            Value::Array(items)
-                if !items.is_empty()
-                    && items.iter().all(|i| {
-                        i.get("status").is_none()
-                            && i.get("level").is_none()
-                            && label(i).is_some()
-                            && i.as_object()
-                                .is_some_and(|o| o.values().any(Value::is_array))
-                    }) =>
-            {
-                let sections = items
-                    .iter()
-                    .map(|i| (label(i).expect("checked above"), summarize(i)))
-                    .collect();
-                out.insert(k.clone(), Value::Object(sections));
-            }
-            Value::Array(items) => {
-                let mut by_status: Map<String, Value> = Map::new();
-                let mut attention = Vec::new();
-                for item in items {
-                    let status = item
-                        .get("status")
-                        .or_else(|| item.get("level"))
-                        .and_then(Value::as_str);
-                    if let Some(s) = status {
-                        let n = by_status.get(s).and_then(Value::as_u64).unwrap_or(0);
-                        by_status.insert(s.to_string(), Value::from(n + 1));
-                        if !QUIET_STATUSES.contains(&s) && attention.len() < ATTENTION_NAMED {
-                            if let Some(name) = label(item) {
-                                attention.push(Value::from(name));
-                            }
-                        }
-                    }
-                }
-                let mut entry = Map::new();
-                entry.insert("count".into(), Value::from(items.len()));
-                if !by_status.is_empty() {
-                    entry.insert("by_status".into(), Value::Object(by_status));
-                }
-                if !attention.is_empty() {
-                    entry.insert("attention".into(), Value::Array(attention));
-                }
-                out.insert(k.clone(), Value::Object(entry));
-            }
-            Value::Object(_) => {
-                out.insert(k.clone(), summarize(v));
-            }
-            _ if k == "schema_version" || k == "command" => {}
-            other => {
-                out.insert(k.clone(), other.clone());
-            }
-        }
-    }
-    Value::Object(out)
+    let command = step_command(inv, &[])?;
+    let step = ctx.for_step(inv.timeout.map(|t| Instant::now() + t));
+    let (status, summary) = super::step(&step, &command)?;
+    Ok((status, Some(summary)))
 }
 
 /// One run per database: polled, and a second run says since when the other has been running.
@@ -887,37 +767,5 @@ mod tests {
         let long = application_name(&"x".repeat(100), 4_000_000);
         assert_eq!(long.len(), 63);
         assert!(long.ends_with(" 4000000"));
-    }
-
-    #[test]
-    fn summaries_count_lists_by_status() {
-        let json = serde_json::json!({"schema_version": 1, "command": "analyze", "seconds": 1.5,
-            "outcomes": [{"status": "done"}, {"status": "done"}, {"status": "failed"}]});
-        assert_eq!(
-            summarize(&json),
-            serde_json::json!({"seconds": 1.5, "outcomes": {"count": 3, "by_status": {"done": 2, "failed": 1}}})
-        );
-        let json = serde_json::json!({"outcomes": [
-            {"relation": "public.a", "status": "done"},
-            {"relation": "public.b", "status": "skipped-locked"}]});
-        assert_eq!(
-            summarize(&json)["outcomes"]["attention"],
-            serde_json::json!(["public.b"])
-        );
-    }
-
-    #[test]
-    fn summaries_keep_each_report_section() {
-        let json = serde_json::json!({"sections": [
-            {"report": "unused-indexes", "findings": [
-                {"index": "orders_menu", "level": "warning"}, {"index": "u", "level": "ok"}]},
-            {"report": "bloat", "findings": []}]});
-        assert_eq!(
-            summarize(&json),
-            serde_json::json!({"sections": {
-                "unused-indexes": {"report": "unused-indexes", "findings": {"count": 2,
-                    "by_status": {"warning": 1, "ok": 1}, "attention": ["orders_menu"]}},
-                "bloat": {"report": "bloat", "findings": {"count": 0}}}})
-        );
     }
 }

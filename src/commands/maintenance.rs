@@ -1,32 +1,20 @@
 //! What the maintenance commands share: the session they run in, running a schedule (or printing it
 //! for --dry-run), and the exit status of the outcomes.
 
-use std::io::Write;
 use std::time::Instant;
 
-use serde::Serialize;
-
-use crate::cli::{Cli, Format};
+use crate::context::Context;
 use crate::db::{self, ConnectOptions};
 use crate::jobs::{self, run::RunOptions, JobStatus, Outcome, Scheduler};
-use crate::model::jobs::{PlannedJob, RunReport, SkippedJob};
+use crate::model::jobs::{JobsPlan, JobsReport, JobsWork, PlannedJob, RunReport, SkippedJob};
 use crate::outcome::Status;
-use crate::render;
 
-/// A maintenance session: never waits on a lock longer than `lock_timeout`, no statement timeout.
-pub fn session(cli: &Cli, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
-    let ms = crate::units::parse_duration(lock_timeout, "ms")
+/// A maintenance session: never waits on a lock longer than `--lock-timeout`, no statement timeout.
+pub fn session(ctx: &Context, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
+    let lock_timeout = crate::units::parse_duration(lock_timeout, "ms")
         .filter(|d| !d.is_zero())
-        .map(|d| d.as_secs_f64() * 1000.0)
         .ok_or_else(|| anyhow::anyhow!("invalid --lock-timeout \"{lock_timeout}\": expected a duration such as 500ms or 5s"))?;
-    Ok(ConnectOptions {
-        read_only: false,
-        prompt: super::prompt_mode(cli),
-        settings: vec![
-            ("lock_timeout", format!("{}ms", ms.round())),
-            ("statement_timeout", "0".into()),
-        ],
-    })
+    Ok(ctx.maintenance(lock_timeout))
 }
 
 /// The status a set of outcomes earns: a failure (and what it kept from running) is critical, a
@@ -90,8 +78,8 @@ pub async fn check_scope(
     Ok(())
 }
 
-/// Prints the plan (--dry-run) or runs it, then renders the outcome.
-pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<Status> {
+/// The plan (--dry-run) or the run of it, as the command's report.
+pub fn execute(ctx: &Context, work: Work) -> anyhow::Result<JobsReport> {
     let Work {
         command,
         target,
@@ -102,11 +90,10 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         after_run,
         skipped,
     } = work;
-    run.deadline = match (run.deadline, cli.step_deadline) {
+    run.deadline = match (run.deadline, ctx.deadline) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    let format = render::choose_format(cli.output.format, &[Format::Table, Format::Json], command)?;
     if dry_run {
         let mut plan = Vec::new();
         for (level, jobs) in scheduler.planned_order() {
@@ -114,64 +101,35 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
                 let j = scheduler.job(i);
                 plan.push(PlannedJob {
                     level: level + 1,
-                    relation: &j.relation,
-                    reason: &j.reason,
-                    statement: &j.statement,
+                    relation: j.relation.clone(),
+                    reason: j.reason.clone(),
+                    statement: j.statement.clone(),
                 });
             }
         }
         // What the run would leave alone, and why, is part of what it would do.
-        let left_alone: Vec<SkippedJob> = skipped
-            .iter()
+        let skipped = skipped
+            .into_iter()
             .map(|o| SkippedJob {
-                relation: &o.relation,
+                relation: o.relation,
                 status: o.status,
-                reason: &o.reason,
+                reason: o.reason,
             })
             .collect();
-        match format {
-            Format::Json => {
-                #[derive(Serialize)]
-                struct DryRun<'a> {
-                    dry_run: bool,
-                    plan: Vec<PlannedJob<'a>>,
-                    skipped: Vec<SkippedJob<'a>>,
-                }
-                render::json(
-                    command,
-                    &DryRun {
-                        dry_run: true,
-                        plan,
-                        skipped: left_alone,
-                    },
-                    out,
-                )?
-            }
-            _ => render::jobs::plan(&plan, &left_alone, out)?,
-        }
-        return Ok(Status::Ok);
+        return Ok(JobsReport {
+            command,
+            work: JobsWork::Plan(JobsPlan {
+                dry_run: true,
+                plan,
+                skipped,
+            }),
+        });
     }
     let server = target
         .hosts
         .first()
         .map(|h| h.describe())
         .unwrap_or_default();
-    if scheduler.len() == 0 && skipped.is_empty() {
-        match format {
-            Format::Json => render::json(
-                command,
-                &RunReport {
-                    server,
-                    outcomes: vec![],
-                    seconds: 0.0,
-                    status: Status::Ok,
-                },
-                out,
-            )?,
-            _ => writeln!(out, "-- nothing to do")?,
-        }
-        return Ok(Status::Ok);
-    }
     let started = Instant::now();
     let mut outcomes = if scheduler.len() == 0 {
         Vec::new()
@@ -183,27 +141,18 @@ pub fn execute(cli: &Cli, work: Work, out: &mut impl Write) -> anyhow::Result<St
         after(&mut outcomes)?;
     }
     outcomes.splice(0..0, skipped);
-    let report = RunReport {
-        server,
-        status: status_of(&outcomes),
-        seconds: started.elapsed().as_secs_f64(),
-        outcomes,
+    let seconds = if outcomes.is_empty() {
+        0.0
+    } else {
+        started.elapsed().as_secs_f64()
     };
-    match format {
-        Format::Json => render::json(command, &report, out)?,
-        _ => render::jobs::table(&report, &render::Style::detect(cli.output.no_color), out)?,
-    }
-    let cancelled = count_of(&report.outcomes, JobStatus::Cancelled);
-    if cancelled > 0 {
-        out.flush()?;
-        anyhow::bail!(
-            "interrupted: {} done, {cancelled} cancelled or not started; every statement pgtune had running was cancelled",
-            count_of(&report.outcomes, JobStatus::Done)
-        );
-    }
-    Ok(report.status)
-}
-
-fn count_of(outcomes: &[Outcome], status: JobStatus) -> usize {
-    outcomes.iter().filter(|o| o.status == status).count()
+    Ok(JobsReport {
+        command,
+        work: JobsWork::Ran(RunReport {
+            server,
+            status: status_of(&outcomes),
+            seconds,
+            outcomes,
+        }),
+    })
 }

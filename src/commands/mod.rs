@@ -23,77 +23,101 @@ mod vacuum;
 
 use std::io::Write;
 
-use crate::cli::{Cli, Command};
-use crate::conninfo::{self, Target};
-use crate::db::Prompt;
+use crate::cli::{Cli, Command, SchemaCommand};
+use crate::context::Context;
+use crate::model::Report;
 use crate::outcome::Status;
+use crate::render::{self, Render};
 
 pub fn run(cli: &Cli) -> anyhow::Result<Status> {
+    let ctx = Context::from_cli(cli);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let status = dispatch(cli, &mut out)?;
+    let status = dispatch(&ctx, &cli.command, &mut out)?;
     out.flush()?;
     Ok(status)
 }
 
-/// Runs the command `cli` names, writing its output to `out` (a playbook step captures it).
-pub fn dispatch(cli: &Cli, mut out: &mut dyn Write) -> anyhow::Result<Status> {
-    let status = match &cli.command {
-        Command::Info => info::run(cli, &mut out)?,
-        Command::Config(args) => config::run(cli, args, &mut out)?,
-        Command::Check(args) => check::run(cli, args, &mut out)?,
-        Command::Report(args) => report::run(cli, args, &mut out)?,
-        Command::Analyze(args) => analyze::run(cli, args, &mut out)?,
-        Command::Refresh(args) => refresh::run(cli, args, &mut out)?,
-        Command::Reindex(args) => reindex::run(cli, args, &mut out)?,
-        Command::Vacuum(args) => vacuum::run(cli, args, &mut out)?,
-        Command::Advise(command) => advise::run(cli, command, &mut out)?,
-        Command::Schema(command) => schema::run(cli, command, &mut out)?,
-        Command::Maintain(args) => maintain::run(cli, args, &mut out)?,
-        Command::Purge(args) => purge::run(cli, args, &mut out)?,
-        Command::Snapshot(args) => snapshot::run(cli, args, &mut out)?,
-        Command::Trends(args) => trends::run(cli, args, &mut out)?,
-        Command::History(args) => history::run(cli, args, &mut out)?,
-        Command::Schedule(args) => schedule::run(cli, args, &mut out)?,
-        Command::Completions { shell } => completions::completions(*shell, &mut out)?,
-        Command::Man { dir } => completions::man(dir.as_deref(), &mut out)?,
-    };
-    Ok(status)
-}
-
-/// The connection target from the flags and this process's environment.
-fn connect_target(cli: &Cli) -> anyhow::Result<Target> {
-    Ok(conninfo::resolve(
-        &cli.conn,
-        &conninfo::Env::from_process(),
-    )?)
-}
-
-/// A read-only session for selecting what to work on.
-fn read_only(cli: &Cli) -> crate::db::ConnectOptions {
-    read_only_within(cli, std::time::Duration::from_secs(60))
-}
-
-/// A read-only session whose statements each end within `statement_timeout` (and never wait on a
-/// lock): the one way every read-only command connects.
-fn read_only_within(
-    cli: &Cli,
-    statement_timeout: std::time::Duration,
-) -> crate::db::ConnectOptions {
-    crate::db::ConnectOptions {
-        read_only: true,
-        prompt: prompt_mode(cli),
-        settings: crate::db::read_only_settings(statement_timeout),
+/// Runs `command` and prints its report to `out` in the format asked for.
+pub fn dispatch(ctx: &Context, command: &Command, out: &mut dyn Write) -> anyhow::Result<Status> {
+    match command {
+        Command::Info => print(ctx, out, "info", || info::run(ctx)),
+        Command::Config(args) => config::print(ctx, args, out),
+        Command::Check(args) => check::run_and_offer(ctx, args, out),
+        Command::Report(args) => print(ctx, out, "report", || report::run(ctx, args)),
+        Command::Analyze(args) => print(ctx, out, "analyze", || analyze::run(ctx, args)),
+        Command::Refresh(args) => print(ctx, out, "refresh", || refresh::run(ctx, args)),
+        Command::Reindex(args) => print(ctx, out, "reindex", || reindex::run(ctx, args)),
+        Command::Vacuum(args) => print(ctx, out, "vacuum", || vacuum::run(ctx, args)),
+        Command::Advise(command) => print(ctx, out, "advise indexes", || advise::run(ctx, command)),
+        Command::Schema(SchemaCommand::Plan(files)) => print(ctx, out, "schema plan", || {
+            schema::plan_or_verify(ctx, files, schema::Mode::Plan)
+        }),
+        Command::Schema(SchemaCommand::Verify(args)) => print(ctx, out, "schema verify", || {
+            schema::plan_or_verify(
+                ctx,
+                &args.files,
+                schema::Mode::Verify {
+                    strict: args.strict,
+                },
+            )
+        }),
+        Command::Schema(SchemaCommand::Apply(args)) => schema::apply::run(ctx, args, out),
+        Command::Maintain(args) => print(ctx, out, "maintain", || maintain::run(ctx, args)),
+        Command::Purge(args) => print(ctx, out, "purge", || purge::run(ctx, args)),
+        Command::Snapshot(args) => print(ctx, out, "snapshot", || snapshot::run(ctx, args)),
+        Command::Trends(args) => print(ctx, out, "trends", || trends::run(ctx, args)),
+        Command::History(args) => print(ctx, out, "history", || history::run(ctx, args)),
+        Command::Schedule(args) => print(ctx, out, "schedule", || schedule::run(ctx, args)),
+        Command::Completions { shell } => completions::completions(*shell, out),
+        Command::Man { dir } => completions::man(dir.as_deref(), out),
     }
 }
 
-/// psql's -w / -W.
-fn prompt_mode(cli: &Cli) -> Prompt {
-    match (cli.conn.no_password, cli.conn.password) {
-        (true, _) => Prompt::Never,
-        (false, true) => Prompt::Always,
-        (false, false) => Prompt::IfNeeded,
+/// Runs a playbook step's command: its report's status and summary for the run record. Nothing is
+/// printed; the step's context never prompts.
+pub fn step(ctx: &Context, command: &Command) -> anyhow::Result<(Status, String)> {
+    fn recorded(report: impl Report) -> anyhow::Result<(Status, String)> {
+        match report.unfinished() {
+            Some(why) => anyhow::bail!("{why}"),
+            None => Ok((report.status(), report.summary())),
+        }
     }
+    match command {
+        Command::Check(args) => recorded(check::run(ctx, args)?),
+        Command::Report(args) => recorded(report::run(ctx, args)?),
+        Command::Analyze(args) => recorded(analyze::run(ctx, args)?),
+        Command::Refresh(args) => recorded(refresh::run(ctx, args)?),
+        Command::Reindex(args) => recorded(reindex::run(ctx, args)?),
+        Command::Vacuum(args) => recorded(vacuum::run(ctx, args)?),
+        Command::Advise(command) => recorded(advise::run(ctx, command)?),
+        Command::Purge(args) => recorded(purge::run(ctx, args)?),
+        Command::Snapshot(args) => recorded(snapshot::run(ctx, args)?),
+        Command::Trends(args) => recorded(trends::run(ctx, args)?),
+        // maintain builds steps only of the commands above (STEP_COMMANDS).
+        _ => anyhow::bail!("internal error: this command is not a playbook step"),
+    }
+}
+
+/// The format is settled before any work is done (a refused --format is bad input, exit 3); the
+/// report is printed whole once the command is done; a run that stopped before its end exits 3
+/// after printing what it did.
+fn print<R: Report + Render>(
+    ctx: &Context,
+    out: &mut dyn Write,
+    command: &str,
+    run: impl FnOnce() -> anyhow::Result<R>,
+) -> anyhow::Result<Status> {
+    let format = render::format_for::<R>(ctx.output.format, command)?;
+    let report = run()?;
+    if !(ctx.output.quiet && report.quiet_ok()) {
+        render::emit(&report, format, &ctx.style(), out)?;
+    }
+    if let Some(why) = report.unfinished() {
+        out.flush()?;
+        anyhow::bail!("{why}");
+    }
+    Ok(report.status())
 }
 
 /// A duration flag in PostgreSQL's units (500ms, 5s, 10min); 0 only where `zero_ok`.

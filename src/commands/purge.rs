@@ -1,18 +1,16 @@
 //! `pgtune purge`: deletes a log table's old rows in batches, each its own short transaction, so it
 //! never holds long locks, never bloats the table in one go, and skips rows other sessions have locked.
 
-use std::io::Write;
 use std::time::Instant;
 
 use super::maintenance;
-use crate::cli::{Cli, Format, PurgeArgs};
+use crate::cli::PurgeArgs;
+use crate::context::Context;
 use crate::db::{self, playbook as dbp};
 use crate::model::purge::{PurgeOutcome, PurgeReport};
 use crate::outcome::Status;
-use crate::render;
 
-pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::format_for::<PurgeReport>(cli.output.format)?;
+pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
     let targets: Vec<(String, String, String, i64)> =
         match (&args.table, &args.column, &args.older_than) {
             (Some(t), Some(c), Some(o)) => vec![(t.clone(), c.clone(), o.clone(), args.batch_size)],
@@ -37,10 +35,11 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
         rows: 0,
         targets: vec![],
         status: Status::Ok,
+        interrupted: false,
     };
     if !targets.is_empty() {
-        let connect = maintenance::session(cli, &args.lock_timeout)?;
-        let target = super::connect_target(cli)?;
+        let connect = maintenance::session(ctx, &args.lock_timeout)?;
+        let target = ctx.target()?;
         let interrupted = std::cell::Cell::new(false);
         let from_profile = args.table.is_none();
         report.targets = db::runtime()?.block_on(async {
@@ -65,7 +64,7 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
                         break;
                     }
                     let mut outcome =
-                        purge_one(&db, &table, &column, &older_than, batch, args.dry_run, cli.step_deadline).await;
+                        purge_one(&db, &table, &column, &older_than, batch, args.dry_run, ctx.deadline).await;
                     if interrupted.get() {
                         outcome.status = Status::Critical;
                         outcome.detail = Some(format!(
@@ -82,25 +81,8 @@ pub fn run(cli: &Cli, args: &PurgeArgs, out: &mut impl Write) -> anyhow::Result<
             };
             db::cancel::on_interrupt(&target, &connect, &[pid], &interrupted, || {}, work).await?
         })?;
-        if interrupted.get() {
-            render_report(cli, &mut report, format, out)?;
-            out.flush()?;
-            anyhow::bail!(
-                "interrupted: the running batch was cancelled (each batch is its own transaction, so nothing is half-deleted); {} rows deleted before, no table purged after it",
-                report.rows
-            );
-        }
+        report.interrupted = interrupted.get();
     }
-    render_report(cli, &mut report, format, out)?;
-    Ok(report.status)
-}
-
-fn render_report(
-    cli: &Cli,
-    report: &mut PurgeReport,
-    format: Format,
-    out: &mut impl Write,
-) -> anyhow::Result<()> {
     report.status = report
         .targets
         .iter()
@@ -108,8 +90,7 @@ fn render_report(
         .max()
         .unwrap_or(Status::Ok);
     report.rows = report.targets.iter().map(|t| t.rows).sum();
-    render::emit(report, format, cli.output.no_color, out)?;
-    Ok(())
+    Ok(report)
 }
 
 /// Why a purge target cannot be purged: no such table, no such column, not a timestamp, or an

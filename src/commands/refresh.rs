@@ -4,22 +4,22 @@
 //! failed view skips its dependents only.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use super::maintenance;
-use crate::cli::{Cli, Concurrently, RefreshArgs};
+use crate::cli::{Concurrently, RefreshArgs};
+use crate::context::Context;
 use crate::db;
 use crate::jobs::{run::RunOptions, Job, Scheduler};
-use crate::outcome::Status;
+use crate::model::jobs::JobsReport;
 use crate::report::qualified;
 use crate::scope::Filter;
 
-pub fn run(cli: &Cli, args: &RefreshArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
-    let target = super::connect_target(cli)?;
+pub fn run(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<JobsReport> {
+    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let views = db::runtime()?.block_on(async {
-        let reader = db::connect(&target, &super::read_only(cli)).await?;
+        let reader = db::connect(&target, &ctx.read_only()).await?;
         maintenance::check_scope(&reader, &args.scope, &["m"], "materialized view").await?;
         anyhow::Ok(db::maintain::materialized_views(&reader, &filter).await?)
     })?;
@@ -76,10 +76,10 @@ pub fn run(cli: &Cli, args: &RefreshArgs, out: &mut impl Write) -> anyhow::Resul
         jobs: args.run.jobs.max(1),
         lock_retries: args.retries,
         deadline: None,
-        progress: !cli.output.quiet,
+        progress: !ctx.output.quiet,
     };
     maintenance::execute(
-        cli,
+        ctx,
         maintenance::Work {
             command: "refresh",
             target,
@@ -90,6 +90,5 @@ pub fn run(cli: &Cli, args: &RefreshArgs, out: &mut impl Write) -> anyhow::Resul
             after_run: None,
             skipped: Vec::new(),
         },
-        out,
     )
 }

@@ -4,17 +4,17 @@
 //! after. A plain, blocking REINDEX only with --allow-blocking.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 
 use anyhow::bail;
 
 use super::maintenance;
-use crate::cli::{Cli, ReindexArgs};
+use crate::cli::ReindexArgs;
+use crate::context::Context;
 use crate::db::{self, Db};
 use crate::guc;
 use crate::health::thresholds::{parse_value, Kind};
 use crate::jobs::{self, run::RunOptions, Job, JobStatus, Scheduler};
-use crate::outcome::Status;
+use crate::model::jobs::JobsReport;
 use crate::report::qualified;
 use crate::scope::Filter;
 use crate::units::format_bytes;
@@ -28,7 +28,7 @@ struct Pick {
     drop: bool,
 }
 
-pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
     if !args.bloated && !args.invalid && args.indexes.is_empty() {
         bail!("say what to rebuild: --bloated, --invalid, or --index NAME");
     }
@@ -42,12 +42,12 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 args.min_size
             )
         })? as i64;
-    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
-    let target = super::connect_target(cli)?;
+    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let rt = db::runtime()?;
     let (picks, exclusion, sizes, skipped) = rt.block_on(async {
-        let reader = db::connect(&target, &super::read_only(cli)).await?;
+        let reader = db::connect(&target, &ctx.read_only()).await?;
         maintenance::check_scope(&reader, &args.scope, &["r", "m", "p"], "table").await?;
         let window = db::report::usage_window(&reader).await?;
         // Only invalid indexes are judged from the index list (--invalid, and an invalid
@@ -200,7 +200,7 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
     }
     let names: Vec<String> = jobs.iter().map(|j| j.relation.clone()).collect();
     let after_target = target.clone();
-    let after_connect = super::read_only(cli);
+    let after_connect = ctx.read_only();
     let cleanup_connect = connect.clone();
     let after_run: maintenance::AfterRun = Box::new(move |outcomes| {
         let rt = db::runtime()?;
@@ -259,10 +259,10 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
         jobs: args.run.jobs.max(1),
         lock_retries: 0,
         deadline: None,
-        progress: !cli.output.quiet,
+        progress: !ctx.output.quiet,
     };
     maintenance::execute(
-        cli,
+        ctx,
         maintenance::Work {
             command: "reindex",
             target,
@@ -285,7 +285,6 @@ pub fn run(cli: &Cli, args: &ReindexArgs, out: &mut impl Write) -> anyhow::Resul
                 })
                 .collect(),
         },
-        out,
     )
 }
 

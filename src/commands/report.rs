@@ -2,21 +2,20 @@
 //! lock_timeout so a locked catalog never hangs it; findings carry the SQL that would fix them.
 
 use std::collections::HashMap;
-use std::io::Write;
 
-use anyhow::{bail, Context};
+use anyhow::{bail, Context as _};
 
-use crate::cli::{Cli, FailOn, ReportArgs, ReportKind};
+use crate::cli::{FailOn, ReportArgs, ReportKind};
+use crate::context::Context;
 use crate::db::{self, ConnectOptions, Db};
+use crate::guc;
 use crate::health::thresholds::Thresholds;
 use crate::model::report::ReportOutput;
 use crate::outcome::Status;
 use crate::report::{self, bloat, duplicates, fk, unused, Section};
 use crate::scope::Filter;
-use crate::{guc, render};
 
-pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::format_for::<ReportOutput>(cli.output.format)?;
+pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ReportOutput> {
     let min_bytes = match &args.min_size {
         Some(s) => guc::in_setting_units(s, Some("B"))
             .filter(|b| *b >= 0.0)
@@ -43,14 +42,14 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
         .map(|r| {
             let conn = crate::cli::ConnArgs {
                 dbname: Some(r.clone()),
-                ..cli.conn.clone()
+                ..ctx.conn.clone()
             };
             crate::conninfo::resolve(&conn, &env).map_err(|e| anyhow::anyhow!("--replica: {e}"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
 
-    let target = super::connect_target(cli)?;
-    let opts = super::read_only_within(cli, std::time::Duration::from_secs(300));
+    let target = ctx.target()?;
+    let opts = ctx.read_only_within(std::time::Duration::from_secs(300));
     let kinds: Vec<ReportKind> = match args.kind {
         ReportKind::All => vec![
             ReportKind::UnusedIndexes,
@@ -148,14 +147,10 @@ pub fn run(cli: &Cli, args: &ReportArgs, out: &mut impl Write) -> anyhow::Result
                 .max()
                 .unwrap_or(Status::Ok),
             sections,
+            fail_on_critical: args.fail_on == FailOn::Critical,
         })
     })?;
-
-    render::emit(&output, format, cli.output.no_color, out)?;
-    Ok(match (args.fail_on, output.status) {
-        (FailOn::Critical, Status::Warning) => Status::Ok,
-        (_, s) => s,
-    })
+    Ok(output)
 }
 
 async fn bloat_section(

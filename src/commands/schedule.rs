@@ -4,12 +4,11 @@
 //! turns `%` into a newline; systemd has its own quotes and `%`/`$` expansions), so every word is
 //! quoted for the one it goes to.
 
-use std::io::Write;
-
 use anyhow::bail;
 
-use crate::cli::{Cli, ScheduleArgs, Scheduler};
-use crate::outcome::Status;
+use crate::cli::{ScheduleArgs, Scheduler};
+use crate::context::Context;
+use crate::model::schedule::ScheduleReport;
 
 /// When each playbook runs: daily 02:15, weekly Sunday 03:30, monthly the 1st at 04:45; the later ones
 /// wait up to an hour for an earlier run that is still going.
@@ -28,49 +27,26 @@ struct Job {
     user: String,
 }
 
-pub fn run(cli: &Cli, args: &ScheduleArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+pub fn run(ctx: &Context, args: &ScheduleArgs) -> anyhow::Result<ScheduleReport> {
     let binary = match &args.binary {
         Some(b) => b.clone(),
         None => std::env::current_exe()?,
     };
-    let format = crate::render::choose_format(
-        cli.output.format,
-        &[crate::cli::Format::Table, crate::cli::Format::Json],
-        "schedule",
-    )?;
-    let job = job(cli, args, binary.display().to_string())?;
-    let text = match args.emit {
-        Scheduler::Cron => cron(&job),
-        Scheduler::Systemd => systemd(&job),
-    };
-    match format {
-        // For configuration management: the same text, and which scheduler it is for.
-        crate::cli::Format::Json => {
-            #[derive(serde::Serialize)]
-            struct Schedule<'a> {
-                scheduler: &'a str,
-                text: &'a str,
-            }
-            let scheduler = match args.emit {
-                Scheduler::Cron => "cron",
-                Scheduler::Systemd => "systemd",
-            };
-            crate::render::json(
-                "schedule",
-                &Schedule {
-                    scheduler,
-                    text: &text,
-                },
-                out,
-            )?
-        }
-        _ => out.write_all(text.as_bytes())?,
-    }
-    Ok(Status::Ok)
+    let job = job(ctx, args, binary.display().to_string())?;
+    Ok(match args.emit {
+        Scheduler::Cron => ScheduleReport {
+            scheduler: "cron",
+            text: cron(&job),
+        },
+        Scheduler::Systemd => ScheduleReport {
+            scheduler: "systemd",
+            text: systemd(&job),
+        },
+    })
 }
 
-fn job(cli: &Cli, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job> {
-    let conn = &cli.conn;
+fn job(ctx: &Context, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job> {
+    let conn = &ctx.conn;
     if conn
         .dbname
         .as_deref()

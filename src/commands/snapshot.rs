@@ -2,16 +2,13 @@
 //! database's counters and non-default settings, in pgtune.snapshot* tables, for `trends` to compare.
 //! One statement, so a snapshot is whole or absent; old ones expire.
 
-use std::io::Write;
-
-use crate::cli::{Cli, SnapshotArgs};
+use crate::cli::SnapshotArgs;
+use crate::context::Context;
 use crate::db::{self, playbook as dbp};
 use crate::model::snapshot::SnapshotReport;
-use crate::outcome::Status;
-use crate::{render, sql};
+use crate::sql;
 
-pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::format_for::<SnapshotReport>(cli.output.format)?;
+pub fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<SnapshotReport> {
     let retention = crate::units::parse_duration(&args.retention, "s")
         .map(|d| d.as_secs_f64())
         .ok_or_else(|| {
@@ -48,8 +45,8 @@ pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Resu
                 .to_string(),
         ];
     } else {
-        let connect = super::maintenance::session(cli, "5s")?;
-        let target = super::connect_target(cli)?;
+        let connect = ctx.maintenance(std::time::Duration::from_secs(5));
+        let target = ctx.target()?;
         db::runtime()?.block_on(async {
             let db = db::connect(&target, &connect).await?;
             dbp::ensure_snapshots(&db).await?;
@@ -61,6 +58,5 @@ pub fn run(cli: &Cli, args: &SnapshotArgs, out: &mut impl Write) -> anyhow::Resu
             anyhow::Ok(())
         })?;
     }
-    render::emit(&report, format, cli.output.no_color, out)?;
-    Ok(Status::Ok)
+    Ok(report)
 }

@@ -2,23 +2,20 @@
 //! window, cache hit ratio, dead tuples, settings changed) and, with --capacity, a linear projection per
 //! database and top tables over every snapshot, saying how many it rests on and how far to trust it.
 
-use std::io::Write;
-
-use crate::cli::{Cli, TrendsArgs};
+use crate::cli::TrendsArgs;
+use crate::context::Context;
 use crate::db::{self, playbook as dbp};
 use crate::model::trends::{
     Capacity, DeadChange, Growth, SettingChange, TrendsReport, UnusedIndex,
 };
 use crate::outcome::Status;
-use crate::render;
 use crate::trends::project;
 
 fn ratio(hit: i64, read: i64) -> Option<f64> {
     (hit + read > 0).then(|| 100.0 * hit as f64 / (hit + read) as f64)
 }
 
-pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::format_for::<TrendsReport>(cli.output.format)?;
+pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
     let since = crate::units::parse_duration(&args.since, "s")
         .map(|d| d.as_secs_f64())
         .ok_or_else(|| {
@@ -36,9 +33,9 @@ pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result
                 .map_err(|e| anyhow::anyhow!("invalid --threshold \"{t}\": {e}"))
         })
         .transpose()?;
-    let target = super::connect_target(cli)?;
+    let target = ctx.target()?;
     let report = db::runtime()?.block_on(async {
-        let db = db::connect(&target, &super::read_only(cli)).await?;
+        let db = db::connect(&target, &ctx.read_only()).await?;
         let mut report = TrendsReport {
             snapshots: 0,
             note: None,
@@ -182,7 +179,5 @@ pub fn run(cli: &Cli, args: &TrendsArgs, out: &mut impl Write) -> anyhow::Result
         }
         anyhow::Ok(report)
     })?;
-    let status = report.status;
-    render::emit(&report, format, cli.output.no_color, out)?;
-    Ok(status)
+    Ok(report)
 }

@@ -3,20 +3,20 @@
 //! end), so anti-wraparound autovacuum does not fire at peak; and plain VACUUM (ANALYZE) of the tables
 //! autovacuum has fallen behind on.
 
-use std::io::Write;
 use std::time::Instant;
 
 use anyhow::bail;
 
 use super::maintenance;
-use crate::cli::{Cli, VacuumArgs};
+use crate::cli::VacuumArgs;
+use crate::context::Context;
 use crate::db;
 use crate::jobs::{run::RunOptions, Job, Scheduler};
-use crate::outcome::Status;
+use crate::model::jobs::JobsReport;
 use crate::report::qualified;
 use crate::scope::Filter;
 
-pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result<Status> {
+pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
     if args.freeze == args.dead {
         bail!("say which vacuum: --freeze (oldest transaction IDs first, within --budget) or --dead (tables behind on dead tuples)");
     }
@@ -32,11 +32,11 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
             args.min_age
         );
     }
-    let connect = maintenance::session(cli, &args.run.lock_timeout)?;
-    let target = super::connect_target(cli)?;
+    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let jobs: Vec<Job> = db::runtime()?.block_on(async {
-        let reader = db::connect(&target, &super::read_only(cli)).await?;
+        let reader = db::connect(&target, &ctx.read_only()).await?;
         maintenance::check_scope(
             &reader,
             &args.scope,
@@ -88,10 +88,10 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
         jobs: args.run.jobs.max(1),
         lock_retries: 0,
         deadline: budget.map(|b| Instant::now() + b),
-        progress: !cli.output.quiet,
+        progress: !ctx.output.quiet,
     };
     maintenance::execute(
-        cli,
+        ctx,
         maintenance::Work {
             command: "vacuum",
             target,
@@ -102,6 +102,5 @@ pub fn run(cli: &Cli, args: &VacuumArgs, out: &mut impl Write) -> anyhow::Result
             after_run: None,
             skipped: Vec::new(),
         },
-        out,
     )
 }

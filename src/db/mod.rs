@@ -46,6 +46,28 @@ pub struct ConnectOptions {
     pub prompt: Prompt,
     /// Session settings sent in the startup packet (no extra round trip), e.g. statement_timeout.
     pub settings: Vec<(&'static str, String)>,
+    /// A password typed at the prompt, shared by every connection of one run (its parallel jobs,
+    /// a playbook's steps), so that it is asked once.
+    pub typed: TypedPassword,
+}
+
+/// A password typed at the prompt, with its user; clones share it.
+#[derive(Debug, Clone, Default)]
+pub struct TypedPassword(std::sync::Arc<std::sync::Mutex<Option<(String, Secret)>>>);
+
+impl TypedPassword {
+    fn get(&self, user: &str) -> Option<Secret> {
+        let typed = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        typed
+            .as_ref()
+            .filter(|(u, _)| u == user)
+            .map(|(_, p)| p.clone())
+    }
+
+    fn keep(&self, user: &str, password: &Secret) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((user.to_string(), password.clone()));
+    }
 }
 
 /// What is said for a name PostgreSQL cannot parse (invalid_name, 42602), as a `--table` or
@@ -96,20 +118,8 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// A password typed at the prompt, with its user: every later connection of this process (parallel
-/// jobs, a playbook's steps) uses it instead of asking again.
-static TYPED_PASSWORD: std::sync::Mutex<Option<(String, Secret)>> = std::sync::Mutex::new(None);
-
-fn typed_password(user: &str) -> Option<Secret> {
-    let typed = TYPED_PASSWORD.lock().unwrap_or_else(|e| e.into_inner());
-    typed
-        .as_ref()
-        .filter(|(u, _)| u == user)
-        .map(|(_, p)| p.clone())
-}
-
 pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, ConnectError> {
-    let mut prompted: Option<Secret> = typed_password(&target.user);
+    let mut prompted: Option<Secret> = opts.typed.get(&target.user);
     if opts.prompt == Prompt::Always && prompted.is_none() {
         prompted = Some(ask_password(&target.user).map_err(one_attempt)?);
     }
@@ -121,8 +131,7 @@ pub async fn connect(target: &Target, opts: &ConnectOptions) -> Result<Db, Conne
             match connect_host(target, host, password.as_ref(), &tls, opts).await {
                 Ok((client, notices)) => {
                     if let Some(p) = &prompted {
-                        *TYPED_PASSWORD.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Some((target.user.clone(), p.clone()));
+                        opts.typed.keep(&target.user, p);
                     }
                     return Ok(Db {
                         client,
@@ -682,6 +691,7 @@ mod tests {
             read_only: true,
             prompt: Prompt::Never,
             settings: vec![("statement_timeout", "5 min".into())],
+            typed: TypedPassword::default(),
         };
         assert_eq!(
             startup_options(Some("-c jit=on -c search_path=app"), &opts),

@@ -58,7 +58,7 @@ pub async fn run_end(
     db: &Db,
     id: i64,
     status: &str,
-    summary: &str,
+    summary: Option<&str>,
     error: Option<&str>,
 ) -> Result<(), QueryError> {
     db.query(&sql::PLAYBOOK_RUN_END, &[&id, &status, &summary, &error])
@@ -87,10 +87,21 @@ pub async fn step_end(
     db: &Db,
     id: i64,
     status: &str,
-    summary: &str,
+    summary: Option<&str>,
     error: Option<&str>,
 ) -> Result<(), QueryError> {
     db.query(&sql::PLAYBOOK_STEP_END, &[&id, &status, &summary, &error])
+        .await
+        .map(|_| ())
+}
+
+/// A SQL step's statement_timeout on maintain's session (zero: none).
+pub async fn set_statement_timeout(
+    db: &Db,
+    timeout: std::time::Duration,
+) -> Result<(), QueryError> {
+    let ms = format!("{}ms", timeout.as_millis());
+    db.query(&sql::PLAYBOOK_STATEMENT_TIMEOUT, &[&ms])
         .await
         .map(|_| ())
 }

@@ -46,6 +46,22 @@ pub enum JobStatus {
     Cancelled,
 }
 
+impl JobStatus {
+    /// The outcome in a few words, for a run's summary.
+    pub fn words(self) -> &'static str {
+        match self {
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+            JobStatus::SkippedLocked => "skipped, locked",
+            JobStatus::SkippedPrivilege => "skipped, not its owner",
+            JobStatus::SkippedNotApplicable => "skipped, needs another fix",
+            JobStatus::SkippedDependency => "skipped, its dependency did not run",
+            JobStatus::SkippedBudget => "skipped, budget spent",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub relation: String,

@@ -66,6 +66,124 @@ pub struct CheckReport {
     pub health: Vec<Finding>,
     pub apply: Option<ApplyReport>,
     pub status: Status,
+    /// --apply where ALTER SYSTEM is refused: nothing was changed; the lines to paste instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alter_system_refused: Option<AlterSystemRefused>,
+    /// Why ALTER SYSTEM would be refused, for the terminal's offer to choose a conf.d file.
+    #[serde(skip)]
+    pub alter_system_refusal: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlterSystemRefused {
+    pub reason: String,
+    /// postgresql.conf lines for the settings it would have applied.
+    pub conf_lines: String,
+}
+
+impl crate::model::Report for CheckReport {
+    /// Once applied, a setting in effect no longer counts against the server; one that waits
+    /// for a restart still does, as a warning.
+    fn status(&self) -> Status {
+        let Some(applied) = self.apply.as_ref().filter(|a| !a.dry_run) else {
+            return self.status;
+        };
+        let fixed: std::collections::HashSet<&str> = applied
+            .results
+            .iter()
+            .filter(|r| r.outcome == "in effect")
+            .map(|r| r.name.as_str())
+            .collect();
+        let settings = self.settings.iter().map(|s| {
+            if fixed.contains(s.name.as_str()) {
+                Status::Ok
+            } else {
+                s.status
+            }
+        });
+        let health = self.health.iter().map(|f| f.status.severity());
+        let waiting = applied
+            .results
+            .iter()
+            .any(|r| r.outcome != "in effect")
+            .then_some(Status::Warning);
+        settings
+            .chain(health)
+            .chain(waiting)
+            .max()
+            .unwrap_or(Status::Ok)
+    }
+
+    /// `settings: 3 differ (shared_buffers, work_mem, ...)` and the health checks that need a look.
+    fn summary(&self) -> String {
+        use crate::model::counted;
+        let mut lines = Vec::new();
+        let differ: Vec<&str> = self
+            .settings
+            .iter()
+            .filter(|s| s.status != Status::Ok)
+            .map(|s| s.name.as_str())
+            .collect();
+        if !self.settings.is_empty() {
+            lines.push(format!(
+                "settings: {} of {} differ{}",
+                differ.len(),
+                self.settings.len(),
+                if differ.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        crate::model::named(differ.len(), differ.iter().copied())
+                    )
+                }
+            ));
+        }
+        for level in [Status::Critical, Status::Warning] {
+            let found: Vec<&str> = self
+                .health
+                .iter()
+                .filter(|f| f.status.severity() == level)
+                .map(|f| f.check)
+                .collect();
+            if !found.is_empty() {
+                let word = if level == Status::Critical {
+                    "critical"
+                } else {
+                    "warning"
+                };
+                lines.push(format!(
+                    "health {word}: {}",
+                    counted(found.len(), found.iter().copied())
+                ));
+            }
+        }
+        if lines.is_empty()
+            || self
+                .health
+                .iter()
+                .all(|f| f.status.severity() == Status::Ok)
+        {
+            lines.push(format!("health: {} checks ok", self.health.len()));
+        }
+        if let Some(applied) = self.apply.as_ref().filter(|a| !a.dry_run) {
+            lines.push(format!(
+                "applied: {}",
+                counted(
+                    applied.results.len(),
+                    applied.results.iter().map(|r| r.name.as_str())
+                )
+            ));
+        }
+        lines.join("\n")
+    }
+
+    fn unfinished(&self) -> Option<String> {
+        self.alter_system_refused.as_ref().map(|r| format!(
+            "cannot apply with ALTER SYSTEM: {}; nothing was changed: write the settings to a conf.d file the server reads with --write-conf PATH, or paste the lines above into postgresql.conf and reload",
+            r.reason
+        ))
+    }
 }
 
 impl CheckReport {

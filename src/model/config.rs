@@ -4,7 +4,8 @@ use crate::tune::beyond::{self, Rejection};
 use crate::tune::{Inputs, Setting};
 use serde::Serialize;
 
-#[derive(Debug)]
+/// Serialized only through its own JSON document (`render::config::json`).
+#[derive(Debug, Serialize)]
 pub struct ConfigReport {
     pub inputs: Inputs,
     pub profile: String,
@@ -47,4 +48,14 @@ pub struct Fact {
     pub input: &'static str,
     pub value: String,
     pub source: String,
+}
+
+impl crate::model::Report for ConfigReport {
+    fn status(&self) -> crate::outcome::Status {
+        crate::outcome::Status::Ok
+    }
+
+    fn summary(&self) -> String {
+        format!("{} settings", self.effective().len())
+    }
 }

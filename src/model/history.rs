@@ -8,3 +8,13 @@ use crate::db::playbook::RecordedRun;
 pub struct HistoryReport {
     pub runs: Vec<RecordedRun>,
 }
+
+impl crate::model::Report for HistoryReport {
+    fn status(&self) -> crate::outcome::Status {
+        crate::outcome::Status::Ok
+    }
+
+    fn summary(&self) -> String {
+        crate::units::plural(self.runs.len() as u32, "run", "runs")
+    }
+}

@@ -12,3 +12,16 @@ pub struct InfoReport {
     pub extensions: Vec<Extension>,
     pub pending_restart: Vec<PendingRestart>,
 }
+
+impl crate::model::Report for InfoReport {
+    fn status(&self) -> crate::outcome::Status {
+        crate::outcome::Status::Ok
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "PostgreSQL {} on {}, database {} as {}",
+            self.server.version, self.connected_to, self.server.database, self.server.user
+        )
+    }
+}

@@ -24,6 +24,9 @@ impl Mode {
 /// What plan and verify print.
 #[derive(Debug, Serialize)]
 pub struct SchemaReport {
+    /// plan or verify.
+    #[serde(skip)]
+    pub mode: Mode,
     pub database: String,
     pub server: String,
     pub files: Vec<PathBuf>,
@@ -82,5 +85,20 @@ impl Summary {
                 .filter(|l| l.level == LintLevel::OutOfScope)
                 .count(),
         }
+    }
+}
+
+impl crate::model::Report for SchemaReport {
+    fn status(&self) -> Status {
+        self.status
+    }
+
+    /// `12 declared: 10 ok, 1 missing, 1 differs`.
+    fn summary(&self) -> String {
+        let s = &self.summary;
+        format!(
+            "{} declared: {} ok, {} missing, {} differ, {} invalid, {} unverified",
+            s.declared, s.ok, s.missing, s.differs, s.invalid, s.unverified
+        )
     }
 }

@@ -94,3 +94,18 @@ pub enum Work {
     },
     Nothing,
 }
+
+impl crate::model::Report for ApplyReport {
+    fn status(&self) -> Status {
+        self.status
+    }
+
+    fn summary(&self) -> String {
+        let done = self
+            .steps
+            .iter()
+            .filter(|s| s.outcome == StepOutcome::Done)
+            .count();
+        format!("{done} of {} steps done", self.steps.len())
+    }
+}

@@ -14,3 +14,24 @@ pub struct SnapshotReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub statements: Vec<String>,
 }
+
+impl crate::model::Report for SnapshotReport {
+    fn status(&self) -> crate::outcome::Status {
+        crate::outcome::Status::Ok
+    }
+
+    /// `snapshot 12: 340 tables, 512 indexes; 1 expired (retention 90d)`.
+    fn summary(&self) -> String {
+        use crate::units::plural;
+        match self.id {
+            None => "dry run: nothing taken".into(),
+            Some(id) => format!(
+                "snapshot {id}: {}, {}; {} expired (retention {})",
+                plural(self.tables as f64, "table", "tables"),
+                plural(self.indexes as f64, "index", "indexes"),
+                self.expired,
+                self.retention
+            ),
+        }
+    }
+}

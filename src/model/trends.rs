@@ -71,3 +71,65 @@ pub struct TrendsReport {
     pub capacity: Vec<Capacity>,
     pub status: Status,
 }
+
+impl crate::model::Report for TrendsReport {
+    fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The growth over the window, then what deserves a look: the fastest growers, newly unused
+    /// indexes, settings changed, and a limit within reach.
+    fn summary(&self) -> String {
+        use crate::model::counted;
+        use crate::units::format_bytes;
+        if let Some(note) = &self.note {
+            return note.clone();
+        }
+        let mut lines = vec![format!(
+            "database {} -> {} over {} snapshots",
+            format_bytes(self.database_before_bytes),
+            format_bytes(self.database_after_bytes),
+            self.snapshots
+        )];
+        if !self.growers.is_empty() {
+            lines.push(format!(
+                "growing fastest: {}",
+                counted(
+                    self.growers.len(),
+                    self.growers.iter().map(|g| g.table.as_str())
+                )
+            ));
+        }
+        let newly: Vec<&UnusedIndex> = self.unused_indexes.iter().filter(|u| u.newly).collect();
+        if !newly.is_empty() {
+            lines.push(format!(
+                "newly unused indexes: {}",
+                counted(newly.len(), newly.iter().map(|u| u.index.as_str()))
+            ));
+        }
+        if !self.settings_changed.is_empty() {
+            lines.push(format!(
+                "settings changed: {}",
+                counted(
+                    self.settings_changed.len(),
+                    self.settings_changed.iter().map(|s| s.name.as_str())
+                )
+            ));
+        }
+        let soon: Vec<&Capacity> = self
+            .capacity
+            .iter()
+            .filter(|c| {
+                c.projection.enough_history && c.projection.days_to_limit.is_some_and(|d| d <= 30.0)
+            })
+            .collect();
+        if !soon.is_empty() {
+            lines.push(format!(
+                "reaching {} within 30 days: {}",
+                self.capacity_limit.as_deref().unwrap_or("the limit"),
+                counted(soon.len(), soon.iter().map(|c| c.object.as_str()))
+            ));
+        }
+        lines.join("\n")
+    }
+}

@@ -8,7 +8,9 @@ use super::{cell, Style, Tone};
 use crate::cli::Format;
 
 impl super::Render for AdviceReport {
-    const COMMAND: &'static str = "advise indexes";
+    fn command(&self) -> &'static str {
+        "advise indexes"
+    }
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         table_report(self, style, &mut out)
     }
@@ -91,7 +93,7 @@ fn index_block(
             ),
         ]);
     }
-    super::write_table(out, &t)
+    super::write_table(out, &t, style)
 }
 
 fn left_table(
@@ -116,7 +118,7 @@ fn left_table(
             cell(style, &s.reason, Tone::Warn),
         ]);
     }
-    super::write_table(out, &t)
+    super::write_table(out, &t, style)
 }
 
 pub fn table_report(report: &AdviceReport, style: &Style, out: &mut impl Write) -> io::Result<()> {

@@ -7,12 +7,24 @@ use crate::cli::Format;
 use crate::model::check::{ApplyMethod, ApplyReport, CheckReport};
 
 impl super::Render for CheckReport {
-    const COMMAND: &'static str = "check";
+    fn command(&self) -> &'static str {
+        "check"
+    }
     const FORMATS: &'static [Format] = &[Format::Table, Format::Json, Format::Nagios];
     fn render(&self, format: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         match format {
             Format::Nagios => nagios(self, &mut out),
-            _ => table(self, style, &mut out),
+            _ => {
+                table(self, style, &mut out)?;
+                if let Some(r) = &self.alter_system_refused {
+                    writeln!(
+                        out,
+                        "\nLines for postgresql.conf (or a conf.d file it includes):\n{}",
+                        r.conf_lines
+                    )?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -113,7 +125,7 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
                 cell(style, set_in, Tone::Normal),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     if !report.config_file_errors.is_empty() {
         heading(
@@ -155,7 +167,7 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
                 cell(style, text, Tone::Normal),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     if let Some(a) = &report.apply {
         apply_table(a, style, out)?;
@@ -206,7 +218,7 @@ pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::
             cell(style, text, tone),
         ]);
     }
-    super::write_table(out, &t)
+    super::write_table(out, &t, style)
 }
 
 /// Before an interactive apply: each chosen setting with when it takes effect, then exactly the
@@ -248,7 +260,7 @@ pub fn apply_preview(
             cell(style, when, tone),
         ]);
     }
-    super::write_table(out, &t)?;
+    super::write_table(out, &t, style)?;
     for c in &a.file_changes {
         writeln!(out, "  {c}")?;
     }

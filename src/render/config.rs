@@ -6,10 +6,27 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::cli::Format;
 use crate::guc;
 use crate::model::config::{ConfigReport, Fact};
 use crate::tune::beyond::Rejection;
 use crate::tune::{Inputs, Origin, Setting};
+
+impl super::Render for ConfigReport {
+    fn command(&self) -> &'static str {
+        "config"
+    }
+    const FORMATS: &'static [Format] = &[Format::Conf, Format::Sql, Format::Json];
+    fn render(&self, format: Format, _: &super::Style, mut out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Sql => sql(self, &mut out),
+            _ => conf(self, &mut out),
+        }
+    }
+    fn json(&self, mut out: &mut dyn Write) -> io::Result<()> {
+        json(self, &mut out)
+    }
+}
 
 /// How PGTune's header names the memory: the input's number and unit, e.g. `16 GB`.
 pub fn memory_label(kb: u64) -> String {
@@ -268,6 +285,7 @@ pub fn json(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
         .collect();
     super::json(
         "config",
+        1,
         &JsonReport {
             inputs: &report.inputs,
             profile: &report.profile,

@@ -9,7 +9,9 @@ use crate::cli::Format;
 use crate::model::info::InfoReport;
 
 impl super::Render for InfoReport {
-    const COMMAND: &'static str = "info";
+    fn command(&self) -> &'static str {
+        "info"
+    }
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         table_report(self, style, &mut out)
     }
@@ -86,7 +88,7 @@ pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) ->
             cell(style, value, tone),
         ]);
     }
-    super::write_table(out, &t)?;
+    super::write_table(out, &t, style)?;
 
     heading(out, "Extensions")?;
     if report.extensions.is_empty() {
@@ -104,7 +106,7 @@ pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) ->
                 },
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
 
     heading(out, "Settings pending restart")?;
@@ -126,7 +128,7 @@ pub fn table_report(report: &InfoReport, style: &Style, out: &mut impl Write) ->
                 cell(style, value, Tone::Normal),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     Ok(())
 }

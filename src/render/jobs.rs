@@ -3,8 +3,23 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
+use crate::cli::Format;
 use crate::jobs::JobStatus;
-use crate::model::jobs::{PlannedJob, RunReport, SkippedJob};
+use crate::model::jobs::{JobsReport, JobsWork, PlannedJob, RunReport, SkippedJob};
+
+impl super::Render for JobsReport {
+    fn command(&self) -> &'static str {
+        self.command
+    }
+
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        match &self.work {
+            JobsWork::Plan(p) => plan(&p.plan, &p.skipped, &mut out),
+            JobsWork::Ran(r) if r.outcomes.is_empty() => writeln!(out, "-- nothing to do"),
+            JobsWork::Ran(r) => table(r, style, &mut out),
+        }
+    }
+}
 
 /// A dry run as a script psql can run: every line that is not a statement is a comment.
 pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -> io::Result<()> {
@@ -13,8 +28,8 @@ pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -
             out,
             "-- {}: {}: {}",
             outcome_word(s.status).0,
-            crate::sql::quote::comment(s.relation),
-            crate::sql::quote::comment(s.reason)
+            crate::sql::quote::comment(&s.relation),
+            crate::sql::quote::comment(&s.reason)
         )?;
     }
     if plan.is_empty() {
@@ -37,8 +52,8 @@ pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -
         writeln!(
             out,
             "-- {}: {}",
-            crate::sql::quote::comment(p.relation),
-            crate::sql::quote::comment(p.reason)
+            crate::sql::quote::comment(&p.relation),
+            crate::sql::quote::comment(&p.reason)
         )?;
         writeln!(out, "{};", p.statement)?;
     }
@@ -74,7 +89,7 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
             cell(style, detail, Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)?;
+    super::write_table(out, &t, style)?;
     let count = |s: JobStatus| report.outcomes.iter().filter(|o| o.status == s).count();
     writeln!(
         out,

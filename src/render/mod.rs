@@ -10,6 +10,16 @@ pub mod playbook;
 pub mod report;
 pub mod schema;
 
+impl Render for crate::model::schedule::ScheduleReport {
+    fn command(&self) -> &'static str {
+        "schedule"
+    }
+    /// The lines as they go into a crontab or a unit file; JSON adds which scheduler they are for.
+    fn render(&self, _: Format, _: &Style, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(self.text.as_bytes())
+    }
+}
+
 use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
@@ -17,21 +27,21 @@ use serde::Serialize;
 
 use crate::cli::Format;
 
-/// The JSON shape's version: bumped only when a field is removed or changes meaning.
-pub const SCHEMA_VERSION: u32 = 1;
-
 /// How human output looks.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
     pub color: bool,
+    /// `--expanded`: every table as records.
+    pub expanded: bool,
 }
 
 impl Style {
     /// Colour only on a terminal, never with NO_COLOR set or --no-color.
-    pub fn detect(no_color_flag: bool) -> Style {
+    pub fn detect(no_color_flag: bool, expanded: bool) -> Style {
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Style {
             color: !no_color_flag && !no_color_env && io::stdout().is_terminal(),
+            expanded,
         }
     }
 }
@@ -49,18 +59,24 @@ pub enum Tone {
 /// envelope, every other format the report's own renderer. One `emit` picks between them, so a
 /// command never matches on the format itself.
 pub trait Render: Serialize {
-    /// The command the JSON envelope names, and a refused --format.
-    const COMMAND: &'static str;
+    /// The command the JSON envelope names.
+    fn command(&self) -> &'static str;
+    /// Its JSON shape's version: bumped only when a field is removed or changes meaning.
+    const SCHEMA_VERSION: u32 = 1;
     /// The formats it renders, the default first.
     const FORMATS: &'static [Format] = &[Format::Table, Format::Json];
     /// Writes it in `format`, any format of FORMATS but JSON.
     fn render(&self, format: Format, style: &Style, out: &mut dyn Write) -> io::Result<()>;
+    /// Writes its JSON document: its serde form in the envelope, unless its shape is its own.
+    fn json(&self, out: &mut dyn Write) -> io::Result<()> {
+        json(self.command(), Self::SCHEMA_VERSION, self, out)
+    }
 }
 
-/// The format to render `R` in: --format when `R` has it (else one line saying which it has),
-/// else its default. Asked before any work is done.
-pub fn format_for<R: Render>(requested: Option<Format>) -> anyhow::Result<Format> {
-    choose_format(requested, R::FORMATS, R::COMMAND)
+/// The format to render `R` in: --format when `R` has it (else one line saying which it has, for
+/// `pgtune COMMAND`), else its default. Asked before any work is done.
+pub fn format_for<R: Render>(requested: Option<Format>, command: &str) -> anyhow::Result<Format> {
+    choose_format(requested, R::FORMATS, command)
 }
 
 /// Writes `report` in `format` (JSON in the envelope, or the report's own renderer), colour only on
@@ -68,15 +84,12 @@ pub fn format_for<R: Render>(requested: Option<Format>) -> anyhow::Result<Format
 pub fn emit<R: Render>(
     report: &R,
     format: Format,
-    no_color: bool,
-    out: &mut impl Write,
+    style: &Style,
+    out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Json => json(R::COMMAND, report, out),
-        other => {
-            let out: &mut dyn Write = out;
-            report.render(other, &Style::detect(no_color), out)
-        }
+        Format::Json => report.json(out),
+        other => report.render(other, style, out),
     }
 }
 
@@ -102,16 +115,21 @@ pub fn choose_format(
 }
 
 /// Writes `{"schema_version": N, "command": "...", ...report}` and a newline.
-pub fn json<T: Serialize>(command: &str, report: &T, out: &mut impl Write) -> io::Result<()> {
+pub fn json<T: Serialize + ?Sized>(
+    command: &str,
+    schema_version: u32,
+    report: &T,
+    out: &mut (impl Write + ?Sized),
+) -> io::Result<()> {
     #[derive(Serialize)]
-    struct Envelope<'a, T> {
+    struct Envelope<'a, T: ?Sized> {
         schema_version: u32,
         command: &'a str,
         #[serde(flatten)]
         report: &'a T,
     }
     let envelope = Envelope {
-        schema_version: SCHEMA_VERSION,
+        schema_version,
         command,
         report,
     };
@@ -149,13 +167,6 @@ pub fn cell(style: &Style, text: impl ToString, tone: Tone) -> Cell {
     }
 }
 
-static EXPANDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// `--expanded`: every table as records, for the whole run.
-pub fn set_expanded(on: bool) {
-    EXPANDED.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
 /// The terminal's width, when stdout is one: COLUMNS, else the kernel's idea of it.
 fn terminal_width() -> Option<usize> {
     if !io::stdout().is_terminal() {
@@ -175,14 +186,13 @@ fn terminal_width() -> Option<usize> {
 /// Writes a table as it fits: as a table when every word of every cell stays whole within the
 /// terminal's width (identifiers and SQL are never split), else, or with `--expanded`, one record
 /// per block as psql's `\x` prints them, each value on its own unbroken lines, ready to copy.
-pub fn write_table(out: &mut impl Write, table: &Table) -> io::Result<()> {
+pub fn write_table(out: &mut impl Write, table: &Table, style: &Style) -> io::Result<()> {
     let mut table = table.clone();
     let width = terminal_width();
     if let Some(w) = width {
         table.set_width(u16::try_from(w).unwrap_or(u16::MAX));
     }
-    let expanded = EXPANDED.load(std::sync::atomic::Ordering::Relaxed);
-    if !expanded {
+    if !style.expanded {
         let text = table.to_string();
         if width.is_none() || !splits_a_word(&table, &text) {
             return writeln!(out, "{text}");

@@ -6,50 +6,61 @@ use std::io::{self, Write};
 use super::{cell, Style, Tone};
 use crate::cli::Format;
 use crate::model::history::HistoryReport;
-use crate::model::maintain::{MaintainReport, PlaybookList, StepStatus};
+use crate::model::maintain::{MaintainOutput, MaintainReport, PlaybookList, StepStatus};
 use crate::model::purge::PurgeReport;
 use crate::model::snapshot::SnapshotReport;
 use crate::model::trends::TrendsReport;
 use crate::outcome::Status;
 use crate::units::format_bytes;
 
-impl super::Render for MaintainReport {
-    const COMMAND: &'static str = "maintain";
-    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
-        run(self, style, &mut out)
+impl super::Render for MaintainOutput {
+    fn command(&self) -> &'static str {
+        "maintain"
     }
-}
-
-impl super::Render for PlaybookList {
-    const COMMAND: &'static str = "maintain";
-    fn render(&self, _: Format, _: &Style, mut out: &mut dyn Write) -> io::Result<()> {
-        list(self, &mut out)
+    /// 2: a step's `summary` is the sentence its command writes (it was an object of counts).
+    const SCHEMA_VERSION: u32 = 2;
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            MaintainOutput::Run(r) => run(r, style, &mut out),
+            MaintainOutput::List(l) => list(l, &mut out),
+            MaintainOutput::DryRun(s) => out.write_all(s.text.as_bytes()),
+        }
     }
 }
 
 impl super::Render for HistoryReport {
-    const COMMAND: &'static str = "history";
+    fn command(&self) -> &'static str {
+        "history"
+    }
+    /// 2: a step's recorded `summary` is a sentence (runs recorded before keep their objects).
+    const SCHEMA_VERSION: u32 = 2;
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         history(self, style, &mut out)
     }
 }
 
 impl super::Render for PurgeReport {
-    const COMMAND: &'static str = "purge";
+    fn command(&self) -> &'static str {
+        "purge"
+    }
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         purge(self, style, &mut out)
     }
 }
 
 impl super::Render for SnapshotReport {
-    const COMMAND: &'static str = "snapshot";
+    fn command(&self) -> &'static str {
+        "snapshot"
+    }
     fn render(&self, _: Format, _: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         snapshot(self, &mut out)
     }
 }
 
 impl super::Render for TrendsReport {
-    const COMMAND: &'static str = "trends";
+    fn command(&self) -> &'static str {
+        "trends"
+    }
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         trends(self, style, &mut out)
     }
@@ -60,104 +71,6 @@ fn status_tone(s: Status) -> Tone {
         Status::Ok => Tone::Good,
         Status::Warning => Tone::Warn,
         Status::Critical => Tone::Bad,
-    }
-}
-
-/// Summary fields the step table already shows, or that say nothing about what the step did.
-const SUMMARY_NOISE: &[&str] = &[
-    "status",
-    "seconds",
-    "dry_run",
-    "server",
-    "database",
-    "server_version",
-    "profile",
-    "report",
-    "from",
-    "to",
-    "id",
-    "retention",
-];
-
-/// A step's summary, a line per fact: what its lists hold (by status, naming what needs attention)
-/// and its telling scalars; `unused-indexes findings: 4 (2 warning, 2 ok: orders_menu, orders_note)`.
-fn summary_lines(v: &serde_json::Value) -> String {
-    let mut parts = Vec::new();
-    if let serde_json::Value::Object(m) = v {
-        summary_parts("", m, &mut parts);
-    }
-    parts.join("\n")
-}
-
-fn summary_parts(
-    prefix: &str,
-    m: &serde_json::Map<String, serde_json::Value>,
-    parts: &mut Vec<String>,
-) {
-    use serde_json::Value;
-    let is_list = |v: &Value| v.get("count").is_some();
-    let lists = m.values().filter(|v| is_list(v)).count();
-    for (k, v) in m {
-        match v {
-            Value::Object(o) if is_list(v) => {
-                let n = o["count"].as_u64().unwrap_or(0);
-                if n == 0 {
-                    continue;
-                }
-                let name = if !prefix.is_empty() && lists == 1 {
-                    prefix.trim_end().to_string()
-                } else {
-                    format!("{prefix}{k}")
-                };
-                let by = o
-                    .get("by_status")
-                    .and_then(Value::as_object)
-                    .map(|b| {
-                        b.iter()
-                            .map(|(s, n)| format!("{n} {s}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default();
-                let attention = o
-                    .get("attention")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default();
-                let detail = match (by.is_empty(), attention.is_empty()) {
-                    (true, _) => String::new(),
-                    (false, true) => format!(" ({by})"),
-                    (false, false) => format!(" ({by}: {attention})"),
-                };
-                parts.push(format!("{name}: {n}{detail}"));
-            }
-            // A report's sections: each under its own name.
-            Value::Object(o) if o.values().all(Value::is_object) => {
-                for (section, inner) in o {
-                    if let Value::Object(inner) = inner {
-                        summary_parts(&format!("{prefix}{section} "), inner, parts);
-                    }
-                }
-            }
-            Value::Object(o) => summary_parts(&format!("{prefix}{k} "), o, parts),
-            _ if SUMMARY_NOISE.contains(&k.as_str()) => {}
-            Value::Null | Value::Bool(false) => {}
-            Value::String(s) if s.len() > 60 => {}
-            Value::String(s) => parts.push(format!("{prefix}{k}: {s}")),
-            Value::Number(n) if k.ends_with("_bytes") => parts.push(format!(
-                "{prefix}{k}: {}",
-                format_bytes(n.as_i64().unwrap_or(0))
-            )),
-            Value::Number(n) if !n.is_i64() && !n.is_u64() => {
-                parts.push(format!("{prefix}{k}: {:.2}", n.as_f64().unwrap_or(0.0)))
-            }
-            other => parts.push(format!("{prefix}{k}: {other}")),
-        }
     }
 }
 
@@ -176,10 +89,7 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
             StepStatus::Warning | StepStatus::Skipped => Tone::Warn,
             StepStatus::Critical | StepStatus::Failed => Tone::Bad,
         };
-        let mut detail = summary_lines(&s.summary);
-        if detail.is_empty() && s.status == StepStatus::Ok && s.summary.is_object() {
-            detail = "nothing to do".into();
-        }
+        let mut detail = s.summary.clone().unwrap_or_default();
         if let Some(e) = &s.error {
             detail = if detail.is_empty() {
                 e.clone()
@@ -194,7 +104,7 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
             cell(style, detail, Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)?;
+    super::write_table(out, &t, style)?;
     writeln!(
         out,
         "{} step(s) in {:.1}s: {}",
@@ -290,6 +200,13 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
                         if let Some(e) = s["error"].as_str() {
                             line.push_str(&format!(": {e}"));
                         }
+                        // What the step did, as its command wrote it (runs recorded before
+                        // summaries were sentences kept JSON objects: not shown).
+                        if let Some(summary) = s["summary"].as_str().filter(|t| !t.is_empty()) {
+                            for l in summary.lines() {
+                                line.push_str(&format!("\n  {l}"));
+                            }
+                        }
                         line
                     })
                     .collect::<Vec<_>>()
@@ -325,7 +242,7 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
             cell(style, steps, Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)
+    super::write_table(out, &t, style)
 }
 
 pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
@@ -396,7 +313,7 @@ pub fn purge(report: &PurgeReport, style: &Style, out: &mut impl Write) -> io::R
             cell(style, p.detail.clone().unwrap_or_default(), Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)
+    super::write_table(out, &t, style)
 }
 
 pub fn snapshot(report: &SnapshotReport, out: &mut impl Write) -> io::Result<()> {
@@ -496,7 +413,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 ),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     if !report.unused_indexes.is_empty() {
         super::heading(
@@ -520,7 +437,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 ),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     if !report.dead_growers.is_empty() {
         super::heading(out, "Dead tuples growing")?;
@@ -532,7 +449,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 cell(style, d.after, Tone::Warn),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     if !report.settings_changed.is_empty() {
         super::heading(out, "Settings changed")?;
@@ -615,7 +532,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 cell(style, p.confidence, Tone::Normal),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     Ok(())
 }
@@ -702,7 +619,7 @@ mod tests {
                 command: "pgtune s".into(),
                 status,
                 seconds: 1.0,
-                summary: serde_json::Value::Null,
+                summary: None,
                 error: None,
             })
             .collect()

@@ -7,7 +7,9 @@ use crate::cli::Format;
 use crate::model::report::ReportOutput;
 
 impl super::Render for ReportOutput {
-    const COMMAND: &'static str = "report";
+    fn command(&self) -> &'static str {
+        "report"
+    }
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         table(self, style, &mut out)
     }
@@ -63,7 +65,7 @@ pub fn table(output: &ReportOutput, style: &Style, out: &mut impl Write) -> io::
                     cell(style, text, Tone::Normal),
                 ]);
             }
-            super::write_table(out, &t)?;
+            super::write_table(out, &t, style)?;
         }
         if !s.not_estimated.is_empty() {
             writeln!(out, "Not estimated ({}):", s.not_estimated.len())?;

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{cell, Style, Tone};
+use crate::cli::Format;
 use crate::model::schema::SchemaReport;
 use crate::model::schema_apply::{ApplyReport, StepOutcome};
 use crate::outcome::Status;
@@ -14,6 +15,32 @@ fn tone(status: Status) -> Tone {
         Status::Ok => Tone::Good,
         Status::Warning => Tone::Warn,
         Status::Critical => Tone::Bad,
+    }
+}
+
+impl super::Render for SchemaReport {
+    fn command(&self) -> &'static str {
+        self.mode.command()
+    }
+    const FORMATS: &'static [Format] = &[Format::Table, Format::Json, Format::Github];
+    fn render(&self, format: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Github => github(self, self.mode.command(), &mut out),
+            _ => table(self, self.mode.command(), style, &mut out),
+        }
+    }
+}
+
+impl super::Render for ApplyReport {
+    fn command(&self) -> &'static str {
+        "schema apply"
+    }
+    fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
+        if self.dry_run {
+            apply_script(self, &mut out)
+        } else {
+            apply_table(self, style, &mut out)
+        }
     }
 }
 
@@ -50,7 +77,7 @@ pub fn objects_table(
             cell(style, detail(o), Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)
+    super::write_table(out, &t, style)
 }
 
 fn lints(lints: &[Lint], out: &mut impl Write) -> io::Result<()> {
@@ -103,7 +130,7 @@ pub fn table(
                 cell(style, note, Tone::Normal),
             ]);
         }
-        super::write_table(out, &t)?;
+        super::write_table(out, &t, style)?;
     }
     lints(&report.lints, out)?;
     let s = &report.summary;
@@ -294,7 +321,7 @@ pub fn apply_table(report: &ApplyReport, style: &Style, out: &mut impl Write) ->
             cell(style, detail, Tone::Normal),
         ]);
     }
-    super::write_table(out, &t)?;
+    super::write_table(out, &t, style)?;
     let count = |o: StepOutcome| report.steps.iter().filter(|s| s.outcome == o).count();
     writeln!(
         out,

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 
 use super::gather;
-use crate::cli::{Cli, Format, SchemaApplyArgs};
+use crate::cli::{Format, SchemaApplyArgs};
+use crate::context::Context;
 use crate::db::retry::{LockRetry, Stopped};
 use crate::db::schema::{self as dbschema, JournalEntry, Runner};
 use crate::db::{self, Db, QueryError};
@@ -24,21 +25,17 @@ use crate::render;
 use crate::schema::plan::{Kind, ObjectPlan, Plan, TableRef, Verdict};
 use crate::schema::{ddl, source, Declaration, ExtensionDecl, IndexDecl, Source};
 
-pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::Result<Status> {
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Table, Format::Json],
-        "schema apply",
-    )?;
+pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let format = render::format_for::<ApplyReport>(ctx.output.format, "schema apply")?;
     let source = source::load(&args.files.paths)?;
-    let connect = super::super::maintenance::session(cli, &args.lock_timeout)?;
+    let connect = super::super::maintenance::session(ctx, &args.lock_timeout)?;
     let wait = super::super::parse_duration(&args.wait, "--wait", true)?;
     let lock_timeout = super::super::parse_duration(&args.lock_timeout, "--lock-timeout", false)?;
-    let terminal = crate::sys::can_prompt();
+    let terminal = ctx.can_prompt();
     if !args.yes && !args.dry_run && !terminal {
         bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
     }
-    let target = super::super::connect_target(cli)?;
+    let target = ctx.target()?;
     let started = Instant::now();
     db::runtime()?.block_on(async {
         let db = db::connect(&target, &connect).await?;
@@ -61,10 +58,7 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
                 seconds: started.elapsed().as_secs_f64(),
                 status,
             };
-            match format {
-                Format::Json => render::json("schema apply", &report, out)?,
-                _ => render::schema::apply_script(&report, out)?,
-            }
+            render::emit(&report, format, &ctx.style(), out)?;
             return Ok(status);
         }
         let facts = dbschema::server(&db).await?;
@@ -77,7 +71,7 @@ pub fn run(cli: &Cli, args: &SchemaApplyArgs, out: &mut impl Write) -> anyhow::R
         }
         take_runner_lock(&db, &facts.database, wait).await?;
         let result = apply_locked(
-            cli,
+            ctx,
             args,
             &target,
             &connect,
@@ -152,7 +146,7 @@ async fn take_runner_lock(db: &Db, database: &str, wait: Duration) -> anyhow::Re
 
 #[allow(clippy::too_many_arguments)]
 async fn apply_locked(
-    cli: &Cli,
+    ctx: &Context,
     args: &SchemaApplyArgs,
     target: &crate::conninfo::Target,
     connect: &db::ConnectOptions,
@@ -163,7 +157,7 @@ async fn apply_locked(
     terminal: bool,
     started: Instant,
     format: Format,
-    out: &mut impl Write,
+    mut out: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     // Planned under the lock, so no other runner changes the picture between plan and apply.
     let (plan, facts) = gather(db, source).await?;
@@ -181,10 +175,10 @@ async fn apply_locked(
     let changes = steps.iter().any(|s| !matches!(s.work, Work::Nothing));
     if changes && !args.yes {
         // Only on a terminal (checked up front): show what will run and ask.
-        let style = render::Style::detect(cli.output.no_color);
-        render::schema::objects_table(&plan.objects, &style, out)?;
+        let style = ctx.style();
+        render::schema::objects_table(&plan.objects, &style, &mut out)?;
         report.steps = steps;
-        render::schema::apply_script(&report, out)?;
+        render::schema::apply_script(&report, &mut out)?;
         out.flush()?;
         steps = std::mem::take(&mut report.steps);
         let go = dialoguer::Confirm::new()
@@ -222,7 +216,7 @@ async fn apply_locked(
             lock_timeout,
             client,
             interrupt: &interrupt,
-            progress: !cli.output.quiet && std::io::stderr().is_terminal() && terminal,
+            progress: !ctx.output.quiet && std::io::stderr().is_terminal() && terminal,
             lost: Default::default(),
         };
         for step in steps.iter_mut() {
@@ -255,12 +249,7 @@ async fn apply_locked(
         .unwrap_or(Status::Ok);
     report.steps = steps;
     report.seconds = started.elapsed().as_secs_f64();
-    match format {
-        Format::Json => render::json("schema apply", &report, out)?,
-        _ => {
-            render::schema::apply_table(&report, &render::Style::detect(cli.output.no_color), out)?
-        }
-    }
+    render::emit(&report, format, &ctx.style(), out)?;
     if let Some(lost) = lost {
         // A failed step, not a failure to run: the report above says what each step did.
         out.flush()?;

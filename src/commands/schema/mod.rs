@@ -5,46 +5,25 @@
 pub mod apply;
 
 use std::collections::HashMap;
-use std::io::Write;
 
-use crate::cli::{Cli, Format, SchemaCommand, SchemaFiles};
+use crate::cli::SchemaFiles;
+use crate::context::Context;
 use crate::db::{self, schema::ShadowRequest, Db};
 pub use crate::model::schema::{Mode, SchemaReport, Summary};
 use crate::outcome::Status;
-use crate::render;
 use crate::schema::plan::{self, Facts, Plan};
 use crate::schema::{ddl, source, Declaration, LintLevel, Source};
 
-pub fn run(cli: &Cli, command: &SchemaCommand, out: &mut impl Write) -> anyhow::Result<Status> {
-    match command {
-        SchemaCommand::Plan(files) => plan_or_verify(cli, files, Mode::Plan, out),
-        SchemaCommand::Verify(args) => plan_or_verify(
-            cli,
-            &args.files,
-            Mode::Verify {
-                strict: args.strict,
-            },
-            out,
-        ),
-        SchemaCommand::Apply(args) => apply::run(cli, args, out),
-    }
-}
-
-fn plan_or_verify(
-    cli: &Cli,
+/// `pgtune schema plan` and `verify`: the declared files against the database.
+pub fn plan_or_verify(
+    ctx: &Context,
     files: &SchemaFiles,
     mode: Mode,
-    out: &mut impl Write,
-) -> anyhow::Result<Status> {
-    let format = render::choose_format(
-        cli.output.format,
-        &[Format::Table, Format::Json, Format::Github],
-        mode.command(),
-    )?;
+) -> anyhow::Result<SchemaReport> {
     let source = source::load(&files.paths)?;
-    let target = super::connect_target(cli)?;
+    let target = ctx.target()?;
     let (mut plan, database, server) = db::runtime()?.block_on(async {
-        let db = db::connect(&target, &super::read_only(cli)).await?;
+        let db = db::connect(&target, &ctx.read_only()).await?;
         let (plan, facts) = gather(&db, &source).await?;
         anyhow::Ok((plan, facts.database, db.server.clone()))
     })?;
@@ -82,7 +61,8 @@ fn plan_or_verify(
         .chain([lint_status])
         .max()
         .unwrap_or(Status::Ok);
-    let report = SchemaReport {
+    Ok(SchemaReport {
+        mode,
         database,
         server,
         files: source::collect_files(&files.paths)?,
@@ -90,14 +70,7 @@ fn plan_or_verify(
         summary: Summary::of(&plan, &source.lints),
         plan,
         lints: source.lints,
-    };
-    let style = render::Style::detect(cli.output.no_color);
-    match format {
-        Format::Json => render::json(mode.command(), &report, out)?,
-        Format::Github => render::schema::github(&report, mode.command(), out)?,
-        _ => render::schema::table(&report, mode.command(), &style, out)?,
-    }
-    Ok(status)
+    })
 }
 
 /// How often a declared table locked elsewhere is looked at before it is judged without its
