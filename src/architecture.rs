@@ -103,6 +103,121 @@ fn layers_import_downward_only() {
     );
 }
 
+/// Statement keywords: a literal that is SQL text starts with (or holds, before a `{` a name goes
+/// into) one of these.
+const STATEMENT_KEYWORDS: &str = "SELECT|SET|CREATE|DROP|ALTER|BEGIN|COMMIT|ROLLBACK|RELEASE|SAVEPOINT|REINDEX|VACUUM|ANALYZE|REFRESH|DELETE|INSERT|UPDATE|EXPLAIN|PREPARE|DEALLOCATE|TRUNCATE|GRANT|REVOKE|CLUSTER|LOCK|COPY";
+
+/// Whether a string literal's text is SQL a program composes: a bare statement (`BEGIN`), a
+/// statement that a name is formatted into (`VACUUM {name}`), a call (`SELECT f(...)`) or a
+/// setting (`SET x = ...`). Prose that names a command (`ANALYZE them`) is not.
+fn is_sql_text(literal: &str) -> bool {
+    let kw = STATEMENT_KEYWORDS;
+    let words = r"(\s+(\([A-Z_, ]+\)|[A-Z_]+))*";
+    let patterns = [
+        format!(r"^\s*({kw}){words}\s*(;|$)"),
+        format!(r"\b({kw}){words}\s+\{{"),
+        format!(r"\b({kw}){words}\s+[a-z_]+\("),
+        r"\bSET\s+[a-z_.]+\s*=".to_string(),
+    ];
+    patterns
+        .iter()
+        .any(|p| regex_lite::Regex::new(p).unwrap().is_match(literal))
+}
+
+/// The string literals on a line of code.
+fn literals(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            // A char literal ('"') or a lifetime: skip what could be a quote in it.
+            if let Some(&n) = chars.peek() {
+                if n == '"' {
+                    chars.next();
+                }
+            }
+            continue;
+        }
+        if c != '"' {
+            continue;
+        }
+        let mut text = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(e) = chars.next() {
+                        text.push(e);
+                    }
+                }
+                '"' => break,
+                c => text.push(c),
+            }
+        }
+        out.push(text);
+    }
+    out
+}
+
+#[test]
+fn sql_text_is_composed_only_in_sql() {
+    // Labels and prose that read like SQL, each with why it is not SQL text.
+    const NOT_SQL: &[&str] = &[
+        // The apply method's name in check's table and JSON.
+        "ALTER SYSTEM",
+        // Prose: what a role may not do.
+        "role {role} may not ALTER SYSTEM {} ({how})",
+    ];
+    let mut found = Vec::new();
+    for (file, code) in sources() {
+        if file == "sql.rs" || file.starts_with("sql/") {
+            continue;
+        }
+        for (n, line) in code.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("//") || trimmed.starts_with("#[") {
+                continue;
+            }
+            for lit in literals(line) {
+                if is_sql_text(&lit) && !NOT_SQL.contains(&lit.as_str()) {
+                    found.push(format!("src/{file}:{}: \"{lit}\"", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "SQL text outside sql/ (compose it in sql::statement, or put the query in a file under sql/):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_sql_text_rule_tells_statements_from_prose() {
+    for sql in [
+        "BEGIN",
+        "VACUUM (FREEZE) {name}",
+        "ALTER TABLE {} ALTER COLUMN",
+        "SELECT pg_reload_conf()",
+        "SET statement_timeout = {left}",
+        "autovacuum is off: ALTER SYSTEM SET autovacuum = on",
+        "COMMIT;",
+    ] {
+        assert!(is_sql_text(sql), "{sql}");
+    }
+    for prose in [
+        "ANALYZE them (pgtune analyze)",
+        "VACUUM (FREEZE) the oldest tables",
+        "REINDEX INDEX CONCURRENTLY failed",
+        "a failed CREATE INDEX CONCURRENTLY: maintained on every write",
+    ] {
+        assert!(!is_sql_text(prose), "{prose}");
+    }
+    assert_eq!(
+        literals(r#"f("a \"b\"", '"', "c")"#),
+        vec!["a \"b\"".to_string(), "c".to_string()]
+    );
+}
+
 #[test]
 fn a_workloads_text_enters_sql_only_through_prepare() {
     // advise plans statements it did not write: only inside PREPARE, one extended-protocol

@@ -164,15 +164,7 @@ pub fn is_list(name: &str) -> bool {
 /// A library list becomes a list of literals: one quoted `'a,b'` would name a single library "a,b" and
 /// the server would not start.
 pub fn alter_system(name: &str, value: &str) -> String {
-    let quoted = name
-        .split('.')
-        .map(crate::sql::quote::quote_ident)
-        .collect::<Vec<_>>()
-        .join(".");
-    format!(
-        "ALTER SYSTEM SET {quoted} = {};",
-        literal_value(name, value)
-    )
+    crate::sql::statement::alter_system_set(name, &literal_value(name, value))
 }
 
 /// A setting's value as SQL literal(s).

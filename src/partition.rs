@@ -64,10 +64,9 @@ pub fn index_partitions(
             }
         });
         if let Some(parent_index) = index_of.get(&(p.parent_schema.clone(), p.parent.clone())) {
-            out.push(TreeStatement::Ddl(format!(
-                "ALTER INDEX {} ATTACH PARTITION {}",
-                qualified(&p.parent_schema, parent_index),
-                qualified(&p.schema, &own)
+            out.push(TreeStatement::Ddl(crate::sql::statement::attach_partition(
+                &qualified(&p.parent_schema, parent_index),
+                &qualified(&p.schema, &own),
             )));
         }
         index_of.insert((p.schema.clone(), p.name.clone()), own);

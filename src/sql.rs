@@ -2,6 +2,7 @@
 //! reviewable, and the binary needs nothing beside it.
 
 pub mod quote;
+pub mod statement;
 
 use quote::quote_ident;
 
@@ -148,7 +149,7 @@ pub const ALL: &[&Sql] = &[
     &PLAYBOOK_RUN_END,
     &PLAYBOOK_STEP_START,
     &PLAYBOOK_STEP_END,
-    &PLAYBOOK_STATEMENT_TIMEOUT,
+    &SESSION_STATEMENT_TIMEOUT,
     &PLAYBOOK_IN_PROGRESS,
     &PLAYBOOK_HISTORY,
     &PLAYBOOK_CANCEL_APPLICATION,
@@ -485,7 +486,7 @@ pub const PLAYBOOK_RUN_START: Sql = sql_file!("playbook/run_start.sql");
 pub const PLAYBOOK_RUN_END: Sql = sql_file!("playbook/run_end.sql");
 pub const PLAYBOOK_STEP_START: Sql = sql_file!("playbook/step_start.sql");
 pub const PLAYBOOK_STEP_END: Sql = sql_file!("playbook/step_end.sql");
-pub const PLAYBOOK_STATEMENT_TIMEOUT: Sql = sql_file!("playbook/statement_timeout.sql");
+pub const SESSION_STATEMENT_TIMEOUT: Sql = sql_file!("session/statement_timeout.sql");
 pub const PLAYBOOK_IN_PROGRESS: Sql = sql_file!("playbook/in_progress.sql");
 pub const PLAYBOOK_HISTORY: Sql = sql_file!("playbook/history.sql");
 pub const PLAYBOOK_CANCEL_APPLICATION: Sql = sql_file!("playbook/cancel_application.sql");

@@ -138,19 +138,14 @@ impl Candidate {
         concurrently: bool,
         trigram_ops: Option<&str>,
     ) -> String {
-        let mut head = String::from("CREATE INDEX ");
-        if concurrently {
-            head.push_str("CONCURRENTLY ");
+        crate::sql::statement::CreateIndex {
+            concurrently,
+            name,
+            table: &qualified(&self.schema, &self.table),
+            tail: &self.tail(trigram_ops),
+            ..Default::default()
         }
-        if let Some(name) = name {
-            head.push_str(&quote_ident(name));
-            head.push(' ');
-        }
-        format!(
-            "{head}ON {} {}",
-            qualified(&self.schema, &self.table),
-            self.tail(trigram_ops)
-        )
+        .text()
     }
 
     /// The words PostgreSQL names the index after (its keys).

@@ -1028,11 +1028,7 @@ fn write_declarations(path: &Path, report: &AdviceReport) -> anyhow::Result<()> 
             },
             crate::sql::quote::comment(&serves.join(" | "))
         ));
-        let statement = index.statement.replacen(
-            "CREATE INDEX CONCURRENTLY ",
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ",
-            1,
-        );
+        let statement = crate::sql::statement::if_not_exists(&index.statement);
         text.push_str(&statement);
         text.push_str(";\n");
         added += 1;

@@ -112,10 +112,7 @@ pub fn run(ctx: &Context, args: &AnalyzeArgs) -> anyhow::Result<JobsReport> {
 /// ANALYZE of a relation; `only` for a partitioned table on PostgreSQL 18+, where its partitions
 /// are analyzed as jobs of their own.
 fn statement(name: &str, only: bool) -> String {
-    format!(
-        "ANALYZE (SKIP_LOCKED) {}{name}",
-        if only { "ONLY " } else { "" }
-    )
+    crate::sql::statement::analyze(name, true, only)
 }
 
 /// Before PostgreSQL 18 an ANALYZE of a partitioned table analyzes every partition in its tree:

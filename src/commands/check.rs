@@ -799,7 +799,7 @@ fn apply(
         return Ok(None);
     }
     let method = plan.method;
-    let reload = std::iter::once("SELECT pg_reload_conf();".to_string());
+    let reload = std::iter::once(format!("{};", crate::sql::statement::RELOAD_CONF));
     let (statements, file_changes): (Vec<String>, Vec<String>) = match method {
         ApplyMethod::AlterSystem => (
             items
@@ -848,7 +848,7 @@ fn apply(
                 crate::fsutil::write_atomically(path, text.as_bytes())?;
             }
         }
-        db.execute_statement("pg_reload_conf()", "SELECT pg_reload_conf()")
+        db.execute_statement("pg_reload_conf()", crate::sql::statement::RELOAD_CONF)
             .await?;
         read_back(&db, &items, method, plan.file.as_deref()).await
     })?;
@@ -1052,8 +1052,9 @@ async fn read_back(
                     "not in effect",
                     Some(match (method, c.sourcefile.as_deref()) {
                         (ApplyMethod::ConfFile, Some(f)) if f.ends_with("postgresql.auto.conf") => format!(
-                            "postgresql.auto.conf (ALTER SYSTEM) sets it and is read after {}: ALTER SYSTEM RESET {n}",
-                            file.map(|p| p.display().to_string()).unwrap_or_default()
+                            "postgresql.auto.conf (ALTER SYSTEM) sets it and is read after {}: {}",
+                            file.map(|p| p.display().to_string()).unwrap_or_default(),
+                            crate::sql::statement::alter_system_reset(n)
                         ),
                         (ApplyMethod::ConfFile, _) => format!(
                             "the server did not read {}: is it in an include_dir of postgresql.conf?",

@@ -625,10 +625,11 @@ fn run_step(
 ) -> anyhow::Result<(Status, Option<String>)> {
     if let Some(sql) = &inv.sql {
         rt.block_on(async {
-            dbp::set_statement_timeout(db, inv.timeout.unwrap_or_default()).await?;
+            db.set_statement_timeout(inv.timeout.unwrap_or_default())
+                .await?;
             let result = db.execute_statement("maintain sql step", sql).await;
             if !db.is_closed() {
-                let _ = dbp::set_statement_timeout(db, Duration::ZERO).await;
+                let _ = db.set_statement_timeout(Duration::ZERO).await;
             }
             result
         })?;

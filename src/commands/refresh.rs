@@ -60,10 +60,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<JobsReport> {
                 format!("{why}; after {}", reads.join(", "))
             };
             Job {
-                statement: format!(
-                    "REFRESH MATERIALIZED VIEW {}{name}",
-                    if concurrently { "CONCURRENTLY " } else { "" }
-                ),
+                statement: crate::sql::statement::refresh_materialized_view(&name, concurrently),
                 relation: name,
                 reason,
                 bytes: v.bytes,

@@ -178,16 +178,16 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
         bare_names.insert(name.clone(), p.name.clone());
         let before = sizes.get(&name).copied().flatten().unwrap_or(0);
         let statement = if p.drop {
-            format!("DROP INDEX CONCURRENTLY {name}")
+            crate::sql::statement::drop_index(&name, true, false)
         } else if exclusion.contains(&name) {
             // PostgreSQL cannot rebuild an exclusion constraint's index concurrently.
             if !args.allow_blocking {
                 tracing::warn!("{name} backs an exclusion constraint and cannot be rebuilt concurrently: left alone (--allow-blocking rebuilds it, blocking writes)");
                 continue;
             }
-            format!("REINDEX INDEX {name}")
+            crate::sql::statement::reindex_index(&name, false)
         } else {
-            format!("REINDEX INDEX CONCURRENTLY {name}")
+            crate::sql::statement::reindex_index(&name, true)
         };
         jobs.push(Job {
             statement,
@@ -209,9 +209,7 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
         let failed: Vec<usize> = (0..outcomes.len())
             .filter(|&i| {
                 outcomes[i].status != JobStatus::Done
-                    && outcomes[i]
-                        .statement
-                        .starts_with("REINDEX INDEX CONCURRENTLY")
+                    && crate::sql::statement::is_concurrent_reindex(&outcomes[i].statement)
             })
             .collect();
         if !failed.is_empty() {
@@ -274,7 +272,7 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
             skipped: skipped
                 .into_iter()
                 .map(|s| jobs::Outcome {
-                    statement: format!("REINDEX INDEX CONCURRENTLY {}", s.index),
+                    statement: crate::sql::statement::reindex_index(&s.index, true),
                     relation: s.index,
                     reason: s.reason,
                     status: s.status,
@@ -298,7 +296,7 @@ async fn drop_leftovers(db: &Db, index: &str, bare: &str) -> String {
     let mut notes = Vec::new();
     for (schema, name) in leftovers {
         let leftover = qualified(&schema, &name);
-        let statement = format!("DROP INDEX CONCURRENTLY {leftover}");
+        let statement = crate::sql::statement::drop_index(&leftover, true, false);
         match db.execute_statement("reindex cleanup", &statement).await {
             Ok(_) => notes.push(format!("its invalid leftover {leftover} was dropped")),
             Err(e) => notes.push(format!(
@@ -383,10 +381,7 @@ async fn bloated(
                     continue;
                 }
                 db.take_notices();
-                db.execute_statement(
-                    "ANALYZE",
-                    &format!("ANALYZE (SKIP_LOCKED) {}", qualified(s, t)),
-                )
+                db.execute_statement("analyze", &crate::sql::statement::analyze(&qualified(s, t), true, false))
                 .await?;
                 if db
                     .take_notices()

@@ -191,7 +191,7 @@ fn agree_across_sections(sections: &mut [Section]) {
         .filter(|f| {
             f.fix
                 .as_deref()
-                .is_some_and(|x| x.starts_with("DROP INDEX"))
+                .is_some_and(crate::sql::statement::is_drop_index)
         })
         .filter_map(|f| f.index.clone().map(|i| (f.schema.clone(), i)))
         .collect();

@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
                 .map(|c| {
                     let name = qualified(&c.schema, &c.name);
                     Job {
-                        statement: format!("VACUUM (FREEZE) {name}"),
+                        statement: crate::sql::statement::vacuum_freeze(&name),
                         relation: name,
                         reason: format!(
                             "oldest transaction ID {} old, multixact {}",
@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
                 .map(|c| {
                     let name = qualified(&c.schema, &c.name);
                     Job {
-                        statement: format!("VACUUM (ANALYZE, SKIP_LOCKED) {name}"),
+                        statement: crate::sql::statement::vacuum_analyze_skip_locked(&name),
                         relation: name,
                         reason: format!(
                             "{} dead tuples, over its threshold of {:.0}",

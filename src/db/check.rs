@@ -73,8 +73,8 @@ pub async fn alter_system_refusal(
     let (role, role_ident): (String, String) = (row.get("role"), row.get("role_ident"));
     let how = if version_num >= 150000 {
         format!(
-            "a superuser can, or GRANT ALTER SYSTEM ON PARAMETER {} TO {role_ident}",
-            not_granted.join(", ")
+            "a superuser can, or {}",
+            crate::sql::statement::grant_alter_system(&not_granted, &role_ident)
         )
     } else {
         "only a superuser can before PostgreSQL 15".into()

@@ -529,6 +529,14 @@ impl Db {
         Ok(rows)
     }
 
+    /// This session's statement_timeout (zero: none), as a bound value, not spliced text.
+    pub async fn set_statement_timeout(&self, timeout: Duration) -> Result<(), QueryError> {
+        let ms = format!("{}ms", timeout.as_millis());
+        self.query(&crate::sql::SESSION_STATEMENT_TIMEOUT, &[&ms])
+            .await
+            .map(|_| ())
+    }
+
     /// Runs exactly one statement that changes something (ALTER SYSTEM, DDL, a declared index):
     /// `statement` is built by the caller from quoted identifiers and literals, as utility statements
     /// take no parameters. It goes through the extended protocol, which carries one statement per

@@ -95,17 +95,6 @@ pub async fn step_end(
         .map(|_| ())
 }
 
-/// A SQL step's statement_timeout on maintain's session (zero: none).
-pub async fn set_statement_timeout(
-    db: &Db,
-    timeout: std::time::Duration,
-) -> Result<(), QueryError> {
-    let ms = format!("{}ms", timeout.as_millis());
-    db.query(&sql::PLAYBOOK_STATEMENT_TIMEOUT, &[&ms])
-        .await
-        .map(|_| ())
-}
-
 /// The run in progress: playbook, start, client.
 pub async fn in_progress(db: &Db) -> Result<Option<(String, DateTime<Utc>, String)>, QueryError> {
     if !runs_exist(db).await? {

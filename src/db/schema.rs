@@ -203,11 +203,13 @@ pub async fn shadow_shapes(
         requests.chunks(SHADOWS_PER_TRANSACTION).collect()
     };
     for batch in batches {
-        db.execute_statement("schema/shadow", "BEGIN READ WRITE")
+        db.execute_statement("schema/shadow", crate::sql::statement::BEGIN_READ_WRITE)
             .await?;
         let outcome = shadow_batch(db, version_num, batch, live_left, &mut results).await;
         // Always rolled back: nothing of a shadow build survives, whatever happened.
-        let rollback = db.execute_statement("schema/shadow", "ROLLBACK").await;
+        let rollback = db
+            .execute_statement("schema/shadow", crate::sql::statement::ROLLBACK)
+            .await;
         outcome?;
         rollback?;
         live_left = &[];
@@ -232,16 +234,25 @@ async fn build_shadows<'r>(
         }
         statements.push(&r.create_index);
     }
-    db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow_batch")
-        .await?;
+    db.execute_statement(
+        "schema/shadow",
+        &crate::sql::statement::savepoint("pgtune_shadow_batch"),
+    )
+    .await?;
     let outcomes = db.execute_pipelined("schema/shadow", &statements).await;
     if outcomes.iter().all(Result::is_ok) {
-        db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow_batch")
-            .await?;
+        db.execute_statement(
+            "schema/shadow",
+            &crate::sql::statement::release_savepoint("pgtune_shadow_batch"),
+        )
+        .await?;
         return Ok(batch.iter().collect());
     }
-    db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow_batch")
-        .await?;
+    db.execute_statement(
+        "schema/shadow",
+        &crate::sql::statement::rollback_to_savepoint("pgtune_shadow_batch"),
+    )
+    .await?;
     build_shadows_one_by_one(db, batch, results).await
 }
 
@@ -304,17 +315,26 @@ async fn build_shadows_one_by_one<'r>(
 /// that tries to end the transaction (or to smuggle in a second statement) is refused by the server,
 /// and the savepoint is still ours.
 async fn in_savepoint(db: &Db, statement: &str) -> Result<Result<(), QueryError>, QueryError> {
-    db.execute_statement("schema/shadow", "SAVEPOINT pgtune_shadow")
-        .await?;
+    db.execute_statement(
+        "schema/shadow",
+        &crate::sql::statement::savepoint("pgtune_shadow"),
+    )
+    .await?;
     match db.execute_statement("schema/shadow", statement).await {
         Ok(()) => {
-            db.execute_statement("schema/shadow", "RELEASE SAVEPOINT pgtune_shadow")
-                .await?;
+            db.execute_statement(
+                "schema/shadow",
+                &crate::sql::statement::release_savepoint("pgtune_shadow"),
+            )
+            .await?;
             Ok(Ok(()))
         }
         Err(e) => {
-            db.execute_statement("schema/shadow", "ROLLBACK TO SAVEPOINT pgtune_shadow")
-                .await?;
+            db.execute_statement(
+                "schema/shadow",
+                &crate::sql::statement::rollback_to_savepoint("pgtune_shadow"),
+            )
+            .await?;
             Ok(Err(e))
         }
     }
@@ -328,11 +348,17 @@ async fn shadow_batch(
     results: &mut ShadowResults,
 ) -> Result<(), QueryError> {
     // Shadow indexes would land in temp_tablespaces and differ from the live ones in tablespace.
-    db.execute_statement("schema/shadow", "SET LOCAL temp_tablespaces = ''")
-        .await?;
+    db.execute_statement(
+        "schema/shadow",
+        &crate::sql::statement::set_local("temp_tablespaces", ""),
+    )
+    .await?;
     let built = build_shadows(db, batch, results).await?;
-    db.execute_statement("schema/shadow", "SET LOCAL search_path = pg_catalog")
-        .await?;
+    db.execute_statement(
+        "schema/shadow",
+        &crate::sql::statement::set_local("search_path", "pg_catalog"),
+    )
+    .await?;
     let names: Vec<String> = built.iter().map(|r| r.index_name.clone()).collect();
     let rows = db.query(&sql::SCHEMA_SHADOW_OIDS, &[&names]).await?;
     let shadow_oids: HashMap<String, u32> = rows

@@ -655,12 +655,19 @@ pub fn dead_tuples(facts: &DeadTuples, t: &Thresholds) -> Finding {
 
 /// The remedy the evidence points to, most fundamental cause first.
 fn dead_tuples_remedy(facts: &DeadTuples, worst: &DeadTable, name: &str) -> String {
-    let vacuum_now = format!("VACUUM {name} now");
+    let vacuum_now = format!("{} now", crate::sql::statement::vacuum(name));
     if !facts.server_autovacuum {
-        return format!("autovacuum is off for the whole server: ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf(); then {vacuum_now}");
+        return format!(
+            "autovacuum is off for the whole server: {} {}; then {vacuum_now}",
+            crate::sql::statement::alter_system_set("autovacuum", "on"),
+            crate::sql::statement::RELOAD_CONF
+        );
     }
     if !worst.autovacuum_enabled {
-        return format!("autovacuum is disabled on {name}: ALTER TABLE {name} RESET (autovacuum_enabled); then {vacuum_now}");
+        return format!(
+            "autovacuum is disabled on {name}: {}; then {vacuum_now}",
+            crate::sql::statement::alter_table_reset(name, "autovacuum_enabled")
+        );
     }
     if let Some(h) = &facts.xmin_holder {
         let long = h.seconds.is_none_or(|s| s >= XMIN_HOLDER_SECONDS);
@@ -676,16 +683,20 @@ fn dead_tuples_remedy(facts: &DeadTuples, worst: &DeadTable, name: &str) -> Stri
                 .unwrap_or_default();
             let end = match h.kind.as_str() {
                 "session" => format!(
-                    "end it if it is stuck: SELECT pg_terminate_backend({})",
-                    h.who
+                    "end it if it is stuck: {}",
+                    crate::sql::statement::select_call("pg_terminate_backend", &h.who)
                 ),
                 "prepared transaction" => format!(
-                    "COMMIT PREPARED or ROLLBACK PREPARED {}",
-                    crate::sql::quote::quote_literal(&h.who)
+                    "{} or {}",
+                    crate::sql::statement::commit_prepared(&h.who),
+                    crate::sql::statement::rollback_prepared(&h.who)
                 ),
                 _ => format!(
-                    "drop it if its consumer is gone: SELECT pg_drop_replication_slot({})",
-                    crate::sql::quote::quote_literal(&h.who)
+                    "drop it if its consumer is gone: {}",
+                    crate::sql::statement::select_call(
+                        "pg_drop_replication_slot",
+                        &crate::sql::quote::quote_literal(&h.who)
+                    )
                 ),
             };
             return format!(
@@ -699,8 +710,10 @@ fn dead_tuples_remedy(facts: &DeadTuples, worst: &DeadTable, name: &str) -> Stri
     }
     if worst.rows >= 1_000_000.0 {
         return format!(
-            "{name} is large ({:.0} rows), so its threshold waits for {:.0} dead rows: ALTER TABLE {name} SET (autovacuum_vacuum_scale_factor = 0.01); {vacuum_now}",
-            worst.rows, worst.threshold
+            "{name} is large ({:.0} rows), so its threshold waits for {:.0} dead rows: {}; {vacuum_now}",
+            worst.rows,
+            worst.threshold,
+            crate::sql::statement::alter_table_set(name, "autovacuum_vacuum_scale_factor", "0.01")
         );
     }
     format!("autovacuum has not reached {name} yet: its workers may all be busy (autovacuum_max_workers) or throttled (autovacuum_vacuum_cost_limit); {vacuum_now}")
@@ -781,11 +794,19 @@ pub fn invalid_indexes(rows: &[InvalidIndex], _t: &Thresholds) -> Finding {
     let worst = rows.iter().find(|r| r.unique).unwrap_or(first);
     let name = qualified(&worst.schema, &worst.index);
     let remedy = if worst.partitioned {
-        format!("{name} is a partitioned index missing some partitions' indexes (built ON ONLY, or a partition attached without one): build each partition's index (CREATE INDEX CONCURRENTLY) and ALTER INDEX {name} ATTACH PARTITION it; pgtune report invalid-indexes lists them")
+        format!("{name} is a partitioned index missing some partitions' indexes (built ON ONLY, or a partition attached without one): build each partition's index (CREATE INDEX CONCURRENTLY) and attach it to {name} (ALTER INDEX ... ATTACH PARTITION); pgtune report invalid-indexes lists them")
     } else if worst.unique {
-        format!("{name} is a unique index that enforces nothing: remove the duplicate rows its build met, then REINDEX INDEX CONCURRENTLY {name} (or DROP INDEX CONCURRENTLY {name} and build it again)")
+        format!(
+            "{name} is a unique index that enforces nothing: remove the duplicate rows its build met, then {} (or {} and build it again)",
+            crate::sql::statement::reindex_index(&name, true),
+            crate::sql::statement::drop_index(&name, true, false)
+        )
     } else {
-        format!("a failed concurrent build left it: REINDEX INDEX CONCURRENTLY {name}, or DROP INDEX CONCURRENTLY {name} and build it again")
+        format!(
+            "a failed concurrent build left it: {}, or {} and build it again",
+            crate::sql::statement::reindex_index(&name, true),
+            crate::sql::statement::drop_index(&name, true, false)
+        )
     };
     Finding::new(
         "invalid_indexes",
@@ -806,21 +827,24 @@ fn sequence_remedy(s: &SequenceUse) -> String {
     let mut steps = Vec::new();
     if let (Some(c), true) = (&s.column, s.column_narrow) {
         steps.push(format!(
-            "ALTER TABLE {} ALTER COLUMN {} TYPE bigint (rewrites the table under an ACCESS EXCLUSIVE lock: plan the window)",
-            qualified(&c.schema, &c.table),
-            quote_ident(&c.column)
+            "{} (rewrites the table under an ACCESS EXCLUSIVE lock: plan the window)",
+            crate::sql::statement::alter_column_type(
+                &qualified(&c.schema, &c.table),
+                &c.column,
+                "bigint"
+            )
         ));
     }
     if s.sequence_type != "bigint" {
-        steps.push(format!(
-            "ALTER SEQUENCE {} AS bigint",
-            qualified(&s.schema, &s.name)
+        steps.push(crate::sql::statement::alter_sequence_as(
+            &qualified(&s.schema, &s.name),
+            "bigint",
         ));
     }
     if steps.is_empty() {
         format!(
-            "a bigint sequence near its own MAXVALUE: raise it (ALTER SEQUENCE {} MAXVALUE ...) or plan a new key",
-            qualified(&s.schema, &s.name)
+            "a bigint sequence near its own MAXVALUE: raise it ({}) or plan a new key",
+            crate::sql::statement::alter_sequence(&qualified(&s.schema, &s.name), "MAXVALUE ...")
         )
     } else {
         format!("widen before it runs out: {}", steps.join("; "))
@@ -940,7 +964,10 @@ pub fn slots(rows: &[Slot], t: &Thresholds) -> Finding {
         "replication_slots",
         worst,
         evidence,
-        Some("an unused slot keeps WAL (and old rows) forever: SELECT pg_drop_replication_slot('name') if its consumer is gone; cap it with max_slot_wal_keep_size"),
+        Some(&format!(
+            "an unused slot keeps WAL (and old rows) forever: {} if its consumer is gone; cap it with max_slot_wal_keep_size",
+            crate::sql::statement::select_call("pg_drop_replication_slot", "'name'")
+        )),
     )
     .perf("slot_retained_wal", retained_max, "B", Some((t, "slot_retained_wal")))
     .with_objects(rows)
@@ -1015,7 +1042,12 @@ pub fn expected_extensions(expected: &[String], installed: &[String], profile: &
     }
     let create: Vec<String> = missing
         .iter()
-        .map(|e| format!("CREATE EXTENSION IF NOT EXISTS {};", quote_ident(e)))
+        .map(|e| {
+            format!(
+                "{};",
+                crate::sql::statement::create_extension(e, None, None, false)
+            )
+        })
         .collect();
     Finding::new(
         "extensions",

@@ -276,13 +276,8 @@ async fn execute(
                     .as_micros()
                     .div_ceil(1000)
                     .max(1);
-                if let Err(e) = db
-                    .execute_statement(
-                        "statement_timeout",
-                        &format!("SET statement_timeout = {left}"),
-                    )
-                    .await
-                {
+                let left = std::time::Duration::from_millis(left as u64);
+                if let Err(e) = db.set_statement_timeout(left).await {
                     return Ok((JobStatus::Failed, Some(e.message)));
                 }
             }

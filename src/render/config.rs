@@ -134,10 +134,9 @@ const SQL: Dialect = Dialect {
     comment: "--",
     title: "ALTER SYSTEM statements by pgtune {version}",
     pgtune_line: |s| {
-        format!(
-            "ALTER SYSTEM SET {} = {};",
-            s.name,
-            crate::sql::quote::quote_literal(&s.value.to_string())
+        crate::sql::statement::alter_system_set(
+            &s.name,
+            &crate::sql::quote::quote_literal(&s.value.to_string()),
         )
     },
 };
@@ -232,7 +231,7 @@ pub fn sql(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
     for r in &report.rejected {
         writeln!(out, "-- left out {} = {}: {}", r.name, r.value, r.reason)?;
     }
-    writeln!(out, "SELECT pg_reload_conf();")?;
+    writeln!(out, "{};", crate::sql::statement::RELOAD_CONF)?;
     if !report.restart.is_empty() {
         writeln!(
             out,

@@ -102,12 +102,12 @@ pub fn evaluate(
         let (category, fix, tail) = match &r.index {
             Some(_) => (
                 format!("index bloat ({how})"),
-                format!("REINDEX INDEX CONCURRENTLY {name};"),
+                format!("{};", crate::sql::statement::reindex_index(&name, true)),
                 String::new(),
             ),
             None => (
                 format!("table bloat ({how})"),
-                format!("VACUUM (FULL, ANALYZE) {name};"),
+                format!("{};", crate::sql::statement::vacuum_full_analyze(&name)),
                 "; VACUUM FULL blocks reads and writes while it rewrites the table (pg_repack does it online)".to_string(),
             ),
         };

@@ -72,10 +72,15 @@ pub fn evaluate(
         let (fix, how) = if k.partitions.is_empty() {
             (
                 format!(
-                    "CREATE INDEX CONCURRENTLY {} ON {} ({});",
-                    quote_ident(&name),
-                    qualified(&k.schema, &k.table),
-                    cols.join(", ")
+                    "{};",
+                    crate::sql::statement::CreateIndex {
+                        concurrently: true,
+                        name: Some(&name),
+                        table: &qualified(&k.schema, &k.table),
+                        tail: &format!("({})", cols.join(", ")),
+                        ..Default::default()
+                    }
+                    .text()
                 ),
                 String::new(),
             )
@@ -124,21 +129,23 @@ fn partitioned_fix(
     cols: &[String],
     name_for: &mut impl FnMut(&str, &str, &[String]) -> String,
 ) -> (String, String) {
-    let on = cols.join(", ");
-    let mut lines = vec![format!(
-        "CREATE INDEX IF NOT EXISTS {} ON ONLY {} ({on});",
-        quote_ident(name),
-        qualified(&k.schema, &k.table)
-    )];
+    let on = format!("({})", cols.join(", "));
     let create = |schema: &str, table: &str, index: &str, only: bool, concurrently: bool| {
-        format!(
-            "CREATE INDEX {}IF NOT EXISTS {} ON {}{} ({on})",
-            if concurrently { "CONCURRENTLY " } else { "" },
-            quote_ident(index),
-            if only { "ONLY " } else { "" },
-            qualified(schema, table)
-        )
+        crate::sql::statement::CreateIndex {
+            concurrently,
+            if_not_exists: true,
+            name: Some(index),
+            only,
+            table: &qualified(schema, table),
+            tail: &on,
+            ..Default::default()
+        }
+        .text()
     };
+    let mut lines = vec![format!(
+        "{};",
+        create(&k.schema, &k.table, name, true, false)
+    )];
     let below = crate::partition::index_partitions(
         (&k.schema, &k.table),
         name,
@@ -148,11 +155,16 @@ fn partitioned_fix(
     );
     lines.extend(below.iter().map(|s| format!("{};", s.text())));
     let how = format!(
-        "; {} is partitioned, and PostgreSQL builds no index CONCURRENTLY on it: the fix builds it ON ONLY the table, concurrently on each of its {} partition(s), and attaches them (writes never wait); or, accepting a write lock on every partition for the build, CREATE INDEX {} ON {} ({on});",
+        "; {} is partitioned, and PostgreSQL builds no index CONCURRENTLY on it: the fix builds it ON ONLY the table, concurrently on each of its {} partition(s), and attaches them (writes never wait); or, accepting a write lock on every partition for the build, {};",
         qualified(&k.schema, &k.table),
         k.partitions.len(),
-        quote_ident(name),
-        qualified(&k.schema, &k.table)
+        crate::sql::statement::CreateIndex {
+            name: Some(name),
+            table: &qualified(&k.schema, &k.table),
+            tail: &on,
+            ..Default::default()
+        }
+        .text()
     );
     (lines.join("\n"), how)
 }

@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::outcome::Status;
 use crate::pgname::{partition_catalog_prefix, IndexNames};
-use crate::sql::quote::quote_ident;
 
 /// One index as indexes.sql returns it.
 #[derive(Debug, Clone)]
@@ -171,39 +170,33 @@ pub fn index_finding(
 pub fn drop_index(ix: &IndexRow) -> String {
     // PostgreSQL refuses DROP INDEX CONCURRENTLY of a partitioned index: the plain form drops it
     // with its partitions' indexes, locking the table and its partitions for that moment.
-    if ix.partitioned {
-        format!("DROP INDEX IF EXISTS {};", ix.qualified())
-    } else {
-        format!("DROP INDEX CONCURRENTLY IF EXISTS {};", ix.qualified())
-    }
+    format!(
+        "{};",
+        crate::sql::statement::drop_index(&ix.qualified(), !ix.partitioned, true)
+    )
 }
 
 /// `pg_get_indexdef` text as the CONCURRENTLY build that does not block writes.
 fn concurrent_definition(definition: &str) -> String {
-    let at = definition
-        .find("INDEX ")
-        .map_or(0, |at| at + "INDEX ".len());
-    format!("{}CONCURRENTLY {};", &definition[..at], &definition[at..])
+    format!("{};", crate::sql::statement::concurrently(definition))
 }
 
 /// An invalid partitioned index is completed, not rebuilt: each partition lacking an index gets one
 /// (concurrently on a leaf) and it is attached; the parent's becomes valid when every partition's is.
 fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
     // pg_get_indexdef: "CREATE [UNIQUE] INDEX name ON [ONLY] table USING method (...) [WHERE ...]".
-    let unique = if ix.is_unique { "UNIQUE " } else { "" };
-    let tail = ix
-        .definition
-        .find(" USING ")
-        .map(|at| ix.definition[at + 1..].to_string())
-        .unwrap_or_default();
+    let tail = crate::sql::statement::indexdef_tail(&ix.definition);
     let create = |schema: &str, table: &str, index: &str, only: bool, concurrently: bool| {
-        format!(
-            "CREATE {unique}INDEX {}IF NOT EXISTS {} ON {}{} {tail}",
-            if concurrently { "CONCURRENTLY " } else { "" },
-            quote_ident(index),
-            if only { "ONLY " } else { "" },
-            qualified(schema, table)
-        )
+        crate::sql::statement::CreateIndex {
+            unique: ix.is_unique,
+            concurrently,
+            if_not_exists: true,
+            name: Some(index),
+            only,
+            table: &qualified(schema, table),
+            tail,
+        }
+        .text()
     };
     let mut lines = Vec::new();
     for p in &ix.unattached_partitions {
@@ -227,10 +220,9 @@ fn attach_missing(ix: &IndexRow, names: &mut IndexNames) -> (String, String) {
             );
             lines.extend(below.iter().map(|s| s.text().to_string()));
         }
-        lines.push(format!(
-            "ALTER INDEX {} ATTACH PARTITION {}",
-            ix.qualified(),
-            qualified(&p.schema, &name)
+        lines.push(crate::sql::statement::attach_partition(
+            &ix.qualified(),
+            &qualified(&p.schema, &name),
         ));
     }
     let lines: Vec<String> = lines.into_iter().map(|l| format!("{l};")).collect();
@@ -333,7 +325,10 @@ pub fn invalid(rows: &[IndexRow], taken: std::collections::HashSet<(String, Stri
                     "a failed CREATE INDEX CONCURRENTLY: maintained on every write, never used; {}",
                     ix.definition
                 ),
-                format!("REINDEX INDEX CONCURRENTLY {};", ix.qualified()),
+                format!(
+                    "{};",
+                    crate::sql::statement::reindex_index(&ix.qualified(), true)
+                ),
             )
         };
         let level = invalid_index_level(ix.is_unique);

@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow
         let session: Vec<String> = connect
             .settings
             .iter()
-            .map(|(k, v)| format!("SET {k} = {}", crate::sql::quote::quote_literal(v)))
+            .map(|(k, v)| crate::sql::statement::set(k, v))
             .collect();
         if args.dry_run {
             let (plan, facts) = gather(&db, &source).await?;
@@ -316,7 +316,11 @@ fn steps(
 
 fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum: &str) -> Step {
     let statements = match &work {
-        Work::Extension { statement } => vec!["BEGIN".into(), statement.clone(), "COMMIT".into()],
+        Work::Extension { statement } => vec![
+            crate::sql::statement::BEGIN.into(),
+            statement.clone(),
+            crate::sql::statement::COMMIT.into(),
+        ],
         Work::Build {
             drop_first,
             statement,
@@ -333,10 +337,10 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
                 ddl::drop_index_concurrently(schema, &new),
                 ddl::drop_index_concurrently(schema, &old),
                 statement.clone(),
-                "BEGIN".into(),
+                crate::sql::statement::BEGIN.into(),
                 ddl::rename_index(schema, name, &old),
                 ddl::rename_index(schema, &new, name),
-                "COMMIT".into(),
+                crate::sql::statement::COMMIT.into(),
                 ddl::drop_index_concurrently(schema, &old),
             ]
         }
@@ -795,7 +799,9 @@ impl Executor<'_> {
         let result = self
             .retry()
             .run(attempts, || async {
-                self.db.execute_statement("schema apply", "BEGIN").await?;
+                self.db
+                    .execute_statement("schema apply", crate::sql::statement::BEGIN)
+                    .await?;
                 let result = async {
                     self.watched(statement).await?;
                     dbschema::record(
@@ -803,11 +809,16 @@ impl Executor<'_> {
                         &self.entry(step, started.elapsed().as_secs_f64(), "done", None),
                     )
                     .await?;
-                    self.db.execute_statement("schema apply", "COMMIT").await
+                    self.db
+                        .execute_statement("schema apply", crate::sql::statement::COMMIT)
+                        .await
                 }
                 .await;
                 if result.is_err() {
-                    let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;
+                    let _ = self
+                        .db
+                        .execute_statement("schema apply", crate::sql::statement::ROLLBACK)
+                        .await;
                 }
                 result
             })
@@ -1005,14 +1016,21 @@ impl Executor<'_> {
             .retry()
             .run(attempts, || async {
                 let swap = async {
-                    self.db.execute_statement("schema apply", "BEGIN").await?;
+                    self.db
+                        .execute_statement("schema apply", crate::sql::statement::BEGIN)
+                        .await?;
                     self.watched(&ddl::rename_index(schema, name, &old)).await?;
                     self.watched(&ddl::rename_index(schema, &new, name)).await?;
-                    self.db.execute_statement("schema apply", "COMMIT").await
+                    self.db
+                        .execute_statement("schema apply", crate::sql::statement::COMMIT)
+                        .await
                 };
                 let result = swap.await;
                 if result.is_err() {
-                    let _ = self.db.execute_statement("schema apply", "ROLLBACK").await;
+                    let _ = self
+                        .db
+                        .execute_statement("schema apply", crate::sql::statement::ROLLBACK)
+                        .await;
                 }
                 result
             })
