@@ -363,6 +363,9 @@ fn reindex_rebuilds_the_bloated_and_the_invalid_and_leaves_others_alone() {
         plan["plan"][0]["relation"], "public.\"Bloated t_pkey\"",
         "{plan:#}"
     );
+    // Beside the quoted name, the raw ones a consumer matches on.
+    assert_eq!(plan["plan"][0]["schema"], "public", "{plan:#}");
+    assert_eq!(plan["plan"][0]["name"], "Bloated t_pkey", "{plan:#}");
     assert!(
         plan["plan"][0]["reason"]
             .as_str()
@@ -381,6 +384,7 @@ fn reindex_rebuilds_the_bloated_and_the_invalid_and_leaves_others_alone() {
     let o = outcomes(&json);
     assert_eq!(o.len(), 1, "only the bloated index: {o:?}");
     assert_eq!(o[0].0, "public.\"Bloated t_pkey\"");
+    assert_eq!(json["outcomes"][0]["name"], "Bloated t_pkey", "{json:#}");
     assert_eq!(
         o[0].2,
         "REINDEX INDEX CONCURRENTLY public.\"Bloated t_pkey\""

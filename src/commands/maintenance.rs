@@ -99,9 +99,12 @@ pub fn execute(ctx: &Context, work: Work) -> anyhow::Result<JobsReport> {
         for (level, jobs) in scheduler.planned_order() {
             for i in jobs {
                 let j = scheduler.job(i);
+                let (schema, name) = crate::sql::quote::split_qualified(&j.relation);
                 plan.push(PlannedJob {
                     level: level + 1,
                     relation: j.relation.clone(),
+                    schema,
+                    name,
                     reason: j.reason.clone(),
                     statement: j.statement.clone(),
                 });
@@ -112,6 +115,8 @@ pub fn execute(ctx: &Context, work: Work) -> anyhow::Result<JobsReport> {
             .into_iter()
             .map(|o| SkippedJob {
                 relation: o.relation,
+                schema: o.schema,
+                name: o.name,
                 status: o.status,
                 reason: o.reason,
             })

@@ -137,6 +137,8 @@ async fn purge_one(
     let started = Instant::now();
     let mut outcome = PurgeOutcome {
         table: table.to_string(),
+        schema: None,
+        table_name: None,
         column: column.to_string(),
         older_than: older_than.to_string(),
         batch_size: batch,
@@ -171,6 +173,8 @@ async fn purge_one(
         Ok(Some((s, n, Some(_)))) => (s, n),
     };
     outcome.table = crate::report::qualified(&schema, &name);
+    outcome.schema = Some(schema.clone());
+    outcome.table_name = Some(name.clone());
     outcome.statement = dbp::purge_statement(&schema, &name, column);
     if dry_run {
         return match dbp::purge_count(db, &schema, &name, column, older_than).await {

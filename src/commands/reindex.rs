@@ -271,15 +271,13 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
             after_run: Some(after_run),
             skipped: skipped
                 .into_iter()
-                .map(|s| jobs::Outcome {
-                    statement: crate::sql::statement::reindex_index(&s.index, true),
-                    relation: s.index,
-                    reason: s.reason,
-                    status: s.status,
-                    started: 0.0,
-                    seconds: 0.0,
-                    attempts: 0,
-                    detail: None,
+                .map(|s| {
+                    jobs::Outcome::new(
+                        &s.index,
+                        &crate::sql::statement::reindex_index(&s.index, true),
+                        &s.reason,
+                        s.status,
+                    )
                 })
                 .collect(),
         },

@@ -84,6 +84,8 @@ pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
             .take(args.top)
             .map(|c| Growth {
                 table: name(c),
+                schema: c.schema.clone(),
+                table_name: c.table.clone(),
                 before_bytes: c.before_bytes,
                 after_bytes: c.after_bytes,
                 growth_bytes: c.after_bytes - c.before_bytes,
@@ -95,7 +97,13 @@ pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
         report.dead_growers = dead
             .into_iter()
             .take(args.top)
-            .map(|c| DeadChange { table: name(c), before: c.dead_before, after: c.dead_after })
+            .map(|c| DeadChange {
+                table: name(c),
+                schema: c.schema.clone(),
+                table_name: c.table.clone(),
+                before: c.dead_before,
+                after: c.dead_after,
+            })
             .collect();
         report.unused_indexes = dbp::unused_in_window(&db, pair.earlier_id, pair.latest_id)
             .await?
@@ -104,6 +112,9 @@ pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
             .map(|u| UnusedIndex {
                 index: crate::report::qualified(&u.schema, &u.index),
                 table: crate::report::qualified(&u.schema, &u.table),
+                schema: u.schema.clone(),
+                index_name: u.index.clone(),
+                table_name: u.table.clone(),
                 bytes: u.bytes,
                 newly: u.newly,
             })
@@ -173,7 +184,19 @@ pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
                     {
                         report.status = Status::Warning;
                     }
-                    report.capacity.push(Capacity { object, projection, reaches_limit_on });
+                    let (schema, table_name) = if object == "database" {
+                        (None, None)
+                    } else {
+                        let (s, t) = crate::sql::quote::split_qualified(&object);
+                        (Some(s), Some(t))
+                    };
+                    report.capacity.push(Capacity {
+                        object,
+                        schema,
+                        table_name,
+                        projection,
+                        reaches_limit_on,
+                    });
                 }
             }
         }

@@ -64,7 +64,11 @@ impl JobStatus {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
+    /// Quoted and qualified, as the statement names it.
     pub relation: String,
+    /// Its raw schema and name.
+    pub schema: String,
+    pub name: String,
     pub statement: String,
     pub reason: String,
     pub status: JobStatus,
@@ -73,6 +77,29 @@ pub struct Outcome {
     pub seconds: f64,
     pub attempts: u32,
     pub detail: Option<String>,
+}
+
+impl Outcome {
+    /// How a job ended (`started`, `seconds`, `attempts` and `detail` still to be said).
+    pub fn of(job: &Job, status: JobStatus) -> Outcome {
+        Outcome::new(&job.relation, &job.statement, &job.reason, status)
+    }
+
+    pub fn new(relation: &str, statement: &str, reason: &str, status: JobStatus) -> Outcome {
+        let (schema, name) = crate::sql::quote::split_qualified(relation);
+        Outcome {
+            relation: relation.to_string(),
+            schema,
+            name,
+            statement: statement.to_string(),
+            reason: reason.to_string(),
+            status,
+            started: 0.0,
+            seconds: 0.0,
+            attempts: 0,
+            detail: None,
+        }
+    }
 }
 
 /// Where a job stands.

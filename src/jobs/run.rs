@@ -207,14 +207,8 @@ pub async fn run(
             o.unwrap_or_else(|| {
                 let job = state.scheduler.job(i);
                 Outcome {
-                    relation: job.relation.clone(),
-                    statement: job.statement.clone(),
-                    reason: job.reason.clone(),
-                    status: JobStatus::Failed,
-                    started: 0.0,
-                    seconds: 0.0,
-                    attempts: 0,
                     detail: Some("not run: every connection failed".into()),
+                    ..Outcome::of(job, JobStatus::Failed)
                 }
             })
         })
@@ -238,15 +232,12 @@ impl State {
     ) {
         let job = self.scheduler.job(i);
         self.outcomes[i] = Some(Outcome {
-            relation: job.relation.clone(),
-            statement: job.statement.clone(),
-            reason: job.reason.clone(),
-            status,
             // Jobs are recorded when they end: the start is the end less the duration.
             started: (self.began.elapsed().as_secs_f64() - seconds).max(0.0),
             seconds,
             attempts,
             detail,
+            ..Outcome::of(job, status)
         });
     }
 }

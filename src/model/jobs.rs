@@ -10,7 +10,10 @@ use crate::outcome::Status;
 /// A candidate a dry run says the real run would leave alone.
 #[derive(Debug, Serialize)]
 pub struct SkippedJob {
+    /// Quoted and qualified; `schema` and `name` raw.
     pub relation: String,
+    pub schema: String,
+    pub name: String,
     pub status: JobStatus,
     pub reason: String,
 }
@@ -18,7 +21,10 @@ pub struct SkippedJob {
 #[derive(Debug, Serialize)]
 pub struct PlannedJob {
     pub level: usize,
+    /// Quoted and qualified; `schema` and `name` raw.
     pub relation: String,
+    pub schema: String,
+    pub name: String,
     pub reason: String,
     pub statement: String,
 }

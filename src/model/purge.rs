@@ -5,7 +5,11 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PurgeOutcome {
+    /// Quoted and qualified once resolved (as given before); `schema` and `table_name` raw, null
+    /// when the table could not be resolved.
     pub table: String,
+    pub schema: Option<String>,
+    pub table_name: Option<String>,
     pub column: String,
     pub older_than: String,
     pub batch_size: i64,

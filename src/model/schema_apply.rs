@@ -33,7 +33,10 @@ impl StepOutcome {
 #[derive(Debug, Serialize)]
 pub struct Step {
     pub kind: &'static str,
+    /// Quoted as SQL; the raw names beside it.
     pub object: String,
+    #[serde(flatten)]
+    pub raw: crate::schema::plan::RawNames,
     pub at: Location,
     pub action: &'static str,
     pub why: String,

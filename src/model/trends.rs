@@ -8,7 +8,10 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct Growth {
+    /// Quoted and qualified; `schema` and `table_name` raw.
     pub table: String,
+    pub schema: String,
+    pub table_name: String,
     pub before_bytes: i64,
     pub after_bytes: i64,
     pub growth_bytes: i64,
@@ -17,15 +20,22 @@ pub struct Growth {
 
 #[derive(Debug, Serialize)]
 pub struct DeadChange {
+    /// Quoted and qualified; `schema` and `table_name` raw.
     pub table: String,
+    pub schema: String,
+    pub table_name: String,
     pub before: i64,
     pub after: i64,
 }
 
 #[derive(Debug, Serialize)]
 pub struct UnusedIndex {
+    /// Quoted and qualified; `schema`, `index_name` and `table_name` raw.
     pub index: String,
     pub table: String,
+    pub schema: String,
+    pub index_name: String,
+    pub table_name: String,
     pub bytes: i64,
     /// Scanned before the window (or created since): newly unused.
     pub newly: bool,
@@ -42,6 +52,9 @@ pub struct SettingChange {
 pub struct Capacity {
     /// "database" or a table's qualified name.
     pub object: String,
+    /// A table's raw schema and name (null for the database).
+    pub schema: Option<String>,
+    pub table_name: Option<String>,
     #[serde(flatten)]
     pub projection: Projection,
     /// The date the line reaches the limit, if it does.

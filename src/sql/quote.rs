@@ -17,6 +17,42 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
+/// The raw schema and name of a name `qualified` wrote: what JSON gives beside the quoted name.
+/// A name without a schema comes back with an empty one.
+pub fn split_qualified(quoted: &str) -> (String, String) {
+    let mut parts: Vec<String> = Vec::new();
+    let mut chars = quoted.chars().peekable();
+    let mut part = String::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                while let Some(c) = chars.next() {
+                    if c == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            part.push('"');
+                        } else {
+                            break;
+                        }
+                    } else {
+                        part.push(c);
+                    }
+                }
+            }
+            '.' => parts.push(std::mem::take(&mut part)),
+            c => part.push(c),
+        }
+    }
+    parts.push(part);
+    match parts.len() {
+        1 => (String::new(), parts.pop().unwrap_or_default()),
+        _ => {
+            let name = parts.pop().unwrap_or_default();
+            (parts.join("."), name)
+        }
+    }
+}
+
 /// A value as postgresql.conf needs it: bare when it is a plain word or number, else quoted, with
 /// quotes doubled and backslashes escaped (the file's quoted strings read backslash escapes).
 pub fn conf_value(v: &str) -> String {
@@ -248,6 +284,23 @@ fn is_reserved(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_qualified_name_splits_back_into_its_raw_parts() {
+        for (schema, name) in [
+            ("public", "orders"),
+            ("Tenant \"A\"", "Idx \"Weird\" Qty"),
+            ("a.b", "select"),
+            ("sch", "new\nline"),
+            ("ünï", "naïve café"),
+        ] {
+            assert_eq!(
+                split_qualified(&qualified(schema, name)),
+                (schema.to_string(), name.to_string())
+            );
+        }
+        assert_eq!(split_qualified("orders"), (String::new(), "orders".into()));
+    }
 
     #[test]
     fn identifiers_are_quoted_like_quote_ident() {

@@ -364,6 +364,7 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
             Kind::Index => "index",
         },
         object: o.name.clone(),
+        raw: o.raw.clone(),
         at: o.at.clone(),
         action,
         why,
