@@ -219,6 +219,24 @@ fn the_sql_text_rule_tells_statements_from_prose() {
 }
 
 #[test]
+fn signals_are_caught_one_way() {
+    // Ctrl-C and SIGTERM: db::cancel::Signals, and nothing else (no sigwait, no signal masks).
+    for needle in [
+        "tokio::signal",
+        "sigwait",
+        "pthread_sigmask",
+        "libc::signal(",
+    ] {
+        let outside = uses(needle, |f| f == "db/cancel.rs");
+        assert!(
+            outside.is_empty(),
+            "{needle} outside db/cancel.rs:\n{}",
+            outside.join("\n")
+        );
+    }
+}
+
+#[test]
 fn a_workloads_text_enters_sql_only_through_prepare() {
     // advise plans statements it did not write: only inside PREPARE, one extended-protocol
     // message, so that a second statement in the text is refused by the server.

@@ -335,36 +335,31 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Ctrl-C and SIGTERM: blocked in every thread, taken by one watcher that cancels this run's
-/// statements server-side (they carry this run's application_name) and lets the run record the rest.
+/// Ctrl-C and SIGTERM: a watcher of the run's own (a thread, listening before the first step)
+/// cancels every statement of this run server-side (they carry its application_name) and raises
+/// the run's interrupt, so the run records the rest. A step's own listener, where it has one (the
+/// job runner), cancels its statements too: the same signal, heard by both.
 fn watch_signals(
     target: crate::conninfo::Target,
     connect: db::ConnectOptions,
     application: String,
     interrupted: Arc<AtomicBool>,
-) {
-    // SAFETY: sigset manipulation on a local set; the mask is set before any other thread starts.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
+) -> anyhow::Result<()> {
+    let (listening, ready) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut sig: libc::c_int = 0;
-        // SAFETY: as above; sigwait fills `sig`.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, libc::SIGINT);
-            libc::sigaddset(&mut set, libc::SIGTERM);
-            libc::sigwait(&set, &mut sig);
-        }
-        interrupted.store(true, Ordering::SeqCst);
-        tracing::warn!("interrupted: cancelling this run's statements");
         let Ok(rt) = db::runtime() else { return };
         rt.block_on(async {
+            let mut signals = match db::cancel::Signals::listen() {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = listening.send(Err(e));
+                    return;
+                }
+            };
+            let _ = listening.send(Ok(()));
+            signals.recv().await;
+            interrupted.store(true, Ordering::SeqCst);
+            tracing::warn!("interrupted: cancelling this run's statements");
             if let Ok(db) = db::connect(&target, &connect).await {
                 if let Err(e) = dbp::cancel_application(&db, &application).await {
                     tracing::warn!("could not cancel the running statements: {}", e.message);
@@ -372,6 +367,10 @@ fn watch_signals(
             }
         });
     });
+    ready
+        .recv()
+        .map_err(|_| anyhow::anyhow!("the signal watcher did not start"))??;
+    Ok(())
 }
 
 fn is_connection_lost(err: &anyhow::Error) -> bool {
@@ -403,7 +402,7 @@ fn execute(
         connect.clone(),
         application.clone(),
         ctx.interrupt_flag(),
-    );
+    )?;
     let rt = db::runtime()?;
     // A password typed for this connection is reused by the steps' (their context never asks).
     let db = rt.block_on(db::connect(&target, &connect))?;

@@ -5,8 +5,6 @@
 //! SIGTERM cancels the running statement server-side and cleans up after it.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
@@ -190,7 +188,7 @@ async fn apply_locked(
             bail!("nothing changed: not confirmed");
         }
     }
-    let interrupt = Interrupt::install()?;
+    let interrupt = db::cancel::Interrupt::install()?;
     let mut lost: Option<String> = None;
     if changes {
         let monitor = db::connect(target, connect).await?;
@@ -603,39 +601,6 @@ fn partition_name_prefixes(source: &Source, plan: &Plan) -> Vec<(String, String)
         .collect()
 }
 
-/// Ctrl-C and SIGTERM, caught for the whole run: the running statement is cancelled server-side and
-/// its leftovers cleaned up instead of the process dying mid-build.
-struct Interrupt {
-    raised: Arc<AtomicBool>,
-    notify: Arc<tokio::sync::Notify>,
-}
-
-impl Interrupt {
-    fn install() -> anyhow::Result<Interrupt> {
-        use tokio::signal::unix::{signal, SignalKind};
-        let raised = Arc::new(AtomicBool::new(false));
-        let notify = Arc::new(tokio::sync::Notify::new());
-        let mut int = signal(SignalKind::interrupt())?;
-        let mut term = signal(SignalKind::terminate())?;
-        let (r, n) = (raised.clone(), notify.clone());
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-            }
-            tracing::warn!("interrupted: cancelling the running statement");
-            r.store(true, Ordering::SeqCst);
-            // notify_one keeps a permit when nobody waits yet.
-            n.notify_one();
-        });
-        Ok(Interrupt { raised, notify })
-    }
-
-    fn raised(&self) -> bool {
-        self.raised.load(Ordering::SeqCst)
-    }
-}
-
 struct Executor<'a> {
     db: &'a Db,
     monitor: &'a Db,
@@ -643,7 +608,7 @@ struct Executor<'a> {
     retries: u32,
     lock_timeout: Duration,
     client: String,
-    interrupt: &'a Interrupt,
+    interrupt: &'a db::cancel::Interrupt,
     progress: bool,
     /// The main session's backend is gone (terminated, or the connection closed).
     lost: std::cell::Cell<bool>,
