@@ -44,6 +44,15 @@ impl Style {
             expanded,
         }
     }
+
+    /// No colour, tables as tables: what a pipe gets, for the snapshot tests.
+    #[cfg(test)]
+    pub fn plain() -> Style {
+        Style {
+            color: false,
+            expanded: false,
+        }
+    }
 }
 
 /// The tone of a value, for colour.
@@ -258,3 +267,6 @@ pub fn heading(out: &mut impl Write, title: &str) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{title}")
 }
+
+#[cfg(test)]
+mod tests;
