@@ -223,29 +223,41 @@ pub fn bind_literals(text: &str, literals: &[String]) -> String {
         })
 }
 
-/// A statement on one line, for logs: `--` comments dropped (not inside quotes), whitespace collapsed.
+/// A statement on one line, for logs and table cells: `--` comments dropped and whitespace
+/// collapsed outside quotes; inside a quoted name or literal nothing changes, so a name stays the
+/// name it is (a newline in one is left for `quote::comment` to show as `\n`).
 pub fn one_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let (mut single, mut double) = (false, false);
-        let mut end = line.len();
-        let bytes = line.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
-                b'\'' if !double => single = !single,
-                b'"' if !single => double = !double,
-                b'-' if !single && !double && bytes.get(i + 1) == Some(&b'-') => {
-                    end = i;
-                    break;
+    let mut quote: Option<char> = None;
+    let mut space = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
                 }
-                _ => {}
             }
-        }
-        for word in line[..end].split_whitespace() {
-            if !out.is_empty() {
-                out.push(' ');
+            None if c == '-' && chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                space = true;
             }
-            out.push_str(word);
+            None if c.is_whitespace() => space = true,
+            None => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
         }
     }
     out
@@ -599,4 +611,12 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn one_line_keeps_what_is_quoted() {
+        assert_eq!(
+            one_line("SELECT a, -- why\n  b\nFROM \"weird\nname\" WHERE c = 'x  -- y'"),
+            "SELECT a, b FROM \"weird\nname\" WHERE c = 'x  -- y'"
+        );
+    }
 }

@@ -81,6 +81,22 @@ pub struct AlterSystemRefused {
     pub conf_lines: String,
 }
 
+impl CheckReport {
+    /// A setting's status once --apply has run: one now in effect no longer counts.
+    pub fn setting_status(&self, s: &SettingAudit) -> Status {
+        let in_effect = self.apply.as_ref().filter(|a| !a.dry_run).is_some_and(|a| {
+            a.results
+                .iter()
+                .any(|r| r.name == s.name && r.outcome == "in effect")
+        });
+        if in_effect {
+            Status::Ok
+        } else {
+            s.status
+        }
+    }
+}
+
 impl crate::model::Report for CheckReport {
     /// Once applied, a setting in effect no longer counts against the server; one that waits
     /// for a restart still does, as a warning.
@@ -88,19 +104,7 @@ impl crate::model::Report for CheckReport {
         let Some(applied) = self.apply.as_ref().filter(|a| !a.dry_run) else {
             return self.status;
         };
-        let fixed: std::collections::HashSet<&str> = applied
-            .results
-            .iter()
-            .filter(|r| r.outcome == "in effect")
-            .map(|r| r.name.as_str())
-            .collect();
-        let settings = self.settings.iter().map(|s| {
-            if fixed.contains(s.name.as_str()) {
-                Status::Ok
-            } else {
-                s.status
-            }
-        });
+        let settings = self.settings.iter().map(|s| self.setting_status(s));
         let health = self.health.iter().map(|f| f.status.severity());
         let waiting = applied
             .results

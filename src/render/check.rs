@@ -280,7 +280,11 @@ pub fn apply_preview(
 
 fn summary(report: &CheckReport) -> String {
     let count = |pred: &dyn Fn(Status) -> bool| {
-        report.settings.iter().filter(|s| pred(s.status)).count()
+        report
+            .settings
+            .iter()
+            .filter(|s| pred(report.setting_status(s)))
+            .count()
             + report
                 .health
                 .iter()
@@ -291,11 +295,13 @@ fn summary(report: &CheckReport) -> String {
         count(&|s| s == Status::Critical),
         count(&|s| s == Status::Warning),
     );
-    match report.status {
+    // What the exit code says: after --apply, what is now in effect no longer counts.
+    let status = crate::model::Report::status(report);
+    match status {
         Status::Ok => "OK: nothing to report".into(),
         _ => format!(
             "{}: {crit} critical, {}",
-            word(report.status),
+            word(status),
             crate::units::plural(warn as u32, "warning", "warnings")
         ),
     }
@@ -356,7 +362,7 @@ pub fn nagios(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "POSTGRES_PGTUNE_CHECK {}: {} | {}",
-        word(report.status),
+        word(crate::model::Report::status(report)),
         text.replace(['|', '\n'], " "),
         perf.join(" ")
     )

@@ -84,8 +84,15 @@ fn pgtune_extras(report: &ConfigReport, prefix: &str) -> Vec<String> {
         report.inputs.data_size.name()
     )];
     lines.push(match &report.profile_description {
-        Some(d) => format!("{prefix} Profile: {} ({d})", report.profile),
-        None => format!("{prefix} Profile: {}", report.profile),
+        Some(d) => format!(
+            "{prefix} Profile: {} ({})",
+            crate::sql::quote::comment(&report.profile),
+            crate::sql::quote::comment(d)
+        ),
+        None => format!(
+            "{prefix} Profile: {}",
+            crate::sql::quote::comment(&report.profile)
+        ),
     });
     for f in &report.detected {
         let label = match f.input {
@@ -199,7 +206,7 @@ pub fn conf(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
             {
                 continue;
             }
-            writeln!(out, "# {}", s.reason)?;
+            writeln!(out, "# {}", crate::sql::quote::comment(&s.reason))?;
             writeln!(
                 out,
                 "{} = {}",
@@ -208,7 +215,13 @@ pub fn conf(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
             )?;
         }
         for r in dropped {
-            writeln!(out, "# left out {} = {}: {}", r.name, r.value, r.reason)?;
+            writeln!(
+                out,
+                "# left out {} = {}: {}",
+                r.name,
+                r.value,
+                crate::sql::quote::comment(&r.reason)
+            )?;
         }
     }
     Ok(())
@@ -229,7 +242,13 @@ pub fn sql(report: &ConfigReport, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "{}", guc::alter_system(&s.name, &s.value.render()))?;
     }
     for r in &report.rejected {
-        writeln!(out, "-- left out {} = {}: {}", r.name, r.value, r.reason)?;
+        writeln!(
+            out,
+            "-- left out {} = {}: {}",
+            r.name,
+            r.value,
+            crate::sql::quote::comment(&r.reason)
+        )?;
     }
     writeln!(out, "{};", crate::sql::statement::RELOAD_CONF)?;
     if !report.restart.is_empty() {

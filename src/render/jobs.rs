@@ -83,7 +83,7 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
             None => o.reason.clone(),
         };
         t.add_row(vec![
-            cell(style, &o.relation, Tone::Normal),
+            cell(style, crate::sql::quote::comment(&o.relation), Tone::Normal),
             cell(style, word, tone),
             cell(style, format!("{:.2}", o.seconds), Tone::Normal),
             cell(style, detail, Tone::Normal),

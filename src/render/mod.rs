@@ -33,6 +33,8 @@ pub struct Style {
     pub color: bool,
     /// `--expanded`: every table as records.
     pub expanded: bool,
+    /// The terminal's width when stdout is one; tables fit it (None: a pipe, drawn at full width).
+    pub width: Option<usize>,
 }
 
 impl Style {
@@ -42,6 +44,7 @@ impl Style {
         Style {
             color: !no_color_flag && !no_color_env && io::stdout().is_terminal(),
             expanded,
+            width: terminal_width(),
         }
     }
 
@@ -51,6 +54,7 @@ impl Style {
         Style {
             color: false,
             expanded: false,
+            width: None,
         }
     }
 }
@@ -197,7 +201,7 @@ fn terminal_width() -> Option<usize> {
 /// per block as psql's `\x` prints them, each value on its own unbroken lines, ready to copy.
 pub fn write_table(out: &mut impl Write, table: &Table, style: &Style) -> io::Result<()> {
     let mut table = table.clone();
-    let width = terminal_width();
+    let width = style.width;
     if let Some(w) = width {
         table.set_width(u16::try_from(w).unwrap_or(u16::MAX));
     }

@@ -98,7 +98,15 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
             };
         }
         t.add_row(vec![
-            cell(style, format!("{}\n{}", s.name, s.command), Tone::Normal),
+            cell(
+                style,
+                format!(
+                    "{}\n{}",
+                    crate::sql::quote::comment(&s.name),
+                    crate::sql::quote::comment(&s.command)
+                ),
+                Tone::Normal,
+            ),
             cell(style, s.status.name(), tone),
             cell(style, format!("{:.1}", s.seconds), Tone::Normal),
             cell(style, detail, Tone::Normal),
@@ -167,11 +175,16 @@ pub fn list(list: &PlaybookList, out: &mut impl Write) -> io::Result<()> {
                 format!("  [{}]", extra.join(", "))
             };
             let label = if s.name == s.step {
-                s.name.clone()
+                crate::sql::quote::comment(&s.name)
             } else {
-                format!("{} ({})", s.name, s.step)
+                format!("{} ({})", crate::sql::quote::comment(&s.name), s.step)
             };
-            writeln!(out, "  {}. {label}: {}{extra}", n + 1, s.command)?;
+            writeln!(
+                out,
+                "  {}. {label}: {}{extra}",
+                n + 1,
+                crate::sql::quote::comment(&s.command)
+            )?;
         }
     }
     Ok(())
@@ -194,11 +207,11 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
                     .map(|s| {
                         let mut line = format!(
                             "{} {}",
-                            s["name"].as_str().unwrap_or(""),
+                            crate::sql::quote::comment(s["name"].as_str().unwrap_or("")),
                             s["status"].as_str().unwrap_or("")
                         );
                         if let Some(e) = s["error"].as_str() {
-                            line.push_str(&format!(": {e}"));
+                            line.push_str(&format!(": {}", crate::sql::quote::comment(e)));
                         }
                         // What the step did, as its command wrote it (runs recorded before
                         // summaries were sentences kept JSON objects: not shown).
@@ -391,7 +404,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
         let mut t = super::table(style, &["Table", "Before", "After", "Growth"]);
         for g in &report.growers {
             t.add_row(vec![
-                cell(style, &g.table, Tone::Normal),
+                cell(style, crate::sql::quote::comment(&g.table), Tone::Normal),
                 cell(
                     style,
                     if g.new {
@@ -423,8 +436,8 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
         let mut t = super::table(style, &["Index", "Table", "Size", "Since"]);
         for u in &report.unused_indexes {
             t.add_row(vec![
-                cell(style, &u.index, Tone::Normal),
-                cell(style, &u.table, Tone::Normal),
+                cell(style, crate::sql::quote::comment(&u.index), Tone::Normal),
+                cell(style, crate::sql::quote::comment(&u.table), Tone::Normal),
                 cell(style, format_bytes(u.bytes), Tone::Normal),
                 cell(
                     style,
@@ -444,7 +457,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
         let mut t = super::table(style, &["Table", "Before", "After"]);
         for d in &report.dead_growers {
             t.add_row(vec![
-                cell(style, &d.table, Tone::Normal),
+                cell(style, crate::sql::quote::comment(&d.table), Tone::Normal),
                 cell(style, d.before, Tone::Normal),
                 cell(style, d.after, Tone::Warn),
             ]);
@@ -501,7 +514,7 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 _ => "not at this rate".into(),
             };
             t.add_row(vec![
-                cell(style, &c.object, Tone::Normal),
+                cell(style, crate::sql::quote::comment(&c.object), Tone::Normal),
                 cell(style, format_bytes(p.current_bytes), Tone::Normal),
                 cell(
                     style,

@@ -70,8 +70,12 @@ pub fn objects_table(
     for o in objects {
         t.add_row(vec![
             cell(style, kind(o.kind), Tone::Normal),
-            cell(style, &o.name, Tone::Normal),
-            cell(style, o.table.as_deref().unwrap_or(""), Tone::Normal),
+            cell(style, crate::sql::quote::comment(&o.name), Tone::Normal),
+            cell(
+                style,
+                crate::sql::quote::comment(o.table.as_deref().unwrap_or("")),
+                Tone::Normal,
+            ),
             cell(style, o.verdict.name(), tone(o.status)),
             cell(style, &o.at, Tone::Normal),
             cell(style, detail(o), Tone::Normal),
@@ -314,7 +318,11 @@ pub fn apply_table(report: &ApplyReport, style: &Style, out: &mut impl Write) ->
             detail = format!("{detail}\n{d}");
         }
         t.add_row(vec![
-            cell(style, format!("{} {}", s.kind, s.object), Tone::Normal),
+            cell(
+                style,
+                format!("{} {}", s.kind, crate::sql::quote::comment(&s.object)),
+                Tone::Normal,
+            ),
             cell(style, s.action, Tone::Normal),
             cell(style, word, tone),
             cell(style, format!("{:.2}", s.seconds), Tone::Normal),

@@ -3,7 +3,6 @@
 //! clock, no host); the few things a renderer takes from its surroundings (the time now, the local
 //! time zone, the terminal's width, pgtune's version) are pinned or masked below.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
@@ -17,7 +16,6 @@ use crate::outcome::Status;
 
 /// `report` in `format`, as `pgtune` writes it to a pipe.
 fn render<R: Render>(report: &R, format: Format, style: &Style) -> String {
-    wide_terminal();
     let mut buf = Vec::new();
     super::emit(report, format, style, &mut buf).unwrap();
     String::from_utf8(buf).unwrap()
@@ -36,17 +34,6 @@ fn snapshots_masked<R: Render>(name: &str, report: &R, mask: impl Fn(String) -> 
             mask(render(report, format, &Style::plain()))
         );
     }
-}
-
-/// Tables are drawn to the terminal's width when stdout is one (as under `cargo test` in a
-/// terminal): there, a width no table reaches, so the snapshots are what a pipe gets.
-fn wide_terminal() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        if std::io::stdout().is_terminal() {
-            std::env::set_var("COLUMNS", "10000");
-        }
-    });
 }
 
 fn at(rfc3339: &str) -> DateTime<Utc> {
@@ -465,8 +452,8 @@ fn report_expanded() {
             &report_output(),
             Format::Table,
             &Style {
-                color: false,
                 expanded: true,
+                ..Style::plain()
             }
         )
     );
@@ -482,14 +469,16 @@ fn outcome(
     detail: Option<&str>,
 ) -> crate::jobs::Outcome {
     crate::jobs::Outcome {
-        relation: relation.into(),
-        statement: format!("VACUUM (ANALYZE) {relation}"),
-        reason: reason.into(),
-        status,
         started: 0.5,
         seconds,
         attempts: 1,
         detail: detail.map(String::from),
+        ..crate::jobs::Outcome::new(
+            relation,
+            &format!("VACUUM (ANALYZE) {relation}"),
+            reason,
+            status,
+        )
     }
 }
 
@@ -497,11 +486,16 @@ fn outcome(
 fn jobs_plan() {
     use crate::jobs::JobStatus;
     use crate::model::jobs::{JobsPlan, JobsReport, JobsWork, PlannedJob, SkippedJob};
-    let planned = |level, relation: &str, reason: &str, statement: &str| PlannedJob {
-        level,
-        relation: relation.into(),
-        reason: reason.into(),
-        statement: statement.into(),
+    let planned = |level, relation: &str, reason: &str, statement: &str| {
+        let (schema, name) = crate::sql::quote::split_qualified(relation);
+        PlannedJob {
+            level,
+            relation: relation.into(),
+            schema,
+            name,
+            reason: reason.into(),
+            statement: statement.into(),
+        }
     };
     let report = JobsReport {
         command: "refresh",
@@ -523,6 +517,8 @@ fn jobs_plan() {
             ],
             skipped: vec![SkippedJob {
                 relation: "public.\"Big View\"".into(),
+                schema: "public".into(),
+                name: "Big View".into(),
                 status: JobStatus::SkippedPrivilege,
                 reason: "owned by \"Tenant \"\"A\"\" owner\", not this role".into(),
             }],
@@ -746,9 +742,16 @@ fn apply_step(
     statements: &[&str],
     outcome: crate::model::schema_apply::StepOutcome,
 ) -> crate::model::schema_apply::Step {
+    let (schema, name) = crate::sql::quote::split_qualified(object);
     crate::model::schema_apply::Step {
         kind,
         object: object.into(),
+        raw: crate::schema::plan::RawNames {
+            schema: (!schema.is_empty()).then_some(schema),
+            index: (kind == "index").then(|| name.clone()),
+            extension: (kind == "extension").then_some(name),
+            table_name: None,
+        },
         at: location("db/schema/tenant \"a\".sql", line),
         action,
         why: why.into(),
@@ -1151,6 +1154,8 @@ fn purge_target(
 ) -> crate::model::purge::PurgeOutcome {
     crate::model::purge::PurgeOutcome {
         table: crate::report::qualified(schema, table),
+        schema: Some(schema.into()),
+        table_name: Some(table.into()),
         column: "created at".into(),
         older_than: "90d".into(),
         batch_size: 10000,
@@ -1280,6 +1285,8 @@ fn trends() {
         growers: vec![
             Growth {
                 table: "public.orders".into(),
+                schema: crate::sql::quote::split_qualified("public.orders").0,
+                table_name: crate::sql::quote::split_qualified("public.orders").1,
                 before_bytes: 10 * GB,
                 after_bytes: 14 * GB,
                 growth_bytes: 4 * GB,
@@ -1287,6 +1294,12 @@ fn trends() {
             },
             Growth {
                 table: "\"Tenant \"\"A\"\"\".\"weird\nname\"".into(),
+                schema: crate::sql::quote::split_qualified("\"Tenant \"\"A\"\"\".\"weird\nname\"")
+                    .0,
+                table_name: crate::sql::quote::split_qualified(
+                    "\"Tenant \"\"A\"\"\".\"weird\nname\"",
+                )
+                .1,
                 before_bytes: 0,
                 after_bytes: 512 * 1024 * 1024,
                 growth_bytes: 512 * 1024 * 1024,
@@ -1297,12 +1310,22 @@ fn trends() {
             UnusedIndex {
                 index: "public.orders_note_idx".into(),
                 table: "public.orders".into(),
+                schema: crate::sql::quote::split_qualified("public.orders_note_idx").0,
+                index_name: crate::sql::quote::split_qualified("public.orders_note_idx").1,
+                table_name: crate::sql::quote::split_qualified("public.orders").1,
                 bytes: 120 * 1024 * 1024,
                 newly: true,
             },
             UnusedIndex {
                 index: "\"Tenant \"\"A\"\"\".\"Big idx\"".into(),
                 table: "\"Tenant \"\"A\"\"\".\"Big Table\"".into(),
+                schema: crate::sql::quote::split_qualified("\"Tenant \"\"A\"\"\".\"Big idx\"").0,
+                index_name: crate::sql::quote::split_qualified("\"Tenant \"\"A\"\"\".\"Big idx\"")
+                    .1,
+                table_name: crate::sql::quote::split_qualified(
+                    "\"Tenant \"\"A\"\"\".\"Big Table\"",
+                )
+                .1,
                 bytes: 8192,
                 newly: false,
             },
@@ -1313,6 +1336,8 @@ fn trends() {
         dead_tuples_after: 450000,
         dead_growers: vec![DeadChange {
             table: "public.orders".into(),
+            schema: crate::sql::quote::split_qualified("public.orders").0,
+            table_name: crate::sql::quote::split_qualified("public.orders").1,
             before: 20000,
             after: 300000,
         }],
@@ -1332,16 +1357,26 @@ fn trends() {
         capacity: vec![
             Capacity {
                 object: "database".into(),
+                schema: None,
+                table_name: None,
                 projection: projection(0.3 * GB as f64, 46 * GB, Some(19.0), true),
                 reaches_limit_on: Some(reaches),
             },
             Capacity {
                 object: "public.orders".into(),
+                schema: Some(crate::sql::quote::split_qualified("public.orders").0),
+                table_name: Some(crate::sql::quote::split_qualified("public.orders").1),
                 projection: projection(-1024.0 * 1024.0, 14 * GB, None, true),
                 reaches_limit_on: None,
             },
             Capacity {
                 object: "\"Tenant \"\"A\"\"\".\"weird\nname\"".into(),
+                schema: Some(
+                    crate::sql::quote::split_qualified("\"Tenant \"\"A\"\"\".\"weird\nname\"").0,
+                ),
+                table_name: Some(
+                    crate::sql::quote::split_qualified("\"Tenant \"\"A\"\"\".\"weird\nname\"").1,
+                ),
                 projection: projection(2.0 * GB as f64, 512 * 1024 * 1024, Some(24.0), false),
                 reaches_limit_on: None,
             },
