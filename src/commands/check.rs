@@ -24,7 +24,7 @@ use crate::model::check::{
 use crate::model::Report;
 use crate::outcome::Status;
 use crate::render;
-use crate::tune::{self, beyond};
+use crate::tune;
 
 /// How long one check's query may run before it is reported as timed out.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -303,26 +303,10 @@ fn settings_audit(
     } = tuning::resolve(&args.tune, Some(view), || {
         server_hardware(rt, db, privileges, terminal)
     })?;
-    let core = tune::pgtune::recommend(&inputs);
-    let additions = beyond::additions(&core, &profile.name, &profile.settings);
-    let proposed_names: Vec<String> = beyond::effective(&core.settings, &additions)
-        .iter()
-        .map(|s| s.name.clone())
-        .collect();
-    let server_settings = rt.block_on(db::config::settings(db, &proposed_names))?;
-    let (replaced, rejected) = beyond::check_against_server(
-        &beyond::effective(&core.settings, &additions),
-        &server_settings,
-    );
-    let additions: Vec<_> = additions.into_iter().chain(replaced).collect();
-    let recommended: Vec<_> = beyond::effective(&core.settings, &additions)
-        .into_iter()
-        .filter(|s| {
-            !rejected
-                .iter()
-                .any(|r| r.name == s.name && r.value == s.value.render())
-        })
-        .collect();
+    let mut advice = tune::Advice::new(&inputs, &profile.name, &profile.settings, false);
+    let server_settings = rt.block_on(db::config::settings(db, &advice.names()))?;
+    advice.judge(&server_settings);
+    let recommended = advice.recommended();
 
     let mut names: Vec<String> = recommended.iter().map(|s| s.name.clone()).collect();
     names.extend(audit::SAFETY_SETTINGS.iter().map(|s| s.to_string()));

@@ -85,27 +85,25 @@ pub fn run(ctx: &Context, args: &ConfigArgs) -> anyhow::Result<ConfigReport> {
             "memory and CPUs were detected on this machine, not on the server at {name}: give --memory and --cpus for the server's"
         ));
     }
-    let core = tune::pgtune::recommend(&inputs);
-    let mut additions = Vec::new();
-    let mut rejected = Vec::new();
+    let mut advice = tune::Advice::new(
+        &inputs,
+        &profile.name,
+        &profile.settings,
+        args.pgtune_compat,
+    );
     let mut server_settings: Option<HashMap<String, ServerSetting>> = None;
     if !args.pgtune_compat {
-        additions = beyond::additions(&core, &profile.name, &profile.settings);
         if let (Some(server), Some(rt)) = (&server, &rt) {
-            let names: Vec<String> = beyond::effective(&core.settings, &additions)
-                .iter()
-                .map(|s| s.name.clone())
-                .collect();
-            let settings = rt.block_on(db::config::settings(&server.db, &names))?;
-            let (replaced, refused) = beyond::check_against_server(
-                &beyond::effective(&core.settings, &additions),
-                &settings,
-            );
-            additions.extend(replaced);
-            rejected = refused;
+            let settings = rt.block_on(db::config::settings(&server.db, &advice.names()))?;
+            advice.judge(&settings);
             server_settings = Some(settings);
         }
     }
+    let tune::Advice {
+        core,
+        additions,
+        rejected,
+    } = advice;
 
     let mut report = ConfigReport {
         profile: profile.name.clone(),

@@ -151,3 +151,126 @@ pub struct Core {
     pub warnings: Vec<Vec<String>>,
     pub settings: Vec<Setting>,
 }
+
+/// The whole advice for a server, the one pipeline `config` and `check` share: PGTune's core
+/// settings, ours and the profile's as additions, then (when a server is known) judged against its
+/// `pg_settings`: a value it would refuse replaced or left out, with why.
+#[derive(Debug, Clone)]
+pub struct Advice {
+    pub core: Core,
+    pub additions: Vec<Setting>,
+    pub rejected: Vec<beyond::Rejection>,
+}
+
+impl Advice {
+    /// PGTune's settings for `inputs`, and unless `pgtune_compat` what pgtune adds.
+    pub fn new(
+        inputs: &Inputs,
+        profile_name: &str,
+        profile_settings: &[beyond::ProfileSetting],
+        pgtune_compat: bool,
+    ) -> Advice {
+        let core = pgtune::recommend(inputs);
+        let additions = if pgtune_compat {
+            Vec::new()
+        } else {
+            beyond::additions(&core, profile_name, profile_settings)
+        };
+        Advice {
+            core,
+            additions,
+            rejected: Vec::new(),
+        }
+    }
+
+    /// The settings whose server facts `judge` needs.
+    pub fn names(&self) -> Vec<String> {
+        self.effective().iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// Judged against the server's settings: replacements join the additions, refusals are kept.
+    pub fn judge(&mut self, server: &std::collections::HashMap<String, beyond::ServerSetting>) {
+        let (replaced, rejected) = beyond::check_against_server(&self.effective(), server);
+        self.additions.extend(replaced);
+        self.rejected = rejected;
+    }
+
+    /// Every setting in effect: a later one of the same name replaces an earlier.
+    pub fn effective(&self) -> Vec<&Setting> {
+        beyond::effective(&self.core.settings, &self.additions)
+    }
+
+    /// What to recommend: the settings in effect but those the server refused.
+    pub fn recommended(&self) -> Vec<&Setting> {
+        self.effective()
+            .into_iter()
+            .filter(|s| {
+                !self
+                    .rejected
+                    .iter()
+                    .any(|r| r.name == s.name && r.value == s.value.render())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod advice_tests {
+    use super::*;
+
+    fn inputs() -> Inputs {
+        Inputs {
+            version: 16,
+            os: Os::Linux,
+            workload: Workload::Oltp,
+            memory_kb: 16 * 1024 * 1024,
+            cpus: Some(8),
+            connections: None,
+            storage: Storage::Ssd,
+            data_size: DataSize::RamTo3x,
+        }
+    }
+
+    #[test]
+    fn pgtune_compat_is_pgtune_alone() {
+        let advice = Advice::new(&inputs(), "default", &[], true);
+        assert!(advice.additions.is_empty());
+        assert_eq!(advice.effective().len(), advice.core.settings.len());
+    }
+
+    #[test]
+    fn a_setting_the_server_lacks_is_rejected_and_not_recommended() {
+        let mut advice = Advice::new(&inputs(), "default", &[], false);
+        let names = advice.names();
+        let (missing, known) = names.split_first().unwrap();
+        let server = known
+            .iter()
+            .map(|n| {
+                (
+                    n.clone(),
+                    beyond::ServerSetting {
+                        vartype: "string".into(),
+                        unit: None,
+                        min_val: None,
+                        max_val: None,
+                        enumvals: None,
+                        context: "sighup".into(),
+                        setting: None,
+                    },
+                )
+            })
+            .collect();
+        advice.judge(&server);
+        assert_eq!(
+            advice.rejected.iter().map(|r| &r.name).collect::<Vec<_>>(),
+            [missing]
+        );
+        let recommended: Vec<&str> = advice
+            .recommended()
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert!(!recommended.contains(&missing.as_str()));
+        assert_eq!(recommended.len(), names.len() - 1);
+    }
+}
