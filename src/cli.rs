@@ -199,12 +199,12 @@ pub struct ReportArgs {
     pub kind: ReportKind,
 
     /// Leave out relations smaller than this (PostgreSQL units: 8kB, 10MB, 1GB)
-    #[arg(long, value_name = "SIZE")]
-    pub min_size: Option<String>,
+    #[arg(long, value_name = "SIZE", value_parser = size)]
+    pub min_size: Option<SizeArg>,
 
     /// unused-indexes: statistics younger than this make the verdict premature
-    #[arg(long, value_name = "DURATION", default_value = "7d")]
-    pub min_window: String,
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = span)]
+    pub min_window: DurationArg,
 
     /// unused-indexes: also count index scans on this standby (a conninfo string or URI; repeatable)
     #[arg(long = "replica", value_name = "CONNINFO")]
@@ -236,8 +236,8 @@ pub struct RunArgs {
 
     /// How long a statement may wait for a lock before its relation is skipped (or retried)
     /// (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait)]
+    pub lock_timeout: DurationArg,
 
     /// Print the exact SQL, in order, and why each relation was picked; change nothing
     #[arg(long)]
@@ -306,8 +306,8 @@ pub struct ReindexArgs {
     pub bloat_percent: String,
 
     /// --bloated: leave out indexes smaller than this
-    #[arg(long, value_name = "SIZE", default_value = "10MB")]
-    pub min_size: String,
+    #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = size)]
+    pub min_size: SizeArg,
 
     /// Allow a plain REINDEX (it blocks writes to the table) where CONCURRENTLY is impossible
     #[arg(long)]
@@ -336,8 +336,8 @@ pub struct VacuumArgs {
 
     /// No table starts after this much time (PostgreSQL units: 30min, 2h); the running one is stopped
     /// at the end of it
-    #[arg(long, value_name = "DURATION")]
-    pub budget: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = span)]
+    pub budget: Option<DurationArg>,
 
     #[command(flatten)]
     pub scope: ScopeArgs,
@@ -444,16 +444,16 @@ pub struct SchemaApplyArgs {
     pub rebuild_changed: bool,
 
     /// How long each statement may wait for a lock before it is retried (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait)]
+    pub lock_timeout: DurationArg,
 
     /// Further attempts after a lock timeout, with growing pauses
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
 
     /// How long to wait for another apply on the same database to finish (PostgreSQL units: 30s, 10min)
-    #[arg(long, value_name = "DURATION", default_value = "0")]
-    pub wait: String,
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting)]
+    pub wait: DurationArg,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -483,8 +483,8 @@ pub struct MaintainArgs {
     pub dry_run: bool,
 
     /// How long to wait for a run already in progress on this database (PostgreSQL units: 30s, 10min)
-    #[arg(long, value_name = "DURATION", default_value = "0")]
-    pub wait: String,
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting)]
+    pub wait: DurationArg,
 
     /// Write step and run metrics to PATH for Prometheus's textfile collector (atomically)
     #[arg(long, value_name = "PATH")]
@@ -514,8 +514,8 @@ pub struct PurgeArgs {
     pub profile: Option<String>,
 
     /// How long each batch may wait for a lock (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "5s")]
-    pub lock_timeout: String,
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait)]
+    pub lock_timeout: DurationArg,
 
     /// Count what would be deleted and print the SQL; delete nothing
     #[arg(long)]
@@ -525,8 +525,8 @@ pub struct PurgeArgs {
 #[derive(Debug, Args, Clone)]
 pub struct SnapshotArgs {
     /// Delete snapshots older than this (PostgreSQL units: 90d, 1y)
-    #[arg(long, value_name = "DURATION", default_value = "90d")]
-    pub retention: String,
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = span)]
+    pub retention: DurationArg,
 
     /// Print the SQL; record nothing
     #[arg(long)]
@@ -536,8 +536,8 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args, Clone)]
 pub struct TrendsArgs {
     /// Compare the latest snapshot with the latest one at least this much older (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "7d")]
-    pub since: String,
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = span)]
+    pub since: DurationArg,
 
     /// Also project growth per database and table from every snapshot (linear fit)
     #[arg(long)]
@@ -871,4 +871,66 @@ mod tests {
         assert_eq!(cli.conn.username.as_deref(), Some("alice"));
         assert_eq!(cli.conn.dbname.as_deref(), Some("app"));
     }
+}
+
+/// A duration flag, as typed and as read: PostgreSQL's units (`500ms`, `5s`, `10min`, `7d`), a bare
+/// number in the flag's own unit; checked when the command line is parsed, so a bad one is a usage
+/// error before anything connects. The text is kept for what a report echoes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DurationArg {
+    pub text: String,
+    pub value: std::time::Duration,
+}
+
+impl std::fmt::Display for DurationArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn duration(text: &str, unit: &str, zero_ok: bool, examples: &str) -> Result<DurationArg, String> {
+    crate::units::parse_duration(text, unit)
+        .filter(|d| zero_ok || !d.is_zero())
+        .map(|value| DurationArg {
+            text: text.to_string(),
+            value,
+        })
+        .ok_or_else(|| {
+            format!(
+                "expected a duration such as {examples}{}",
+                if zero_ok { "" } else { ", more than 0" }
+            )
+        })
+}
+
+/// How long a statement may wait for a lock: milliseconds when bare, never 0 (no limit at all).
+fn lock_wait(text: &str) -> Result<DurationArg, String> {
+    duration(text, "ms", false, "500ms or 5s")
+}
+
+/// How long to wait for another runner: 0 is not at all.
+fn waiting(text: &str) -> Result<DurationArg, String> {
+    duration(text, "ms", true, "30s or 10min")
+}
+
+/// A span of time (a window, a retention, a budget): seconds when bare.
+fn span(text: &str) -> Result<DurationArg, String> {
+    duration(text, "s", true, "12h, 7d or 30d")
+}
+
+/// A size flag, as typed and in bytes (PostgreSQL's units: `8kB`, `10MB`, `1GB`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeArg {
+    pub text: String,
+    pub bytes: i64,
+}
+
+fn size(text: &str) -> Result<SizeArg, String> {
+    crate::guc::in_setting_units(text, Some("B"))
+        .filter(|b| *b >= 0.0 && *b < i64::MAX as f64)
+        .map(|b| SizeArg {
+            text: text.to_string(),
+            bytes: b as i64,
+        })
+        .ok_or_else(|| "expected a size such as 8kB, 10MB or 1GB".to_string())
 }

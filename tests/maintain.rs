@@ -324,7 +324,7 @@ fn a_failing_view_skips_its_dependents_only() {
 fn bad_input() {
     let db = shared().create_db("maint_bad");
     run(db.pgtune().args(["analyze", "--lock-timeout", "soon"]))
-        .expect_one_line_error("invalid --lock-timeout \"soon\"");
+        .expect_one_line_error("invalid value 'soon' for '--lock-timeout <DURATION>'");
     run(db.pgtune().args(["refresh", "--concurrently", "sometimes"]))
         .expect_one_line_error("invalid value 'sometimes'");
     let out = run(db.pgtune().args(["refresh"]));

@@ -362,7 +362,7 @@ fn filters_and_exit_codes() {
     run(db
         .pgtune()
         .args(["report", "unused-indexes", "--min-size", "big"]))
-    .expect_one_line_error("invalid --min-size \"big\"");
+    .expect_one_line_error("invalid value 'big' for '--min-size <SIZE>'");
     run(db.pgtune().args(["report", "everything"]))
         .expect_one_line_error("invalid value 'everything'");
     let out = run(db.pgtune().args(["report", "all"]));

@@ -133,7 +133,7 @@ pub fn run(ctx: &Context, args: &MaintainArgs) -> anyhow::Result<MaintainOutput>
         }
         return Ok(MaintainOutput::DryRun(dry_run(ctx, &playbook, &selected)?));
     }
-    let wait = super::parse_duration(&args.wait, "--wait", true)?;
+    let wait = args.wait.value;
     Ok(MaintainOutput::Run(execute(
         ctx, args, &playbook, &selected, wait,
     )?))

@@ -10,11 +10,8 @@ use crate::model::jobs::{JobsPlan, JobsReport, JobsWork, PlannedJob, RunReport, 
 use crate::outcome::Status;
 
 /// A maintenance session: never waits on a lock longer than `--lock-timeout`, no statement timeout.
-pub fn session(ctx: &Context, lock_timeout: &str) -> anyhow::Result<ConnectOptions> {
-    let lock_timeout = crate::units::parse_duration(lock_timeout, "ms")
-        .filter(|d| !d.is_zero())
-        .ok_or_else(|| anyhow::anyhow!("invalid --lock-timeout \"{lock_timeout}\": expected a duration such as 500ms or 5s"))?;
-    Ok(ctx.maintenance(lock_timeout))
+pub fn session(ctx: &Context, lock_timeout: &crate::cli::DurationArg) -> ConnectOptions {
+    ctx.maintenance(lock_timeout.value)
 }
 
 /// The status a set of outcomes earns: a failure (and what it kept from running) is critical, a

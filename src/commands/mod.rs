@@ -120,21 +120,6 @@ fn print<R: Report + Render>(
     Ok(report.status())
 }
 
-/// A duration flag in PostgreSQL's units (500ms, 5s, 10min); 0 only where `zero_ok`.
-pub fn parse_duration(
-    value: &str,
-    flag: &str,
-    zero_ok: bool,
-) -> anyhow::Result<std::time::Duration> {
-    crate::units::parse_duration(value, "ms")
-        .filter(|d| !d.is_zero() || zero_ok)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "invalid {flag} \"{value}\": expected a duration such as 500ms, 5s or 10min"
-            )
-        })
-}
-
 /// The end of a "another runner holds the lock" error: how to wait, or how long we waited.
 pub fn lock_wait_hint(wait: std::time::Duration) -> String {
     if wait.is_zero() {

@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
         interrupted: false,
     };
     if !targets.is_empty() {
-        let connect = maintenance::session(ctx, &args.lock_timeout)?;
+        let connect = maintenance::session(ctx, &args.lock_timeout);
         let target = ctx.target()?;
         let interrupted = std::cell::Cell::new(false);
         let from_profile = args.table.is_none();

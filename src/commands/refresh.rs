@@ -15,7 +15,7 @@ use crate::report::qualified;
 use crate::scope::Filter;
 
 pub fn run(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<JobsReport> {
-    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let connect = maintenance::session(ctx, &args.run.lock_timeout);
     let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let views = db::runtime()?.block_on(async {

@@ -11,7 +11,6 @@ use super::maintenance;
 use crate::cli::ReindexArgs;
 use crate::context::Context;
 use crate::db::{self, Db};
-use crate::guc;
 use crate::health::thresholds::{parse_value, Kind};
 use crate::jobs::{self, run::RunOptions, Job, JobStatus, Scheduler};
 use crate::model::jobs::JobsReport;
@@ -34,15 +33,8 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
     }
     let bloat_share = parse_value(Kind::Ratio, &args.bloat_percent)
         .map_err(|e| anyhow::anyhow!("invalid --bloat-percent: {e}"))?;
-    let min_bytes = guc::in_setting_units(&args.min_size, Some("B"))
-        .filter(|b| *b >= 0.0)
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "invalid --min-size \"{}\": expected a size such as 10MB",
-                args.min_size
-            )
-        })? as i64;
-    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let min_bytes = args.min_size.bytes;
+    let connect = maintenance::session(ctx, &args.run.lock_timeout);
     let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let rt = db::runtime()?;

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use anyhow::{bail, Context as _};
+use anyhow::bail;
 
 use crate::cli::{FailOn, ReportArgs, ReportKind};
 use crate::context::Context;
 use crate::db::{self, ConnectOptions, Db};
-use crate::guc;
 use crate::health::thresholds::Thresholds;
 use crate::model::report::ReportOutput;
 use crate::outcome::Status;
@@ -16,20 +15,8 @@ use crate::report::{self, bloat, duplicates, fk, unused, Section};
 use crate::scope::Filter;
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ReportOutput> {
-    let min_bytes = match &args.min_size {
-        Some(s) => guc::in_setting_units(s, Some("B"))
-            .filter(|b| *b >= 0.0)
-            .with_context(|| {
-                format!("invalid --min-size \"{s}\": expected a size such as 8kB, 10MB or 1GB")
-            })? as i64,
-        None => 0,
-    };
-    let min_window = crate::units::parse_duration(&args.min_window, "s").with_context(|| {
-        format!(
-            "invalid --min-window \"{}\": expected a duration such as 12h, 7d or 30d",
-            args.min_window
-        )
-    })?;
+    let min_bytes = args.min_size.as_ref().map_or(0, |s| s.bytes);
+    let min_window = args.min_window.value;
     let thresholds = match &args.profile {
         Some(p) => crate::profile::load(p)?.thresholds,
         None => Thresholds::default(),

@@ -9,14 +9,7 @@ use crate::model::snapshot::SnapshotReport;
 use crate::sql;
 
 pub fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<SnapshotReport> {
-    let retention = crate::units::parse_duration(&args.retention, "s")
-        .map(|d| d.as_secs_f64())
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "invalid --retention \"{}\": expected a duration such as 90d or 1y",
-                args.retention
-            )
-        })?;
+    let retention = args.retention.value.as_secs_f64();
     if retention <= 0.0 {
         // Refused rather than taken literally: a zero retention deletes the snapshot just taken, and
         // `trends` compares at least two.
@@ -32,7 +25,7 @@ pub fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<SnapshotReport>
         tables: 0,
         indexes: 0,
         expired: 0,
-        retention: args.retention.clone(),
+        retention: args.retention.text.clone(),
         statements: vec![],
     };
     if args.dry_run {

@@ -16,14 +16,7 @@ fn ratio(hit: i64, read: i64) -> Option<f64> {
 }
 
 pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
-    let since = crate::units::parse_duration(&args.since, "s")
-        .map(|d| d.as_secs_f64())
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "invalid --since \"{}\": expected a duration such as 7d or 12h",
-                args.since
-            )
-        })?;
+    let since = args.since.value.as_secs_f64();
     let threshold = args
         .threshold
         .as_deref()

@@ -20,19 +20,14 @@ pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
     if args.freeze == args.dead {
         bail!("say which vacuum: --freeze (oldest transaction IDs first, within --budget) or --dead (tables behind on dead tuples)");
     }
-    let budget = match &args.budget {
-        None => None,
-        Some(b) => Some(crate::units::parse_duration(b, "s").ok_or_else(|| {
-            anyhow::anyhow!("invalid --budget \"{b}\": expected a duration such as 30min or 2h")
-        })?),
-    };
+    let budget = args.budget.as_ref().map(|b| b.value);
     if args.min_age < 0 {
         bail!(
             "invalid --min-age {}: expected a number of transactions, 0 or more",
             args.min_age
         );
     }
-    let connect = maintenance::session(ctx, &args.run.lock_timeout)?;
+    let connect = maintenance::session(ctx, &args.run.lock_timeout);
     let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let jobs: Vec<Job> = db::runtime()?.block_on(async {

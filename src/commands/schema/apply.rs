@@ -26,9 +26,9 @@ use crate::schema::{ddl, source, Declaration, ExtensionDecl, IndexDecl, Source};
 pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let format = render::format_for::<ApplyReport>(ctx.output.format, "schema apply")?;
     let source = source::load(&args.files.paths)?;
-    let connect = super::super::maintenance::session(ctx, &args.lock_timeout)?;
-    let wait = super::super::parse_duration(&args.wait, "--wait", true)?;
-    let lock_timeout = super::super::parse_duration(&args.lock_timeout, "--lock-timeout", false)?;
+    let connect = super::super::maintenance::session(ctx, &args.lock_timeout);
+    let wait = args.wait.value;
+    let lock_timeout = args.lock_timeout.value;
     let terminal = ctx.can_prompt();
     if !args.yes && !args.dry_run && !terminal {
         bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
