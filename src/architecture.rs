@@ -236,6 +236,95 @@ fn signals_are_caught_one_way() {
     }
 }
 
+/// Every file under `sql/`, its path relative to it and its text with `--` comment lines left out.
+fn sql_files() -> Vec<(String, String)> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else if path.extension().is_some_and(|e| e == "sql") {
+                let rel = path.strip_prefix(base).unwrap().display().to_string();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code: Vec<&str> = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("--"))
+                    .collect();
+                out.push((rel, code.join("\n")));
+            }
+        }
+    }
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn the_tuning_engine_is_pure() {
+    // tune/: inputs, a profile and server facts in, advice out; no IO of any kind.
+    for needle in [
+        "std::fs",
+        "std::io",
+        "std::env",
+        "std::process",
+        "tokio",
+        "crate::db",
+        "crate::host",
+        "println!",
+        "eprintln!",
+    ] {
+        let found = uses(needle, |f| !f.starts_with("tune/"));
+        assert!(found.is_empty(), "IO in tune/:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn runners_poll_advisory_locks_and_never_block_on_one() {
+    // pg_advisory_lock waits, and deadlocks with a concurrent index build: only the try_ form.
+    let blocking: Vec<String> = sql_files()
+        .into_iter()
+        .filter(|(_, code)| {
+            code.contains("pg_advisory_lock(") || code.contains("pg_advisory_xact_lock(")
+        })
+        .map(|(f, _)| f)
+        .collect();
+    assert!(
+        blocking.is_empty(),
+        "a blocking advisory lock in sql/: {blocking:?}"
+    );
+}
+
+#[test]
+fn relation_sizes_are_read_only_for_the_few_relations_a_query_picks() {
+    // pg_relation_size takes an ACCESS SHARE lock per relation: over a whole catalog it waits
+    // behind any lock and costs a lock per relation. Each use here is over a chosen few.
+    const LISTED: &[(&str, &str)] = &[
+        ("schema/index_state.sql", "one declared index"),
+        ("maintain/index_sizes.sql", "the indexes a reindex rebuilds"),
+        (
+            "report/disk_sizes.sql",
+            "relations the statistics know nothing of",
+        ),
+        ("check/health/invalid_indexes.sql", "invalid indexes only"),
+    ];
+    let found: Vec<String> = sql_files()
+        .into_iter()
+        .filter(|(_, code)| {
+            code.contains("pg_relation_size(") || code.contains("pg_total_relation_size(")
+        })
+        .map(|(f, _)| f)
+        .collect();
+    let listed: Vec<String> = LISTED.iter().map(|(f, _)| f.to_string()).collect();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(
+        found, listed_sorted,
+        "pg_relation_size in sql/ changed: list (and argue for) a new use, or drop it from the list"
+    );
+}
+
 #[test]
 fn a_workloads_text_enters_sql_only_through_prepare() {
     // advise plans statements it did not write: only inside PREPARE, one extended-protocol

@@ -90,7 +90,10 @@ impl Context {
                 ),
                 (
                     "statement_timeout",
-                    format!("{}ms", statement_timeout.as_millis()),
+                    match statement_timeout.as_millis() {
+                        0 => "0".to_string(),
+                        ms => format!("{ms}ms"),
+                    },
                 ),
             ],
             typed: self.typed.clone(),

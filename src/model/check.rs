@@ -143,32 +143,35 @@ impl crate::model::Report for CheckReport {
                 }
             ));
         }
-        for level in [Status::Critical, Status::Warning] {
-            let found: Vec<&str> = self
-                .health
-                .iter()
-                .filter(|f| f.status.severity() == level)
-                .map(|f| f.check)
-                .collect();
-            if !found.is_empty() {
-                let word = if level == Status::Critical {
-                    "critical"
-                } else {
-                    "warning"
-                };
-                lines.push(format!(
-                    "health {word}: {}",
-                    counted(found.len(), found.iter().copied())
-                ));
+        if !self.health.is_empty() {
+            // `health: 18 checks: 2 critical (invalid_indexes, sequences), 2 warning (...), 14 ok`.
+            let mut parts = Vec::new();
+            for (level, word) in [(Status::Critical, "critical"), (Status::Warning, "warning")] {
+                let found: Vec<&str> = self
+                    .health
+                    .iter()
+                    .filter(|f| f.status.severity() == level)
+                    .map(|f| f.check)
+                    .collect();
+                if !found.is_empty() {
+                    parts.push(format!(
+                        "{} {word} ({})",
+                        found.len(),
+                        crate::model::named(found.len(), found.iter().copied())
+                    ));
+                }
             }
-        }
-        if lines.is_empty()
-            || self
+            let ok = self
                 .health
                 .iter()
-                .all(|f| f.status.severity() == Status::Ok)
-        {
-            lines.push(format!("health: {} checks ok", self.health.len()));
+                .filter(|f| f.status.severity() == Status::Ok)
+                .count();
+            parts.push(format!("{ok} ok"));
+            lines.push(format!(
+                "health: {} checks: {}",
+                self.health.len(),
+                parts.join(", ")
+            ));
         }
         if let Some(applied) = self.apply.as_ref().filter(|a| !a.dry_run) {
             lines.push(format!(

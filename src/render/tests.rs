@@ -29,12 +29,18 @@ fn snapshots<R: Render>(name: &str, report: &R) {
 
 fn snapshots_masked<R: Render>(name: &str, report: &R, mask: impl Fn(String) -> String) {
     for &format in R::FORMATS {
-        insta::assert_snapshot!(
-            format!("{name}_{}", format.name()),
-            mask(render(report, format, &Style::plain()))
-        );
+        let text = render(report, format, &Style::plain());
+        if format == Format::Json {
+            // Every field a report can hold, held to its command's documented shape.
+            shape::check(&serde_json::from_str(&text).unwrap());
+        }
+        insta::assert_snapshot!(format!("{name}_{}", format.name()), mask(text));
     }
 }
+
+/// The documented JSON shapes (`docs/json/`), the same check the integration tests make.
+#[path = "../../tests/harness/shape.rs"]
+mod shape;
 
 fn at(rfc3339: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(rfc3339)

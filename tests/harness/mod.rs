@@ -15,6 +15,7 @@
 #![allow(dead_code)] // Each test module uses part of the harness.
 
 pub mod certs;
+pub mod shape;
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -513,13 +514,16 @@ pub struct Run {
 }
 
 impl Run {
+    /// stdout as JSON, held to its command's documented shape (`shape::check`).
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+        let doc = serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
                 "stdout is not JSON ({e}):\n{}\nstderr: {}",
                 self.stdout, self.stderr
             )
-        })
+        });
+        shape::check(&doc);
+        doc
     }
 
     /// Asserts the exit code, showing the output when it differs.
