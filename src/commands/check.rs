@@ -774,6 +774,47 @@ fn apply(
     plan: &ApplyPlan,
     dry_run: bool,
 ) -> anyhow::Result<Option<ApplyReport>> {
+    let Some(mut applied) = planned_apply(report, plan, dry_run)? else {
+        return Ok(None);
+    };
+    if dry_run {
+        return Ok(Some(applied));
+    }
+    let (method, items) = (applied.method, applied.items.clone());
+    let opts = ctx.writing(Duration::from_secs(5), Duration::from_secs(30));
+    applied.results = rt.block_on(async {
+        let db = db::connect(target, &opts).await?;
+        match method {
+            ApplyMethod::AlterSystem => {
+                for (n, v) in &items {
+                    db.execute_statement("ALTER SYSTEM", &crate::guc::alter_system(n, v))
+                        .await?;
+                }
+            }
+            ApplyMethod::ConfFile => {
+                let path = plan
+                    .file
+                    .as_deref()
+                    .expect("the conf-file method has a path");
+                let (text, _) = conf_file_text(Some(path), &items)?;
+                crate::fsutil::write_atomically(path, text.as_bytes())?;
+            }
+        }
+        db.execute_statement("pg_reload_conf()", crate::sql::statement::RELOAD_CONF)
+            .await?;
+        read_back(&db, &items, method, plan.file.as_deref()).await
+    })?;
+    Ok(Some(applied))
+}
+
+/// What an apply of `plan` changes and the statements (or conf lines) it runs: the settings that
+/// differ from the advice and have a value to set, narrowed to --setting; the same for the dry
+/// run, the terminal's preview and the run. None when nothing applies.
+fn planned_apply(
+    report: &CheckReport,
+    plan: &ApplyPlan,
+    dry_run: bool,
+) -> anyhow::Result<Option<ApplyReport>> {
     let items: Vec<(String, String)> = applicable(report)
         .into_iter()
         .filter(|(n, _)| plan.names.as_ref().is_none_or(|c| c.iter().any(|x| x == n)))
@@ -801,42 +842,15 @@ fn apply(
             )
         }
     };
-    let mut applied = ApplyReport {
+    Ok(Some(ApplyReport {
         method,
         dry_run,
         statements,
         file: plan.file.clone(),
         results: Vec::new(),
         file_changes,
-        items: items.clone(),
-    };
-    if dry_run {
-        return Ok(Some(applied));
-    }
-    let opts = ctx.writing(Duration::from_secs(5), Duration::from_secs(30));
-    applied.results = rt.block_on(async {
-        let db = db::connect(target, &opts).await?;
-        match method {
-            ApplyMethod::AlterSystem => {
-                for (n, v) in &items {
-                    db.execute_statement("ALTER SYSTEM", &crate::guc::alter_system(n, v))
-                        .await?;
-                }
-            }
-            ApplyMethod::ConfFile => {
-                let path = plan
-                    .file
-                    .as_deref()
-                    .expect("the conf-file method has a path");
-                let (text, _) = conf_file_text(Some(path), &items)?;
-                crate::fsutil::write_atomically(path, text.as_bytes())?;
-            }
-        }
-        db.execute_statement("pg_reload_conf()", crate::sql::statement::RELOAD_CONF)
-            .await?;
-        read_back(&db, &items, method, plan.file.as_deref()).await
-    })?;
-    Ok(Some(applied))
+        items,
+    }))
 }
 
 /// The server's postgresql.conf and the directories it includes (`include_dir`, followed through
@@ -1058,4 +1072,160 @@ async fn read_back(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod apply_tests {
+    use super::*;
+    use crate::health::audit::{Apply, SettingAudit};
+    use crate::model::Report;
+
+    fn audit(
+        name: &str,
+        current: &str,
+        recommended: Option<&str>,
+        verdict: Verdict,
+    ) -> SettingAudit {
+        SettingAudit {
+            name: name.into(),
+            current: current.into(),
+            recommended: recommended.map(String::from),
+            verdict,
+            status: if verdict == Verdict::Ok {
+                Status::Ok
+            } else {
+                Status::Warning
+            },
+            apply: Apply::Reload,
+            source: "default".into(),
+            location: None,
+            set_by_alter_system: false,
+            pending_restart: false,
+            reason: String::new(),
+        }
+    }
+
+    fn report(settings: Vec<SettingAudit>) -> CheckReport {
+        CheckReport {
+            server: "socket".into(),
+            server_version: "16.4".into(),
+            inputs: None,
+            profile: "default".into(),
+            detected: vec![],
+            notes: vec![],
+            settings,
+            config_file_errors: vec![],
+            health: vec![],
+            apply: None,
+            status: Status::Warning,
+            alter_system_refused: None,
+            alter_system_refusal: None,
+        }
+    }
+
+    fn plan(names: &[&str], file: Option<&Path>) -> ApplyPlan {
+        ApplyPlan {
+            names: (!names.is_empty()).then(|| names.iter().map(|n| n.to_string()).collect()),
+            method: if file.is_some() {
+                ApplyMethod::ConfFile
+            } else {
+                ApplyMethod::AlterSystem
+            },
+            file: file.map(Path::to_path_buf),
+        }
+    }
+
+    fn sample() -> CheckReport {
+        report(vec![
+            audit("shared_buffers", "128MB", Some("4GB"), Verdict::Differs),
+            audit("work_mem", "4MB", Some("4MB"), Verdict::Ok),
+            audit("fsync", "off", Some("on"), Verdict::Risky),
+            // Differs, with nothing to set it to: named, never applied.
+            audit("max_connections", "1000", None, Verdict::Differs),
+        ])
+    }
+
+    #[test]
+    fn what_differs_and_has_a_value_is_applied_then_reloaded() {
+        let applied = planned_apply(&sample(), &plan(&[], None), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            applied.statements,
+            [
+                "ALTER SYSTEM SET shared_buffers = '4GB';",
+                "ALTER SYSTEM SET fsync = 'on';",
+                "SELECT pg_reload_conf();"
+            ]
+        );
+        assert!(applied.dry_run);
+        assert_eq!(
+            applied.names().collect::<Vec<_>>(),
+            ["shared_buffers", "fsync"]
+        );
+    }
+
+    #[test]
+    fn setting_narrows_and_an_applied_setting_in_effect_no_longer_counts() {
+        let mut r = sample();
+        let applied = planned_apply(&r, &plan(&["fsync"], None), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(applied.names().collect::<Vec<_>>(), ["fsync"]);
+        // Nothing applicable among the settings named: nothing to do.
+        assert!(planned_apply(&r, &plan(&["work_mem"], None), false)
+            .unwrap()
+            .is_none());
+        let result = |name: &str, outcome: &str| Applied {
+            name: name.into(),
+            value: "on".into(),
+            outcome: outcome.into(),
+            detail: None,
+        };
+        r.apply = Some(ApplyReport {
+            results: vec![result("fsync", "in effect")],
+            ..applied
+        });
+        // fsync fixed; shared_buffers and max_connections still differ (warnings).
+        assert_eq!(r.setting_status(&r.settings[2]), Status::Ok);
+        assert_eq!(r.status(), Status::Warning);
+        r.settings.retain(|s| s.name == "fsync");
+        assert_eq!(r.status(), Status::Ok);
+        // One that waits for a restart keeps the run at a warning.
+        r.apply.as_mut().unwrap().results = vec![result("fsync", "waits for restart")];
+        assert_eq!(r.status(), Status::Warning);
+    }
+
+    #[test]
+    fn a_conf_file_is_merged_and_its_changes_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgtune.conf");
+        std::fs::write(
+            &path,
+            "# ours\nshared_buffers = 1GB\nlog_min_duration_statement = 1s\n",
+        )
+        .unwrap();
+        let applied = planned_apply(&sample(), &plan(&[], Some(&path)), true)
+            .unwrap()
+            .unwrap();
+        let text = applied.statements.join("\n");
+        assert!(text.contains("shared_buffers = 4GB"), "{text}");
+        assert!(text.contains("log_min_duration_statement = 1s"), "{text}");
+        assert!(!text.contains("shared_buffers = 1GB"), "{text}");
+        assert_eq!(
+            applied.statements.last().unwrap(),
+            "SELECT pg_reload_conf();"
+        );
+        assert_eq!(
+            applied.file_changes,
+            [
+                "shared_buffers: replaces `shared_buffers = 1GB`",
+                "fsync: added"
+            ]
+        );
+        // The dry run wrote nothing.
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("shared_buffers = 1GB"));
+    }
 }

@@ -79,7 +79,7 @@ pub async fn run(
                     // return a hair before it.
                     if opts
                         .deadline
-                        .is_some_and(|d| Instant::now() + Duration::from_millis(50) >= d)
+                        .is_some_and(|d| budget_spent(d, Instant::now()))
                     {
                         for i in s.scheduler.drain_pending() {
                             s.record(
@@ -215,6 +215,35 @@ pub async fn run(
         .collect())
 }
 
+/// No job starts in the last moments of a budget: the one stopped at its end may return a hair
+/// before it.
+fn budget_spent(deadline: Instant, now: Instant) -> bool {
+    now + Duration::from_millis(50) >= deadline
+}
+
+/// What is left of the budget for the running statement, whole milliseconds rounded up, never 0
+/// (a statement_timeout of 0 is no limit at all).
+fn budget_left(deadline: Instant, now: Instant) -> Duration {
+    let ms = deadline
+        .saturating_duration_since(now)
+        .as_micros()
+        .div_ceil(1000)
+        .max(1);
+    Duration::from_millis(ms as u64)
+}
+
+/// A statement that ran: done, unless the server said it skipped the relation, for a lock
+/// (SKIP_LOCKED: "skipping analyze of ... --- lock not available") or because this role may not
+/// maintain it ("skipping "t" --- only table or database owner can ...", from PostgreSQL 17
+/// "permission denied to analyze "t", skipping it").
+fn outcome_of_notices(notices: Vec<String>) -> (JobStatus, Option<String>) {
+    match notices.into_iter().find(|n| n.contains("skipping")) {
+        Some(n) if n.contains("lock not available") => (JobStatus::SkippedLocked, Some(n)),
+        Some(n) => (JobStatus::SkippedPrivilege, Some(n)),
+        None => (JobStatus::Done, None),
+    }
+}
+
 struct State {
     scheduler: Scheduler,
     outcomes: Vec<Option<Outcome>>,
@@ -262,32 +291,14 @@ async fn execute(
             }
             if let Some(deadline) = opts.deadline {
                 // The running job is bounded by what is left of the budget.
-                let left = deadline
-                    .saturating_duration_since(Instant::now())
-                    .as_micros()
-                    .div_ceil(1000)
-                    .max(1);
-                let left = std::time::Duration::from_millis(left as u64);
+                let left = budget_left(deadline, Instant::now());
                 if let Err(e) = db.set_statement_timeout(left).await {
                     return Ok((JobStatus::Failed, Some(e.message)));
                 }
             }
             db.take_notices();
             db.execute_statement("maintenance", statement).await?;
-            let skipped = db
-                .take_notices()
-                .into_iter()
-                // "skipping analyze of ... --- lock not available", "skipping "t" --- only
-                // table or database owner can ..."; from PostgreSQL 17 "permission denied to
-                // analyze "t", skipping it".
-                .find(|n| n.contains("skipping"));
-            // The server skips a relation for a lock (SKIP_LOCKED: "lock not available") or
-            // because this role may not maintain it ("only table or database owner can ...").
-            Ok(match skipped {
-                Some(n) if n.contains("lock not available") => (JobStatus::SkippedLocked, Some(n)),
-                Some(n) => (JobStatus::SkippedPrivilege, Some(n)),
-                None => (JobStatus::Done, None),
-            })
+            Ok(outcome_of_notices(db.take_notices()))
         })
         .await;
     let (status, detail) = match result {
@@ -304,4 +315,43 @@ async fn execute(
         Err(db::retry::Stopped::Interrupted) => (JobStatus::Cancelled, None),
     };
     (status, attempts, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_bounds_the_running_statement_and_stops_new_ones() {
+        let now = Instant::now();
+        let deadline = now + Duration::from_millis(1500);
+        assert_eq!(budget_left(deadline, now), Duration::from_millis(1500));
+        // Rounded up to whole milliseconds, and never 0, which would be no limit.
+        assert_eq!(
+            budget_left(deadline, now + Duration::from_micros(1_499_001)),
+            Duration::from_millis(1)
+        );
+        assert_eq!(
+            budget_left(deadline, now + Duration::from_secs(5)),
+            Duration::from_millis(1)
+        );
+        assert!(!budget_spent(deadline, now));
+        assert!(budget_spent(deadline, now + Duration::from_millis(1460)));
+        assert!(budget_spent(deadline, now + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn a_skip_the_server_reports_is_told_from_a_done_job() {
+        assert_eq!(outcome_of_notices(vec![]), (JobStatus::Done, None));
+        let locked = "skipping analyze of \"t\" --- lock not available".to_string();
+        assert_eq!(
+            outcome_of_notices(vec!["other".into(), locked.clone()]),
+            (JobStatus::SkippedLocked, Some(locked))
+        );
+        let owner = "permission denied to analyze \"t\", skipping it".to_string();
+        assert_eq!(
+            outcome_of_notices(vec![owner.clone()]),
+            (JobStatus::SkippedPrivilege, Some(owner))
+        );
+    }
 }

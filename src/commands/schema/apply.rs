@@ -1111,3 +1111,113 @@ fn first_line(s: &str) -> String {
         None => flat,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Location;
+
+    fn object(kind: Kind, name: &str, status: Status) -> ObjectPlan {
+        ObjectPlan {
+            kind,
+            name: name.into(),
+            table: None,
+            raw: Default::default(),
+            at: Location {
+                file: "db/idx.sql".into(),
+                line: 3,
+                column: 1,
+            },
+            verdict: Verdict::Differs,
+            status,
+            differences: vec![],
+            detail: None,
+            declaration: 0,
+            live: None,
+            resolved_table: None,
+        }
+    }
+
+    #[test]
+    fn a_rebuild_is_listed_statement_by_statement_as_it_runs() {
+        let (schema, name) = ("Tenant \"A\"", "Idx \"Weird\" Qty");
+        let build = "CREATE INDEX CONCURRENTLY \"Idx \"\"Weird\"\" Qty_pgtune_new\" ON t (a)";
+        let s = step(
+            &object(Kind::Index, &ddl::qualified(schema, name), Status::Warning),
+            "rebuild",
+            "differs".into(),
+            Work::Rebuild {
+                schema: schema.into(),
+                name: name.into(),
+                statement: build.into(),
+            },
+            "ck",
+        );
+        let q = "\"Tenant \"\"A\"\"\"";
+        assert_eq!(
+            s.statements,
+            [
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {q}.\"Idx \"\"Weird\"\" Qty_pgtune_new\""),
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {q}.\"Idx \"\"Weird\"\" Qty_pgtune_old\""),
+                build.to_string(),
+                "BEGIN".to_string(),
+                format!("ALTER INDEX {q}.\"Idx \"\"Weird\"\" Qty\" RENAME TO \"Idx \"\"Weird\"\" Qty_pgtune_old\""),
+                format!("ALTER INDEX {q}.\"Idx \"\"Weird\"\" Qty_pgtune_new\" RENAME TO \"Idx \"\"Weird\"\" Qty\""),
+                "COMMIT".to_string(),
+                format!("DROP INDEX CONCURRENTLY IF EXISTS {q}.\"Idx \"\"Weird\"\" Qty_pgtune_old\""),
+            ]
+        );
+        assert_eq!(s.outcome, StepOutcome::Planned);
+    }
+
+    #[test]
+    fn an_extension_runs_in_its_own_transaction_and_nothing_to_do_is_left_or_refused() {
+        let create = ddl::create_extension(&crate::schema::ExtensionDecl {
+            name: "pg_trgm".into(),
+            schema: Some("ext s".into()),
+            version: None,
+            cascade: true,
+            if_not_exists: true,
+            at: Location {
+                file: "db/ext.sql".into(),
+                line: 1,
+                column: 1,
+            },
+            checksum: String::new(),
+        });
+        assert_eq!(
+            create,
+            "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA \"ext s\" CASCADE"
+        );
+        let s = step(
+            &object(Kind::Extension, "pg_trgm", Status::Warning),
+            "create",
+            "missing".into(),
+            Work::Extension {
+                statement: create.clone(),
+            },
+            "ck",
+        );
+        assert_eq!(
+            s.statements,
+            ["BEGIN".to_string(), create, "COMMIT".to_string()]
+        );
+        let left = step(
+            &object(Kind::Index, "public.i", Status::Ok),
+            "none",
+            "ok".into(),
+            Work::Nothing,
+            "ck",
+        );
+        assert!(left.statements.is_empty());
+        assert_eq!(left.outcome, StepOutcome::Left);
+        let refused = step(
+            &object(Kind::Index, "public.i", Status::Critical),
+            "none",
+            "rejected".into(),
+            Work::Nothing,
+            "ck",
+        );
+        assert_eq!(refused.outcome, StepOutcome::Refused);
+    }
+}
