@@ -879,3 +879,65 @@ fn an_unclosed_parenthesis_names_what_it_swallowed() {
     );
     assert_eq!(lint["line"], 1);
 }
+
+/// On a terminal without --yes, apply shows the objects and the exact script, then asks; "no"
+/// changes nothing, "yes" builds exactly what the script said. Without a terminal it refuses.
+#[test]
+fn apply_on_a_terminal_shows_the_script_then_asks() {
+    let (db, dir) = fixture(
+        "schema_pty",
+        "CREATE TABLE \"Order Lines\" (id int, \"SKU\" text);",
+    );
+    let file = write(
+        &dir.path().to_path_buf(),
+        "idx.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"lines sku\" ON \"Order Lines\" (\"SKU\");\n",
+    );
+    let file = file.to_str().unwrap();
+    let exists = || {
+        db.admin()
+            .query_strings("SELECT count(*)::text FROM pg_indexes WHERE indexname = 'lines sku'")[0]
+            [0]
+        .clone()
+        .unwrap()
+    };
+    let session = || {
+        let mut cmd = db.pgtune();
+        cmd.args(["schema", "apply", file])
+            .env("TERM", "dumb")
+            .env("COLUMNS", "200")
+            .stdin(std::process::Stdio::inherit());
+        rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty")
+    };
+    let answer = |p: &mut rexpect::session::PtySession, keys: &str| {
+        std::thread::sleep(Duration::from_millis(300));
+        p.send(keys).unwrap();
+        p.flush().unwrap();
+    };
+
+    // The objects, the script the run executes, the question; "n": nothing changes.
+    let mut p = session();
+    let shown = p.exp_string("Apply these changes?").unwrap();
+    assert!(shown.contains("lines sku"), "{shown}");
+    assert!(
+        shown.contains(
+            "CREATE INDEX CONCURRENTLY \"lines sku\" ON public.\"Order Lines\" USING btree (\"SKU\")"
+        ) || shown.contains("CREATE INDEX CONCURRENTLY \"lines sku\" ON public.\"Order Lines\" (\"SKU\")"),
+        "the script is shown before the question:\n{shown}"
+    );
+    answer(&mut p, "n\r");
+    p.exp_string("not confirmed").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(exists(), "0", "answering no built the index");
+
+    // "y": built, and the report says so.
+    let mut p = session();
+    p.exp_string("Apply these changes?").unwrap();
+    answer(&mut p, "y\r");
+    let rest = p.exp_eof().unwrap();
+    assert!(rest.contains("done"), "{rest}");
+    assert_eq!(exists(), "1");
+
+    // No terminal, no --yes: refused before anything changes.
+    schema(&db, &["apply", file]).expect_one_line_error("stdin is not a terminal");
+}

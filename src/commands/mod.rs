@@ -62,7 +62,7 @@ pub fn dispatch(ctx: &Context, command: &Command, out: &mut dyn Write) -> anyhow
                 },
             )
         }),
-        Command::Schema(SchemaCommand::Apply(args)) => schema::apply::run(ctx, args, out),
+        Command::Schema(SchemaCommand::Apply(args)) => schema::apply::print(ctx, args, out),
         Command::Maintain(args) => print(ctx, out, "maintain", || maintain::run(ctx, args)),
         Command::Purge(args) => print(ctx, out, "purge", || purge::run(ctx, args)),
         Command::Snapshot(args) => print(ctx, out, "snapshot", || snapshot::run(ctx, args)),

@@ -64,6 +64,9 @@ pub struct ApplyReport {
     pub steps: Vec<Step>,
     pub seconds: f64,
     pub status: Status,
+    /// Why the run stopped before its end (interrupted): exit 3 once the report is printed.
+    #[serde(skip)]
+    pub ended: Option<String>,
 }
 
 /// What a step does, for the executor.
@@ -101,6 +104,10 @@ pub enum Work {
 impl crate::model::Report for ApplyReport {
     fn status(&self) -> Status {
         self.status
+    }
+
+    fn unfinished(&self) -> Option<String> {
+        self.ended.clone()
     }
 
     fn summary(&self) -> String {

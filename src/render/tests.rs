@@ -831,6 +831,7 @@ fn schema_apply(dry_run: bool) -> crate::model::schema_apply::ApplyReport {
         } else {
             Status::Critical
         },
+        ended: None,
     }
 }
 

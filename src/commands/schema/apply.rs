@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 
 use super::gather;
-use crate::cli::{Format, SchemaApplyArgs};
+use crate::cli::SchemaApplyArgs;
 use crate::context::Context;
 use crate::db::retry::{LockRetry, Stopped};
 use crate::db::schema::{self as dbschema, JournalEntry, Runner};
 use crate::db::{self, Db, QueryError};
 pub use crate::model::schema_apply::{ApplyReport, Step, StepOutcome, Work};
+use crate::model::Report;
 use crate::outcome::Status;
 use crate::partition::TreeStatement;
 use crate::pgname::IndexNames;
@@ -23,8 +24,43 @@ use crate::render;
 use crate::schema::plan::{Kind, ObjectPlan, Plan, TableRef, Verdict};
 use crate::schema::{ddl, source, Declaration, ExtensionDecl, IndexDecl, Source};
 
-pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+/// What asks before anything changes: shown the objects and the script the run will execute,
+/// it says whether to go on. Only called on a terminal without --yes.
+pub type Confirm<'a> = dyn FnMut(&[ObjectPlan], &ApplyReport) -> anyhow::Result<bool> + 'a;
+
+/// `pgtune schema apply` on the command line: on a terminal without --yes, the objects and the
+/// script, then the question; then the report.
+pub fn print(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
     let format = render::format_for::<ApplyReport>(ctx.output.format, "schema apply")?;
+    let style = ctx.style();
+    let report = {
+        let mut ask = |objects: &[ObjectPlan], preview: &ApplyReport| -> anyhow::Result<bool> {
+            let mut out = &mut *out;
+            render::schema::objects_table(objects, &style, &mut out)?;
+            render::schema::apply_script(preview, &mut out)?;
+            out.flush()?;
+            Ok(dialoguer::Confirm::new()
+                .with_prompt("Apply these changes?")
+                .default(false)
+                .interact()
+                .unwrap_or(false))
+        };
+        run(ctx, args, &mut ask)?
+    };
+    render::emit(&report, format, &style, out)?;
+    if let Some(why) = report.unfinished() {
+        out.flush()?;
+        bail!("{why}");
+    }
+    Ok(report.status())
+}
+
+/// Applies the declared files (or, with --dry-run, plans it), asking `confirm` first on a terminal.
+pub fn run(
+    ctx: &Context,
+    args: &SchemaApplyArgs,
+    confirm: &mut Confirm<'_>,
+) -> anyhow::Result<ApplyReport> {
     let source = source::load(&args.files.paths)?;
     let connect = super::super::maintenance::session(ctx, &args.lock_timeout);
     let wait = args.wait.value;
@@ -47,7 +83,7 @@ pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow
             let mut names = partition_names(&db, &source, &plan).await?;
             let steps = steps(&source, &plan, args, &mut names);
             let status = steps.iter().map(plan_status).max().unwrap_or(Status::Ok);
-            let report = ApplyReport {
+            return Ok(ApplyReport {
                 database: facts.database,
                 server: db.server.clone(),
                 dry_run: true,
@@ -55,9 +91,8 @@ pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow
                 steps,
                 seconds: started.elapsed().as_secs_f64(),
                 status,
-            };
-            render::emit(&report, format, &ctx.style(), out)?;
-            return Ok(status);
+                ended: None,
+            });
         }
         let facts = dbschema::server(&db).await?;
         if facts.in_recovery {
@@ -79,8 +114,7 @@ pub fn run(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyhow
             lock_timeout,
             terminal,
             started,
-            format,
-            out,
+            confirm,
         )
         .await;
         // A lost connection released the lock with the session; otherwise release it now.
@@ -154,9 +188,8 @@ async fn apply_locked(
     lock_timeout: Duration,
     terminal: bool,
     started: Instant,
-    format: Format,
-    mut out: &mut dyn Write,
-) -> anyhow::Result<Status> {
+    confirm: &mut Confirm<'_>,
+) -> anyhow::Result<ApplyReport> {
     // Planned under the lock, so no other runner changes the picture between plan and apply.
     let (plan, facts) = gather(db, source).await?;
     let mut names = partition_names(db, source, &plan).await?;
@@ -169,21 +202,14 @@ async fn apply_locked(
         steps: vec![],
         seconds: 0.0,
         status: Status::Ok,
+        ended: None,
     };
     let changes = steps.iter().any(|s| !matches!(s.work, Work::Nothing));
     if changes && !args.yes {
         // Only on a terminal (checked up front): show what will run and ask.
-        let style = ctx.style();
-        render::schema::objects_table(&plan.objects, &style, &mut out)?;
         report.steps = steps;
-        render::schema::apply_script(&report, &mut out)?;
-        out.flush()?;
+        let go = confirm(&plan.objects, &report)?;
         steps = std::mem::take(&mut report.steps);
-        let go = dialoguer::Confirm::new()
-            .with_prompt("Apply these changes?")
-            .default(false)
-            .interact()
-            .unwrap_or(false);
         if !go {
             bail!("nothing changed: not confirmed");
         }
@@ -247,21 +273,19 @@ async fn apply_locked(
         .unwrap_or(Status::Ok);
     report.steps = steps;
     report.seconds = started.elapsed().as_secs_f64();
-    render::emit(&report, format, &ctx.style(), out)?;
     if let Some(lost) = lost {
-        // A failed step, not a failure to run: the report above says what each step did.
-        out.flush()?;
+        // A failed step, not a failure to run: the report says what each step did.
         tracing::error!("{lost}; {}", done_so_far(&steps_done(&report.steps)));
-        return Ok(Status::Critical);
+        report.status = Status::Critical;
+        return Ok(report);
     }
     if interrupt.raised() {
-        out.flush()?;
-        bail!(
+        report.ended = Some(format!(
             "interrupted: the running statement was cancelled and its leftovers dropped; {}",
             done_so_far(&steps_done(&report.steps))
-        );
+        ));
     }
-    Ok(report.status)
+    Ok(report)
 }
 
 fn steps_done(steps: &[Step]) -> Vec<&Step> {
