@@ -889,7 +889,7 @@ fn apply_on_a_terminal_shows_the_script_then_asks() {
         "CREATE TABLE \"Order Lines\" (id int, \"SKU\" text);",
     );
     let file = write(
-        &dir.path().to_path_buf(),
+        dir.path(),
         "idx.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"lines sku\" ON \"Order Lines\" (\"SKU\");\n",
     );
