@@ -784,13 +784,10 @@ fn apply(
     let opts = ctx.writing(Duration::from_secs(5), Duration::from_secs(30));
     applied.results = rt.block_on(async {
         let db = db::connect(target, &opts).await?;
-        match method {
-            ApplyMethod::AlterSystem => {
-                for (n, v) in &items {
-                    db.execute_statement("ALTER SYSTEM", &crate::guc::alter_system(n, v))
-                        .await?;
-                }
-            }
+        // The statements the dry run and the preview listed, exactly; for a conf.d file, its
+        // lines are written and the reload (the list's last line) is run.
+        let statements = match method {
+            ApplyMethod::AlterSystem => applied.statements.clone(),
             ApplyMethod::ConfFile => {
                 let path = plan
                     .file
@@ -798,10 +795,22 @@ fn apply(
                     .expect("the conf-file method has a path");
                 let (text, _) = conf_file_text(Some(path), &items)?;
                 crate::fsutil::write_atomically(path, text.as_bytes())?;
+                applied.statements.last().cloned().into_iter().collect()
             }
+        };
+        let runner = db::runner::Runner {
+            db: &db,
+            label: "check --apply",
+            retry: db::retry::LockRetry {
+                retries: 0,
+                interrupt: None,
+            },
+        };
+        match runner.run(&statements).await {
+            Ok(_) => {}
+            Err(db::retry::Stopped::Failed(e)) => return Err(e.into()),
+            Err(db::retry::Stopped::Interrupted) => anyhow::bail!("interrupted"),
         }
-        db.execute_statement("pg_reload_conf()", crate::sql::statement::RELOAD_CONF)
-            .await?;
         read_back(&db, &items, method, plan.file.as_deref()).await
     })?;
     Ok(Some(applied))

@@ -626,7 +626,18 @@ fn run_step(
         rt.block_on(async {
             db.set_statement_timeout(inv.timeout.unwrap_or_default())
                 .await?;
-            let result = db.execute_statement("maintain sql step", sql).await;
+            let runner = db::runner::Runner {
+                db,
+                label: "maintain sql step",
+                retry: db::retry::LockRetry {
+                    retries: 0,
+                    interrupt: None,
+                },
+            };
+            let result = match runner.run(std::slice::from_ref(sql)).await {
+                Err(db::retry::Stopped::Failed(e)) => Err(e),
+                Ok(_) | Err(db::retry::Stopped::Interrupted) => Ok(()),
+            };
             if !db.is_closed() {
                 let _ = db.set_statement_timeout(Duration::ZERO).await;
             }

@@ -14,6 +14,7 @@ pub mod maintain;
 pub mod playbook;
 pub mod report;
 pub mod retry;
+pub mod runner;
 pub mod schema;
 mod tls;
 
