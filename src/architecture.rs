@@ -326,6 +326,47 @@ fn relation_sizes_are_read_only_for_the_few_relations_a_query_picks() {
 }
 
 #[test]
+fn lock_timeouts_are_retried_only_by_db_retry() {
+    // A lock timeout is retried by db::retry::LockRetry; anywhere else one is only told apart
+    // from other errors, at these places, each saying what it makes of one.
+    const CLASSIFIED: &[(&str, &str)] = &[
+        (
+            "commands/check.rs",
+            "a health check that met one: its status",
+        ),
+        (
+            "commands/purge.rs",
+            "a batch that met one: the table skipped, a warning",
+        ),
+        (
+            "commands/schema/apply.rs",
+            "a step that met one after its retries: failed, said why",
+        ),
+        (
+            "jobs/run.rs",
+            "a job that met one after its retries: skipped, locked",
+        ),
+    ];
+    let mut found: Vec<String> = uses("is_lock_timeout()", |f| f.starts_with("db/"))
+        .into_iter()
+        .map(|l| {
+            l.split(':')
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("src/")
+                .to_string()
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    let listed: Vec<String> = CLASSIFIED.iter().map(|(f, _)| f.to_string()).collect();
+    assert_eq!(
+        found, listed,
+        "a lock timeout handled outside db::retry: retry it through LockRetry, or list what this place makes of one"
+    );
+}
+
+#[test]
 fn a_workloads_text_enters_sql_only_through_prepare() {
     // advise plans statements it did not write: only inside PREPARE, one extended-protocol
     // message, so that a second statement in the text is refused by the server.

@@ -86,7 +86,7 @@ impl Refusal {
 }
 
 /// Everything the verdicts are made from.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Facts {
     pub extensions: Vec<ExtensionFacts>,
     /// By declaration position: the table of each declared index, when it exists.

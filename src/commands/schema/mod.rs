@@ -220,28 +220,32 @@ pub async fn gather(db: &Db, source: &Source) -> anyhow::Result<(Plan, GatheredF
         None
     };
     // A table locked elsewhere is waited for a little, then judged without its definitions; a lock
-    // taken between the look and the reads (a lock timeout) starts the reads again.
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let locks = wait_for_table_locks(db, &table_oids).await?;
-        match read_indexes_and_shadows(
-            db,
-            source,
-            &server,
-            &indexes,
-            &table_oids,
-            &locks,
-            &mut facts,
-        )
-        .await
-        {
-            Err(e) if e.is_lock_timeout() && attempt < LOCK_ATTEMPTS => {
-                tokio::time::sleep(crate::db::retry::backoff(attempt)).await;
+    // taken between the look and the reads (a lock timeout) starts the reads again, from the
+    // facts as they were before them.
+    let retry = crate::db::retry::LockRetry {
+        retries: LOCK_ATTEMPTS - 1,
+        interrupt: None,
+    };
+    let mut attempts = 0;
+    let before = facts;
+    let facts = retry
+        .run(&mut attempts, || {
+            let mut facts = before.clone();
+            let (indexes, table_oids, server) = (&indexes, &table_oids, &server);
+            async move {
+                let locks = wait_for_table_locks(db, table_oids).await?;
+                read_indexes_and_shadows(
+                    db, source, server, indexes, table_oids, &locks, &mut facts,
+                )
+                .await?;
+                Ok(facts)
             }
-            other => break other?,
-        }
-    }
+        })
+        .await
+        .map_err(|stopped| match stopped {
+            crate::db::retry::Stopped::Failed(e) => anyhow::Error::from(e),
+            crate::db::retry::Stopped::Interrupted => anyhow::anyhow!("interrupted"),
+        })?;
     Ok((
         plan::plan(source, &facts),
         GatheredFacts {
