@@ -199,11 +199,11 @@ pub struct ReportArgs {
     pub kind: ReportKind,
 
     /// Leave out relations smaller than this (PostgreSQL units: 8kB, 10MB, 1GB)
-    #[arg(long, value_name = "SIZE", value_parser = size)]
+    #[arg(long, value_name = "SIZE", value_parser = size, allow_hyphen_values = true)]
     pub min_size: Option<SizeArg>,
 
     /// unused-indexes: statistics younger than this make the verdict premature
-    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = span)]
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = span, allow_hyphen_values = true)]
     pub min_window: DurationArg,
 
     /// unused-indexes: also count index scans on this standby (a conninfo string or URI; repeatable)
@@ -231,12 +231,12 @@ pub struct ReportArgs {
 #[command(next_help_heading = "Running")]
 pub struct RunArgs {
     /// Parallel connections; the largest (or, for a freeze, oldest) relation goes first
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 1)]
-    pub jobs: usize,
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub jobs: u16,
 
     /// How long a statement may wait for a lock before its relation is skipped (or retried)
     /// (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
     pub lock_timeout: DurationArg,
 
     /// Print the exact SQL, in order, and why each relation was picked; change nothing
@@ -306,7 +306,7 @@ pub struct ReindexArgs {
     pub bloat_percent: String,
 
     /// --bloated: leave out indexes smaller than this
-    #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = size)]
+    #[arg(long, value_name = "SIZE", default_value = "10MB", value_parser = size, allow_hyphen_values = true)]
     pub min_size: SizeArg,
 
     /// Allow a plain REINDEX (it blocks writes to the table) where CONCURRENTLY is impossible
@@ -336,7 +336,7 @@ pub struct VacuumArgs {
 
     /// No table starts after this much time (PostgreSQL units: 30min, 2h); the running one is stopped
     /// at the end of it
-    #[arg(long, value_name = "DURATION", value_parser = span)]
+    #[arg(long, value_name = "DURATION", value_parser = budget, allow_hyphen_values = true)]
     pub budget: Option<DurationArg>,
 
     #[command(flatten)]
@@ -444,7 +444,7 @@ pub struct SchemaApplyArgs {
     pub rebuild_changed: bool,
 
     /// How long each statement may wait for a lock before it is retried (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
     pub lock_timeout: DurationArg,
 
     /// Further attempts after a lock timeout, with growing pauses
@@ -452,7 +452,7 @@ pub struct SchemaApplyArgs {
     pub retries: u32,
 
     /// How long to wait for another apply on the same database to finish (PostgreSQL units: 30s, 10min)
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting)]
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting, allow_hyphen_values = true)]
     pub wait: DurationArg,
 }
 
@@ -483,7 +483,7 @@ pub struct MaintainArgs {
     pub dry_run: bool,
 
     /// How long to wait for a run already in progress on this database (PostgreSQL units: 30s, 10min)
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting)]
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting, allow_hyphen_values = true)]
     pub wait: DurationArg,
 
     /// Write step and run metrics to PATH for Prometheus's textfile collector (atomically)
@@ -514,7 +514,7 @@ pub struct PurgeArgs {
     pub profile: Option<String>,
 
     /// How long each batch may wait for a lock (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
     pub lock_timeout: DurationArg,
 
     /// Count what would be deleted and print the SQL; delete nothing
@@ -525,7 +525,7 @@ pub struct PurgeArgs {
 #[derive(Debug, Args, Clone)]
 pub struct SnapshotArgs {
     /// Delete snapshots older than this (PostgreSQL units: 90d, 1y)
-    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = span)]
+    #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = retention, allow_hyphen_values = true)]
     pub retention: DurationArg,
 
     /// Print the SQL; record nothing
@@ -536,7 +536,7 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args, Clone)]
 pub struct TrendsArgs {
     /// Compare the latest snapshot with the latest one at least this much older (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = span)]
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = span, allow_hyphen_values = true)]
     pub since: DurationArg,
 
     /// Also project growth per database and table from every snapshot (linear fit)
@@ -897,10 +897,30 @@ fn duration(text: &str, unit: &str, zero_ok: bool, examples: &str) -> Result<Dur
         })
         .ok_or_else(|| {
             format!(
-                "expected a duration such as {examples}{}",
-                if zero_ok { "" } else { ", more than 0" }
+                "expected a duration such as {examples}{}, at most a century (a bare number is {})",
+                if zero_ok { "" } else { ", more than 0" },
+                if unit == "ms" {
+                    "milliseconds"
+                } else {
+                    "seconds"
+                }
             )
         })
+}
+
+/// A time budget: more than 0 (a zero budget starts nothing).
+fn budget(text: &str) -> Result<DurationArg, String> {
+    duration(text, "s", false, "30min or 2h")
+}
+
+/// How long snapshots are kept: more than 0, since a zero retention would delete the snapshot
+/// just taken, and `trends` compares at least two.
+fn retention(text: &str) -> Result<DurationArg, String> {
+    let d = duration(text, "s", true, "90d or 1y")?;
+    if d.value.is_zero() {
+        return Err("a retention of zero would delete every snapshot, this one included, and trends needs at least two; give a duration such as 1d (the shortest history trends can use)".into());
+    }
+    Ok(d)
 }
 
 /// How long a statement may wait for a lock: milliseconds when bare, never 0 (no limit at all).

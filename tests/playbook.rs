@@ -214,6 +214,10 @@ fn failing_steps_continue_or_stop_as_told() {
         .as_str()
         .unwrap()
         .contains("division by zero"));
+    // The exit code's status counts the failure as critical; the run is recorded as failed, and
+    // the JSON says so as history does.
+    assert_eq!(out.json()["status"], "critical");
+    assert_eq!(out.json()["run_status"], "failed");
     assert_eq!(
         count(
             &db,

@@ -811,3 +811,21 @@ fn a_never_analyzed_table_is_said_to_lack_statistics() {
         "{bloat:#}"
     );
 }
+
+/// A --schema or --table that matches nothing is bad input (exit 3), never a clean report: in a
+/// CI gate a typo would pass.
+#[test]
+fn a_pattern_that_matches_nothing_is_an_error() {
+    let db = shared().create_db("report_nomatch");
+    db.admin()
+        .execute("CREATE TABLE t (a int); CREATE INDEX ON t (a);");
+    for args in [
+        &["report", "unused-indexes", "--schema", "nomatch"][..],
+        &["report", "all", "--table", "nomatch"][..],
+        &["report", "bloat", "--schema", "nomatch"][..],
+    ] {
+        run(db.pgtune().args(args)).expect_one_line_error("matches no");
+    }
+    let matched = run(db.pgtune().args(["report", "all", "--table", "t"]));
+    assert_ne!(matched.code, 3, "{}", matched.stderr);
+}

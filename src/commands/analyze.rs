@@ -89,7 +89,7 @@ pub fn run(ctx: &Context, args: &AnalyzeArgs) -> anyhow::Result<JobsReport> {
         jobs = covered_by_their_trees(jobs, &ancestors_of);
     }
     let run = RunOptions {
-        jobs: args.run.jobs.max(1),
+        jobs: usize::from(args.run.jobs),
         lock_retries: 0,
         deadline: None,
         progress: !ctx.output.quiet,

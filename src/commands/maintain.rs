@@ -134,9 +134,13 @@ pub fn run(ctx: &Context, args: &MaintainArgs) -> anyhow::Result<MaintainOutput>
         return Ok(MaintainOutput::DryRun(dry_run(ctx, &playbook, &selected)?));
     }
     let wait = args.wait.value;
-    Ok(MaintainOutput::Run(execute(
-        ctx, args, &playbook, &selected, wait,
-    )?))
+    let mut report = execute(ctx, args, &playbook, &selected, wait)?;
+    report.run_status = if ctx.interrupted() || report.ended.is_some() {
+        "failed"
+    } else {
+        report.status_word()
+    };
+    Ok(MaintainOutput::Run(report))
 }
 
 /// A step's flags from its options: `jobs = 2` is `--jobs 2`, `freeze = true` is `--freeze`, a list
@@ -434,6 +438,7 @@ fn execute(
         database,
         run_id: Some(run_id),
         status: Status::Ok,
+        run_status: "running",
         seconds: 0.0,
         steps: vec![],
         closed_interrupted_runs: closed,

@@ -70,7 +70,7 @@ pub fn run(ctx: &Context, args: &RefreshArgs) -> anyhow::Result<JobsReport> {
         })
         .collect();
     let run = RunOptions {
-        jobs: args.run.jobs.max(1),
+        jobs: usize::from(args.run.jobs),
         lock_retries: args.retries,
         deadline: None,
         progress: !ctx.output.quiet,

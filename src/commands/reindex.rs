@@ -246,7 +246,7 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
         Ok(())
     });
     let run = RunOptions {
-        jobs: args.run.jobs.max(1),
+        jobs: usize::from(args.run.jobs),
         lock_retries: 0,
         deadline: None,
         progress: !ctx.output.quiet,

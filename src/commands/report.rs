@@ -49,6 +49,15 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ReportOutput> {
     };
     let output = db::runtime()?.block_on(async {
         let db = db::connect(&target, &opts).await?;
+        // A --schema or --table that matches nothing is a mistake (exit 3), never a clean report:
+        // in a CI gate a typo would pass.
+        super::maintenance::check_scope(
+            &db,
+            &args.scope,
+            &["r", "p", "m"],
+            "table, partitioned table or materialized view",
+        )
+        .await?;
         let window = db::report::usage_window(&db).await?;
         let needs_indexes = kinds.iter().any(|k| {
             matches!(

@@ -10,15 +10,6 @@ use crate::sql;
 
 pub fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<SnapshotReport> {
     let retention = args.retention.value.as_secs_f64();
-    if retention <= 0.0 {
-        // Refused rather than taken literally: a zero retention deletes the snapshot just taken, and
-        // `trends` compares at least two.
-        anyhow::bail!(
-            "invalid --retention \"{}\": a retention of zero would delete every snapshot, this one included, \
-             and trends needs at least two; give a duration such as 1d (the shortest history trends can use)",
-            args.retention
-        );
-    }
     let mut report = SnapshotReport {
         dry_run: args.dry_run,
         id: None,

@@ -80,7 +80,7 @@ pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
         })
     })?;
     let run = RunOptions {
-        jobs: args.run.jobs.max(1),
+        jobs: usize::from(args.run.jobs),
         lock_retries: 0,
         deadline: budget.map(|b| Instant::now() + b),
         progress: !ctx.output.quiet,

@@ -146,7 +146,10 @@ impl crate::model::Report for CheckReport {
         if !self.health.is_empty() {
             // `health: 18 checks: 2 critical (invalid_indexes, sequences), 2 warning (...), 14 ok`.
             let mut parts = Vec::new();
-            for (level, word) in [(Status::Critical, "critical"), (Status::Warning, "warning")] {
+            for (level, one, many) in [
+                (Status::Critical, "critical", "critical"),
+                (Status::Warning, "warning", "warnings"),
+            ] {
                 let found: Vec<&str> = self
                     .health
                     .iter()
@@ -155,8 +158,8 @@ impl crate::model::Report for CheckReport {
                     .collect();
                 if !found.is_empty() {
                     parts.push(format!(
-                        "{} {word} ({})",
-                        found.len(),
+                        "{} ({})",
+                        crate::units::plural(found.len() as f64, one, many),
                         crate::model::named(found.len(), found.iter().copied())
                     ));
                 }

@@ -63,7 +63,11 @@ pub struct MaintainReport {
     pub playbook: String,
     pub database: String,
     pub run_id: Option<i64>,
+    /// The worst step outcome as an exit code's status: a failed step counts as critical.
     pub status: Status,
+    /// The run as recorded (and as `pgtune history` shows it): `failed` when a step failed, was
+    /// interrupted or lost its connection, else ok, warning or critical.
+    pub run_status: &'static str,
     pub seconds: f64,
     pub steps: Vec<StepReport>,
     /// Earlier runs that ended without recording their outcome, recorded as failed by this one.

@@ -23,31 +23,59 @@ impl crate::model::Report for ReportOutput {
         }
     }
 
-    /// One line per section: `unused-indexes: 3 (2 warning: public.orders_note_idx, ...)`.
+    /// One line per section, what needs a look first: `unused-indexes: 20 findings: 6 warnings
+    /// (public.a, ...), 14 ok; note: premature: ...`.
     fn summary(&self) -> String {
         self.sections
             .iter()
             .map(|s| {
-                let attention: Vec<String> = s
-                    .findings
-                    .iter()
-                    .filter(|f| f.level != Status::Ok)
-                    .map(|f| {
-                        let name = f.index.as_deref().unwrap_or(&f.table);
-                        crate::report::qualified(&f.schema, name)
-                    })
-                    .collect();
-                let found = if attention.is_empty() {
-                    s.findings.len().to_string()
-                } else {
-                    format!(
-                        "{} ({} need attention: {})",
-                        s.findings.len(),
-                        attention.len(),
-                        crate::model::named(attention.len(), attention.iter().map(String::as_str))
-                    )
+                let mut parts = Vec::new();
+                for (level, one, many) in [
+                    (Status::Critical, "critical", "critical"),
+                    (Status::Warning, "warning", "warnings"),
+                ] {
+                    let names: Vec<String> = s
+                        .findings
+                        .iter()
+                        .filter(|f| f.level == level)
+                        .map(|f| {
+                            crate::report::qualified(
+                                &f.schema,
+                                f.index.as_deref().unwrap_or(&f.table),
+                            )
+                        })
+                        .collect();
+                    if !names.is_empty() {
+                        parts.push(format!(
+                            "{} ({})",
+                            crate::units::plural(names.len() as f64, one, many),
+                            crate::model::named(names.len(), names.iter().map(String::as_str))
+                        ));
+                    }
+                }
+                let ok = s.findings.iter().filter(|f| f.level == Status::Ok).count();
+                if ok > 0 {
+                    parts.push(format!("{ok} ok"));
+                }
+                let mut line = match s.findings.len() {
+                    0 => format!("{}: nothing found", s.report),
+                    n => format!(
+                        "{}: {}: {}",
+                        s.report,
+                        crate::units::plural(n as f64, "finding", "findings"),
+                        parts.join(", ")
+                    ),
                 };
-                format!("{}: {found}", s.report)
+                // What qualifies the verdicts (a short statistics window, say) goes with them.
+                if let Some(note) = s.notes.first() {
+                    let note = crate::sql::quote::comment(note);
+                    let short: String = note.chars().take(120).collect();
+                    line.push_str(&format!(
+                        "; note: {short}{}",
+                        if short.len() < note.len() { "..." } else { "" }
+                    ));
+                }
+                line
             })
             .collect::<Vec<_>>()
             .join("\n")

@@ -1063,6 +1063,7 @@ fn maintain_run() {
         database: "app prod".into(),
         run_id: Some(42),
         status: Status::Critical,
+        run_status: "failed",
         seconds: 95.25,
         steps: vec![
             step(
