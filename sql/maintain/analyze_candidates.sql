@@ -31,7 +31,9 @@ WITH rel AS (
     WHERE c.relkind IN ('r', 'm', 'p')
 ), scoped AS (
     SELECT * FROM rel
-    WHERE schema !~ '^pg_' AND schema <> 'information_schema'
+    -- pgtune's own records are left out: small, and written by the very run that would analyze them
+    -- (its dry run could not list them).
+    WHERE schema !~ '^pg_' AND schema NOT IN ('information_schema', 'pgtune')
       AND (cardinality($1::text[]) = 0 OR schema ~ ANY ($1::text[]))
       AND NOT (schema ~ ANY ($2::text[]))
       AND (cardinality($3::text[]) = 0 OR name ~ ANY ($3::text[]))
