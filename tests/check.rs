@@ -827,6 +827,21 @@ fn interactive_apply_on_a_terminal() {
             out.stderr
         );
         assert!(!path.exists(), "written anyway: {}", path.display());
+        // The dry run says what the run would do: stop here, for the same reason.
+        run(db
+            .pgtune()
+            .args([
+                "check",
+                "--only",
+                "settings",
+                "--apply",
+                "--yes",
+                "--dry-run",
+            ])
+            .args(HW)
+            .arg("--write-conf")
+            .arg(&path))
+        .expect_one_line_error(&format!("the server does not read {}", path.display()));
     }
     // The server's own postgresql.conf is not a file pgtune merges into; said as such.
     let main_conf = cluster.data.join("postgresql.conf");

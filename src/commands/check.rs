@@ -140,12 +140,16 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
     if settings_wanted {
         unknown_settings(&report, &args.settings)?;
     }
-    if let Some(path) = args.write_conf.as_deref().filter(|_| !args.dry_run) {
+    if let Some(path) = args.write_conf.as_deref() {
         // Whether the server reads it comes first: a missing directory is then told the path to use.
+        // A dry run is told it too (it reads only): it says what the run would do, and the run
+        // would stop here.
         if let Some(why) = rt.block_on(conf_file_not_read(&db, path))? {
             bail!("{why}");
         }
-        crate::fsutil::check_writable(path)?;
+        if !args.dry_run {
+            crate::fsutil::check_writable(path)?;
+        }
     }
     // ALTER SYSTEM may be impossible here (allow_alter_system = off, a role without the right):
     // found out before anything is picked or run, so the conf snippet can be offered instead.
