@@ -29,25 +29,7 @@ pub fn run(ctx: &Context, args: &TrendsArgs) -> anyhow::Result<TrendsReport> {
     let target = ctx.target()?;
     let report = db::runtime()?.block_on(async {
         let db = db::connect(&target, &ctx.read_only()).await?;
-        let mut report = TrendsReport {
-            snapshots: 0,
-            note: None,
-            from: None,
-            to: None,
-            database_before_bytes: 0,
-            database_after_bytes: 0,
-            growers: vec![],
-            unused_indexes: vec![],
-            cache_hit_ratio: None,
-            previous_cache_hit_ratio: None,
-            dead_tuples_before: 0,
-            dead_tuples_after: 0,
-            dead_growers: vec![],
-            settings_changed: vec![],
-            capacity_limit: None,
-            capacity: vec![],
-            status: Status::Ok,
-        };
+        let mut report = TrendsReport::default();
         let pair = if dbp::snapshots_exist(&db).await? { dbp::snapshot_pair(&db, since).await? } else { None };
         let Some(pair) = pair else {
             report.note = Some("fewer than two snapshots: `pgtune snapshot` (the daily playbook takes one) records them".into());

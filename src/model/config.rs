@@ -30,15 +30,7 @@ pub struct ConfigReport {
 impl ConfigReport {
     /// The settings in effect, in order.
     pub fn effective(&self) -> Vec<&Setting> {
-        beyond::effective(&self.core, &self.additions)
-            .into_iter()
-            .filter(|s| {
-                !self
-                    .rejected
-                    .iter()
-                    .any(|r| r.name == s.name && r.value == s.value.render())
-            })
-            .collect()
+        beyond::recommended(&self.core, &self.additions, &self.rejected)
     }
 }
 

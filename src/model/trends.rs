@@ -61,7 +61,7 @@ pub struct Capacity {
     pub reaches_limit_on: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct TrendsReport {
     pub snapshots: i64,
     #[serde(skip_serializing_if = "Option::is_none")]

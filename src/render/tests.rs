@@ -1406,23 +1406,8 @@ fn trends() {
 #[test]
 fn trends_without_snapshots() {
     let report = crate::model::trends::TrendsReport {
-        snapshots: 0,
         note: Some("no snapshots yet: take one with pgtune snapshot".into()),
-        from: None,
-        to: None,
-        database_before_bytes: 0,
-        database_after_bytes: 0,
-        growers: vec![],
-        unused_indexes: vec![],
-        cache_hit_ratio: None,
-        previous_cache_hit_ratio: None,
-        dead_tuples_before: 0,
-        dead_tuples_after: 0,
-        dead_growers: vec![],
-        settings_changed: vec![],
-        capacity_limit: None,
-        capacity: vec![],
-        status: Status::Ok,
+        ..Default::default()
     };
     snapshots("trends_empty", &report);
 }

@@ -87,6 +87,22 @@ pub fn additions(core: &Core, profile_name: &str, profile: &[ProfileSetting]) ->
 
 /// The settings in effect: core in PGTune's order with later additions taking a name's place, then
 /// settings that only the additions have.
+/// The settings in effect but those the server refused: what pgtune recommends.
+pub fn recommended<'a>(
+    core: &'a [Setting],
+    additions: &'a [Setting],
+    rejected: &[Rejection],
+) -> Vec<&'a Setting> {
+    effective(core, additions)
+        .into_iter()
+        .filter(|s| {
+            !rejected
+                .iter()
+                .any(|r| r.name == s.name && r.value == s.value.render())
+        })
+        .collect()
+}
+
 pub fn effective<'a>(core: &'a [Setting], additions: &'a [Setting]) -> Vec<&'a Setting> {
     let mut out: Vec<&Setting> = core
         .iter()

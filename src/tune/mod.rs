@@ -202,15 +202,7 @@ impl Advice {
 
     /// What to recommend: the settings in effect but those the server refused.
     pub fn recommended(&self) -> Vec<&Setting> {
-        self.effective()
-            .into_iter()
-            .filter(|s| {
-                !self
-                    .rejected
-                    .iter()
-                    .any(|r| r.name == s.name && r.value == s.value.render())
-            })
-            .collect()
+        beyond::recommended(&self.core.settings, &self.additions, &self.rejected)
     }
 }
 
