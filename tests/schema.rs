@@ -311,6 +311,51 @@ fn a_unique_build_failing_on_duplicates_leaves_nothing_and_the_run_goes_on() {
     );
 }
 
+/// A partition's failed build leaves its leftover dropped and the tree's index invalid (never a
+/// half-attached tree that looks valid), says so, and the next apply, once the data allows it,
+/// finishes the tree.
+#[test]
+fn a_partition_failing_its_build_leaves_the_tree_invalid_and_the_next_apply_finishes_it() {
+    let (db, dir) = fixture(
+        "schema_part_dupes",
+        "CREATE TABLE m (id int, k int) PARTITION BY RANGE (id);
+         CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (100);
+         CREATE TABLE m2 PARTITION OF m FOR VALUES FROM (100) TO (200);
+         INSERT INTO m VALUES (1, 1), (1, 1), (150, 2);",
+    );
+    let f = write(
+        dir.path(),
+        "m.sql",
+        "CREATE UNIQUE INDEX IF NOT EXISTS m_id_k ON m (id, k);\n",
+    );
+    let (code, v) = json(&db, &["apply", f.to_str().unwrap(), "--yes"]);
+    assert_eq!(code, 2, "{v:#}");
+    let detail = v["steps"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("could not create unique index")
+            && detail.contains(
+                "public.m_id_k is left invalid until every partition's index is attached"
+            ),
+        "{v:#}"
+    );
+    // Nothing half-built on the leaf; the top index is there and invalid.
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE NOT i.indisvalid AND c.relkind = 'i'"),
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pg_index WHERE indexrelid = 'm_id_k'::regclass AND NOT indisvalid"),
+        1
+    );
+    db.admin()
+        .execute("DELETE FROM m1 WHERE ctid = (SELECT min(ctid) FROM m1)");
+    let (code, v) = json(&db, &["apply", f.to_str().unwrap(), "--yes"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["steps"][0]["outcome"], "done", "{v:#}");
+    let (code, v) = json(&db, &["verify", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v:#}");
+}
+
 /// Runs a pgtune schema command in the background.
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
     harness::spawn(db.pgtune().arg("schema").args(args))

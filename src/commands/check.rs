@@ -802,14 +802,7 @@ fn apply(
                 applied.statements.last().cloned().into_iter().collect()
             }
         };
-        let runner = db::runner::Runner {
-            db: &db,
-            label: "check --apply",
-            retry: db::retry::LockRetry {
-                retries: 0,
-                interrupt: None,
-            },
-        };
+        let runner = db::runner::Runner::once(&db, "check --apply");
         match runner.run(&statements).await {
             Ok(_) => {}
             Err(db::retry::Stopped::Failed(e)) => return Err(e.into()),

@@ -631,14 +631,7 @@ fn run_step(
         rt.block_on(async {
             db.set_statement_timeout(inv.timeout.unwrap_or_default())
                 .await?;
-            let runner = db::runner::Runner {
-                db,
-                label: "maintain sql step",
-                retry: db::retry::LockRetry {
-                    retries: 0,
-                    interrupt: None,
-                },
-            };
+            let runner = db::runner::Runner::once(db, "maintain sql step");
             let result = match runner.run(std::slice::from_ref(sql)).await {
                 Err(db::retry::Stopped::Failed(e)) => Err(e),
                 Ok(_) | Err(db::retry::Stopped::Interrupted) => Ok(()),

@@ -40,9 +40,8 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
     if !targets.is_empty() {
         let connect = maintenance::session(ctx, &args.lock_timeout);
         let target = ctx.target()?;
-        let interrupted = std::cell::Cell::new(false);
         let from_profile = args.table.is_none();
-        report.targets = db::runtime()?.block_on(async {
+        let (targets, interrupted) = db::runtime()?.block_on(async {
             let db = db::connect(&target, &connect).await?;
             // Every target is checked before anything is deleted: a typo is bad input (exit 3),
             // not a finding, and never leaves half the purges done.
@@ -57,15 +56,16 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
                 }
             }
             let pid = db::schema::backend_pid(&db).await?;
+            let interrupt = db::cancel::Interrupt::install()?;
             let work = async {
                 let mut outcomes = Vec::new();
                 for (table, column, older_than, batch) in targets {
-                    if interrupted.get() {
+                    if interrupt.raised() {
                         break;
                     }
                     let mut outcome =
                         purge_one(&db, &table, &column, &older_than, batch, args.dry_run, ctx.deadline).await;
-                    if interrupted.get() {
+                    if interrupt.raised() {
                         outcome.status = Status::Critical;
                         outcome.detail = Some(format!(
                             "interrupted: its running batch was cancelled; {} rows deleted in {} committed batches before",
@@ -79,9 +79,12 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
                 }
                 anyhow::Ok(outcomes)
             };
-            db::cancel::on_interrupt(&target, &connect, &[pid], &interrupted, || {}, work).await?
+            let outcomes =
+                db::cancel::on_interrupt(&target, &connect, &[pid], &interrupt, || {}, work).await?;
+            anyhow::Ok((outcomes, interrupt.raised()))
         })?;
-        report.interrupted = interrupted.get();
+        report.targets = targets;
+        report.interrupted = interrupted;
     }
     report.status = report
         .targets

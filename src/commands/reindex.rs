@@ -287,11 +287,14 @@ async fn drop_leftovers(db: &Db, index: &str, bare: &str) -> String {
     for (schema, name) in leftovers {
         let leftover = qualified(&schema, &name);
         let statement = crate::sql::statement::drop_index(&leftover, true, false);
-        match db.execute_statement("reindex cleanup", &statement).await {
+        match db::runner::Runner::once(db, "reindex cleanup")
+            .run(&[statement])
+            .await
+        {
             Ok(_) => notes.push(format!("its invalid leftover {leftover} was dropped")),
             Err(e) => notes.push(format!(
                 "its invalid leftover {leftover} is still there ({}): pgtune reindex --invalid drops it",
-                e.message
+                e.message()
             )),
         }
     }
@@ -371,8 +374,8 @@ async fn bloated(
                     continue;
                 }
                 db.take_notices();
-                db.execute_statement("analyze", &crate::sql::statement::analyze(&qualified(s, t), true, false))
-                .await?;
+                let analyze = crate::sql::statement::analyze(&qualified(s, t), true, false);
+                db::runner::Runner::once(db, "analyze").run(&[analyze]).await?;
                 if db
                     .take_notices()
                     .iter()

@@ -408,6 +408,20 @@ pub struct QueryError {
     worded: bool,
 }
 
+impl QueryError {
+    /// pgtune's verdict on a statement `db` took (an index built yet left invalid): worded for the
+    /// user, with no SQLSTATE, so it is never retried.
+    pub fn verdict(db: &Db, what: &'static str, message: String) -> QueryError {
+        QueryError {
+            sql: what,
+            server: db.server.clone(),
+            message,
+            code: None,
+            worded: true,
+        }
+    }
+}
+
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.worded {
@@ -538,12 +552,14 @@ impl Db {
             .map(|_| ())
     }
 
-    /// Runs exactly one statement that changes something (ALTER SYSTEM, DDL, a declared index):
+    /// Runs exactly one statement that changes something (ALTER SYSTEM, DDL, a declared index);
+    /// outside `db/` only through `db::runner::Runner` (so every mutating statement has the
+    /// runner's lock retry, interrupt and log):
     /// `statement` is built by the caller from quoted identifiers and literals, as utility statements
     /// take no parameters. It goes through the extended protocol, which carries one statement per
     /// message: text holding a second statement (a declared index's tail ending a transaction, say)
     /// is refused by the server, never run.
-    pub async fn execute_statement(
+    pub(in crate::db) async fn execute_statement(
         &self,
         what: &'static str,
         statement: &str,

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use super::cancel::Interrupt;
 use super::QueryError;
 
 /// The pause after the `retry`-th lock timeout (1-based): doubling from 400ms, at most 12.8s,
@@ -27,14 +28,36 @@ fn jitter() -> u64 {
 pub enum Stopped {
     /// Its last error: not a lock timeout, or a lock timeout with no retries left.
     Failed(QueryError),
-    /// An interrupt (Ctrl-C, SIGTERM) ended a pause.
+    /// An interrupt (Ctrl-C, SIGTERM) came before a try or during a pause.
     Interrupted,
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stopped::Failed(e) => e.fmt(f),
+            Stopped::Interrupted => f.write_str("interrupted (Ctrl-C or SIGTERM)"),
+        }
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+impl Stopped {
+    /// The server's message, or that the run was interrupted.
+    pub fn message(&self) -> String {
+        match self {
+            Stopped::Failed(e) => e.message.clone(),
+            Stopped::Interrupted => "interrupted (Ctrl-C or SIGTERM)".into(),
+        }
+    }
 }
 
 /// How many times to retry a lock timeout, and what ends a pause early.
 pub struct LockRetry<'a> {
     pub retries: u32,
-    pub interrupt: Option<&'a tokio::sync::Notify>,
+    /// Once raised, no try starts and a pause ends at once.
+    pub interrupt: Option<&'a Interrupt>,
 }
 
 impl LockRetry<'_> {
@@ -50,6 +73,9 @@ impl LockRetry<'_> {
     {
         let mut retried = 0;
         loop {
+            if self.interrupt.is_some_and(Interrupt::raised) {
+                return Err(Stopped::Interrupted);
+            }
             *attempts += 1;
             match op().await {
                 Ok(v) => return Ok(v),
@@ -63,7 +89,7 @@ impl LockRetry<'_> {
                     match self.interrupt {
                         Some(interrupt) => tokio::select! {
                             _ = tokio::time::sleep(pause) => {}
-                            _ = interrupt.notified() => return Err(Stopped::Interrupted),
+                            _ = interrupt.wait() => return Err(Stopped::Interrupted),
                         },
                         None => tokio::time::sleep(pause).await,
                     }
@@ -150,20 +176,27 @@ mod tests {
     }
 
     #[test]
-    fn an_interrupt_ends_the_pause() {
+    fn an_interrupt_ends_the_pause_and_no_try_starts_after_one() {
         block_on(async {
-            let interrupt = tokio::sync::Notify::new();
-            interrupt.notify_one();
+            let interrupt = Interrupt::default();
             let retry = LockRetry {
                 retries: 5,
                 interrupt: Some(&interrupt),
             };
             let mut attempts = 0;
             let r: Result<(), Stopped> = retry
-                .run(&mut attempts, || async { Err(lock_timeout()) })
+                .run(&mut attempts, || async {
+                    interrupt.raise();
+                    Err(lock_timeout())
+                })
                 .await;
             assert!(matches!(r, Err(Stopped::Interrupted)));
             assert_eq!(attempts, 1);
+
+            let mut attempts = 0;
+            let r: Result<(), Stopped> = retry.run(&mut attempts, || async { Ok(()) }).await;
+            assert!(matches!(r, Err(Stopped::Interrupted)));
+            assert_eq!(attempts, 0, "raised before the first try");
         });
     }
 }

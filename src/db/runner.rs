@@ -1,14 +1,16 @@
-//! Runs a list of statements exactly as a dry run lists them: in order, each its own
-//! extended-protocol message (so no text ever carries a second statement), a `BEGIN` … `COMMIT`
-//! run of them as one unit that is rolled back when one of its statements fails, and a lock
-//! timeout retried (the unit whole) through `db::retry`. `check --apply` and a playbook's SQL step
-//! run their statements through it; the job runner and `schema apply` drive theirs themselves
-//! (through the same `db::retry` and `db::cancel`), for now.
+//! The one statement runner: every statement pgtune runs to change something goes through it.
+//! It runs a list exactly as a dry run lists it: in order, each its own extended-protocol message
+//! (so no text ever carries a second statement), a `BEGIN` … `COMMIT` run of them as one unit that
+//! is rolled back when one of its statements fails, a lock timeout retried (the unit whole) through
+//! `db::retry`, no try started once the run is interrupted, and the running statement cancelled
+//! from a session of its own when it is. What a caller adds (progress, cleanup after a failed try,
+//! the journal row that commits with the change) it adds through `Events`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::cancel::Interrupt;
 use super::retry::{LockRetry, Stopped};
-use super::Db;
+use super::{Db, QueryError};
 use crate::sql::statement::{BEGIN, COMMIT, ROLLBACK};
 
 pub struct Runner<'a> {
@@ -16,34 +18,179 @@ pub struct Runner<'a> {
     /// Names the statements in errors and logs.
     pub label: &'static str,
     pub retry: LockRetry<'a>,
+    /// Where an interrupt cancels the running statement from (None: the caller cancels, as
+    /// `db::cancel::on_interrupt` does for many sessions at once).
+    pub cancel: Option<Cancel<'a>>,
 }
 
-impl Runner<'_> {
+/// A session of the run's own, to cancel the runner's backend `pid` from when `interrupt` is raised.
+pub struct Cancel<'a> {
+    pub monitor: &'a Db,
+    pub pid: i32,
+    pub interrupt: &'a Interrupt,
+}
+
+/// What a caller hears of a run, and may add to it. The statements it hears of are the work (never
+/// `BEGIN`, `COMMIT`); every method has a default that does nothing.
+#[allow(async_fn_in_trait)]
+pub trait Events {
+    /// Before each try of `statement`; an error fails the try without running it.
+    async fn starting(&self, _statement: &str) -> Result<(), QueryError> {
+        Ok(())
+    }
+    /// Every half second while `statement` runs.
+    async fn running(&self, _statement: &str) {}
+    /// After each try, its result, which this may change: a check that fails a statement the server
+    /// took, or a cleanup after a failure that adds what it did to the message. A failed try in a
+    /// transaction is heard of once the transaction is rolled back.
+    async fn finished(&self, _statement: &str, _result: &mut Result<(), QueryError>) {}
+    /// Inside a transaction, right before its `COMMIT`: what must commit with the change (a journal
+    /// row); an error rolls the transaction back.
+    async fn committing(&self) -> Result<(), QueryError> {
+        Ok(())
+    }
+    /// The run stopped at `unit` (its last try failed, or an interrupt came).
+    async fn gave_up(&self, _unit: &[String]) {}
+}
+
+/// Events nobody listens to.
+pub struct Unheard;
+impl Events for Unheard {}
+
+impl<'a> Runner<'a> {
+    /// A runner that tries each statement once, whatever the interrupt: a cleanup that must finish,
+    /// an `ALTER SYSTEM` the user asked for.
+    pub fn once(db: &'a Db, label: &'static str) -> Runner<'a> {
+        Runner {
+            db,
+            label,
+            retry: LockRetry {
+                retries: 0,
+                interrupt: None,
+            },
+            cancel: None,
+        }
+    }
+
     /// Runs `statements`, every one, in order (each logged with its time at -v). Stops at the
     /// first failure (a transaction it was in rolled back); else the attempts made.
     pub async fn run(&self, statements: &[String]) -> Result<u32, Stopped> {
         let mut attempts = 0;
+        self.run_heard(statements, &mut attempts, &Unheard)
+            .await
+            .map(|()| attempts)
+    }
+
+    /// `run`, telling `events`; `attempts` counts every try (it may carry earlier counts).
+    pub async fn run_heard(
+        &self,
+        statements: &[String],
+        attempts: &mut u32,
+        events: &impl Events,
+    ) -> Result<(), Stopped> {
         for unit in units(statements) {
             let in_transaction = unit.first().is_some_and(|s| is(s, BEGIN));
-            self.retry
-                .run(&mut attempts, || async {
-                    let result = async {
+            let result = self
+                .retry
+                .run(attempts, || async {
+                    let mut failed = None;
+                    let mut result = async {
                         for s in unit {
-                            let started = Instant::now();
-                            self.db.execute_statement(self.label, s).await?;
-                            tracing::info!("{}: {s} ({:.1?})", self.label, started.elapsed());
+                            if in_transaction && is(s, COMMIT) {
+                                events.committing().await?;
+                            }
+                            if is(s, BEGIN) || is(s, COMMIT) {
+                                self.execute(s).await?;
+                                continue;
+                            }
+                            events.starting(s).await?;
+                            let r = self.execute_heard(s, events).await;
+                            if r.is_err() {
+                                failed = Some(s);
+                                // Heard of after the rollback, so a cleanup does not run in an
+                                // aborted transaction.
+                                if in_transaction {
+                                    return r;
+                                }
+                            }
+                            let mut r = r;
+                            events.finished(s, &mut r).await;
+                            r?;
                         }
                         Ok(())
                     }
                     .await;
-                    if result.is_err() && in_transaction && !self.db.is_closed() {
-                        let _ = self.db.execute_statement(self.label, ROLLBACK).await;
+                    if result.is_err() && in_transaction {
+                        if !self.db.is_closed() {
+                            let _ = self.execute(ROLLBACK).await;
+                        }
+                        if let Some(s) = failed {
+                            events.finished(s, &mut result).await;
+                        }
                     }
                     result
                 })
-                .await?;
+                .await;
+            if let Err(stopped) = result {
+                events.gave_up(unit).await;
+                return Err(stopped);
+            }
         }
-        Ok(attempts)
+        Ok(())
+    }
+
+    async fn execute(&self, statement: &str) -> Result<(), QueryError> {
+        let started = Instant::now();
+        self.db.execute_statement(self.label, statement).await?;
+        tracing::info!("{}: {statement} ({:.1?})", self.label, started.elapsed());
+        Ok(())
+    }
+
+    /// Runs `statement`, telling `events` every half second, and cancelling it server-side once the
+    /// run is interrupted (again every half second: a cancel that arrives before the statement does
+    /// is lost).
+    async fn execute_heard(&self, statement: &str, events: &impl Events) -> Result<(), QueryError> {
+        let exec = self.execute(statement);
+        tokio::pin!(exec);
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.tick().await;
+        let interrupted = async {
+            match &self.cancel {
+                Some(c) => c.interrupt.wait().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(interrupted);
+        let mut cancelled = false;
+        loop {
+            tokio::select! {
+                r = &mut exec => return r,
+                _ = &mut interrupted, if !cancelled => {
+                    cancelled = true;
+                    self.cancel_running().await;
+                }
+                _ = tick.tick() => {
+                    if cancelled {
+                        let _ = self.cancel_running_quietly().await;
+                    } else {
+                        events.running(statement).await;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn cancel_running(&self) {
+        if let Err(e) = self.cancel_running_quietly().await {
+            tracing::warn!("could not cancel the running statement: {}", e.message);
+        }
+    }
+
+    async fn cancel_running_quietly(&self) -> Result<(), QueryError> {
+        match &self.cancel {
+            Some(c) => super::schema::cancel(c.monitor, c.pid).await,
+            None => Ok(()),
+        }
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn run(
         pids.push(db::schema::backend_pid(&session).await?);
         sessions.push(session);
     }
-    let interrupted = std::cell::Cell::new(false);
+    let interrupt = db::cancel::Interrupt::install()?;
     let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(total as u64);
         bar.set_style(
@@ -58,13 +58,12 @@ pub async fn run(
     // What each session is running, by pid, for the progress line.
     let running: RefCell<std::collections::HashMap<i32, String>> = RefCell::default();
     let worker = |(db, pid): (db::Db, i32)| {
-        let (state, wake, bar, interrupted, running) =
-            (&state, &wake, &bar, &interrupted, &running);
+        let (state, wake, bar, interrupt, running) = (&state, &wake, &bar, &interrupt, &running);
         async move {
             loop {
                 let next = {
                     let mut s = state.borrow_mut();
-                    if interrupted.get() {
+                    if interrupt.raised() {
                         for i in s.scheduler.drain_pending() {
                             s.record(
                                 i,
@@ -110,9 +109,9 @@ pub async fn run(
                 running.borrow_mut().insert(pid, job.relation.clone());
                 let started = Instant::now();
                 let (status, attempts, detail) =
-                    match execute(&db, &job.statement, opts, interrupted).await {
+                    match execute(&db, &job.statement, opts, interrupt).await {
                         (JobStatus::Done, a, d) => (JobStatus::Done, a, d),
-                        _ if interrupted.get() => (
+                        _ if interrupt.raised() => (
                             JobStatus::Cancelled,
                             0,
                             Some("cancelled: the run was interrupted".into()),
@@ -190,11 +189,11 @@ pub async fn run(
         target,
         connect,
         &pids,
-        &interrupted,
+        &interrupt,
         || wake.notify_waiters(),
         work,
     )
-    .await?;
+    .await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -271,38 +270,35 @@ impl State {
     }
 }
 
-/// Runs one statement: lock timeouts retried (`db::retry`), a skip reported in a NOTICE
+/// Runs one statement through the runner: lock timeouts retried, a skip reported in a NOTICE
 /// (SKIP_LOCKED) counted as locked, anything else a failure with the server's message.
 async fn execute(
     db: &db::Db,
     statement: &str,
     opts: &RunOptions,
-    interrupted: &std::cell::Cell<bool>,
+    interrupt: &db::cancel::Interrupt,
 ) -> (JobStatus, u32, Option<String>) {
-    let mut attempts = 0;
-    let retry = db::retry::LockRetry {
-        retries: opts.lock_retries,
-        interrupt: None,
+    let runner = db::runner::Runner {
+        db,
+        label: "maintenance",
+        retry: db::retry::LockRetry {
+            retries: opts.lock_retries,
+            interrupt: Some(interrupt),
+        },
+        // Cancelled with the run's other sessions (db::cancel::on_interrupt).
+        cancel: None,
     };
-    let result = retry
-        .run(&mut attempts, || async {
-            if interrupted.get() {
-                return Ok((JobStatus::Cancelled, None));
-            }
-            if let Some(deadline) = opts.deadline {
-                // The running job is bounded by what is left of the budget.
-                let left = budget_left(deadline, Instant::now());
-                if let Err(e) = db.set_statement_timeout(left).await {
-                    return Ok((JobStatus::Failed, Some(e.message)));
-                }
-            }
-            db.take_notices();
-            db.execute_statement("maintenance", statement).await?;
-            Ok(outcome_of_notices(db.take_notices()))
-        })
+    let events = JobEvents {
+        db,
+        deadline: opts.deadline,
+        outcome: RefCell::new((JobStatus::Done, None)),
+    };
+    let mut attempts = 0;
+    let result = runner
+        .run_heard(&[statement.to_string()], &mut attempts, &events)
         .await;
     let (status, detail) = match result {
-        Ok(outcome) => outcome,
+        Ok(()) => events.outcome.into_inner(),
         Err(db::retry::Stopped::Failed(e)) if e.is_lock_timeout() => (
             JobStatus::SkippedLocked,
             Some(format!("locked by another session: {}", e.message)),
@@ -315,6 +311,33 @@ async fn execute(
         Err(db::retry::Stopped::Interrupted) => (JobStatus::Cancelled, None),
     };
     (status, attempts, detail)
+}
+
+/// A job's try: bounded by what is left of the budget, and done unless the server's notices say it
+/// skipped the relation.
+struct JobEvents<'a> {
+    db: &'a db::Db,
+    deadline: Option<Instant>,
+    outcome: RefCell<(JobStatus, Option<String>)>,
+}
+
+impl db::runner::Events for JobEvents<'_> {
+    async fn starting(&self, _statement: &str) -> Result<(), db::QueryError> {
+        if let Some(deadline) = self.deadline {
+            self.db
+                .set_statement_timeout(budget_left(deadline, Instant::now()))
+                .await?;
+        }
+        self.db.take_notices();
+        Ok(())
+    }
+
+    async fn finished(&self, _statement: &str, result: &mut Result<(), db::QueryError>) {
+        if result.is_ok() {
+            self.outcome
+                .replace(outcome_of_notices(self.db.take_notices()));
+        }
+    }
 }
 
 #[cfg(test)]

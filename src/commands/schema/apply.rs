@@ -4,6 +4,7 @@
 //! with backoff; invalid leftovers dropped before a rebuild and after a failed build; Ctrl-C or
 //! SIGTERM cancels the running statement server-side and cleans up after it.
 
+use std::cell::{Cell, RefCell};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,8 @@ use super::gather;
 use crate::cli::SchemaApplyArgs;
 use crate::context::Context;
 use crate::db::retry::{LockRetry, Stopped};
-use crate::db::schema::{self as dbschema, JournalEntry, Runner};
+use crate::db::runner::{Cancel, Events, Runner};
+use crate::db::schema::{self as dbschema, JournalEntry, Runner as RunnerLock};
 use crate::db::{self, Db, QueryError};
 pub use crate::model::schema_apply::{ApplyReport, Step, StepOutcome, Work};
 use crate::model::Report;
@@ -119,7 +121,7 @@ pub fn run(
         .await;
         // A lost connection released the lock with the session; otherwise release it now.
         if !db.is_closed() {
-            if let Err(e) = dbschema::unlock(&db, Runner::SchemaApply).await {
+            if let Err(e) = dbschema::unlock(&db, RunnerLock::SchemaApply).await {
                 tracing::warn!("could not release the runner lock: {}", e.message);
             }
         }
@@ -146,10 +148,10 @@ fn plan_status(s: &Step) -> Status {
 /// One runner per database: the lock is polled (see `dbschema::poll_lock`), and a second runner names
 /// the session that holds it.
 async fn take_runner_lock(db: &Db, database: &str, wait: Duration) -> anyhow::Result<()> {
-    if dbschema::poll_lock(db, Runner::SchemaApply, wait).await? {
+    if dbschema::poll_lock(db, RunnerLock::SchemaApply, wait).await? {
         return Ok(());
     }
-    let holder = dbschema::lock_holder(db, Runner::SchemaApply).await?;
+    let holder = dbschema::lock_holder(db, RunnerLock::SchemaApply).await?;
     let who = match holder {
         Some(h) => format!(
             "pid {}{}{}{}{}",
@@ -353,15 +355,15 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
             name,
             statement,
         } => {
-            let new = ddl::with_suffix(name, ddl::NEW_SUFFIX);
-            let old = ddl::with_suffix(name, ddl::OLD_SUFFIX);
+            let (new, old) = rebuild_names(name);
+            let [to_old, to_name] = swap(schema, name);
             vec![
                 ddl::drop_index_concurrently(schema, &new),
                 ddl::drop_index_concurrently(schema, &old),
                 statement.clone(),
                 crate::sql::statement::BEGIN.into(),
-                ddl::rename_index(schema, name, &old),
-                ddl::rename_index(schema, &new, name),
+                to_old,
+                to_name,
                 crate::sql::statement::COMMIT.into(),
                 ddl::drop_index_concurrently(schema, &old),
             ]
@@ -399,6 +401,23 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
         work,
         checksum: checksum.to_string(),
     }
+}
+
+/// A rebuild's names: the index built beside `name`, and the one `name` is renamed to.
+fn rebuild_names(name: &str) -> (String, String) {
+    (
+        ddl::with_suffix(name, ddl::NEW_SUFFIX),
+        ddl::with_suffix(name, ddl::OLD_SUFFIX),
+    )
+}
+
+/// A rebuild's swap, in one transaction: `name` to the old name, the new index to `name`.
+fn swap(schema: &str, name: &str) -> [String; 2] {
+    let (new, old) = rebuild_names(name);
+    [
+        ddl::rename_index(schema, name, &old),
+        ddl::rename_index(schema, &new, name),
+    ]
 }
 
 fn differences(o: &ObjectPlan) -> String {
@@ -635,7 +654,7 @@ struct Executor<'a> {
     interrupt: &'a db::cancel::Interrupt,
     progress: bool,
     /// The main session's backend is gone (terminated, or the connection closed).
-    lost: std::cell::Cell<bool>,
+    lost: Cell<bool>,
 }
 
 /// Why a step stopped.
@@ -644,51 +663,39 @@ enum Stop {
     Interrupted,
 }
 
-impl From<QueryError> for Stop {
-    fn from(e: QueryError) -> Stop {
-        Stop::Failed(e.message)
-    }
-}
-
 impl Executor<'_> {
+    /// Runs the step's statements, exactly the list its dry run shows, through the one runner:
+    /// lock timeouts retried `--retries` times, an interrupt cancelling the running statement.
     async fn run(&self, step: &mut Step) {
+        if matches!(step.work, Work::Nothing) {
+            return;
+        }
         let started = Instant::now();
         let mut attempts = 0;
-        let result = match step.work.clone() {
-            Work::Nothing => return,
-            Work::Extension { statement } => self.extension(step, &statement, &mut attempts).await,
-            Work::Build {
-                drop_first,
-                schema,
-                name,
-                concurrently,
-                statement,
-            } => {
-                async {
-                    if let Some(drop) = &drop_first {
-                        self.ddl(drop, &mut attempts).await?;
-                    }
-                    self.build(&schema, &name, concurrently, &statement, &mut attempts)
-                        .await
-                }
+        let result = {
+            let events = StepEvents::new(self, step, started);
+            match self
+                .runner()
+                .run_heard(&step.statements, &mut attempts, &events)
                 .await
-            }
-            Work::Rebuild {
-                schema,
-                name,
-                statement,
-            } => {
-                self.rebuild(&schema, &name, &statement, &mut attempts)
-                    .await
-            }
-            Work::BuildPartitioned {
-                drop_first,
-                schema,
-                name,
-                parts,
-            } => {
-                self.build_partitioned(drop_first.as_deref(), &schema, &name, &parts, &mut attempts)
-                    .await
+            {
+                Ok(()) => self.check_built(&step.work).await,
+                Err(stopped) => Err(match (self.stopped(stopped, attempts), &step.work) {
+                    // A partition's build failed: the tree's index stays invalid, not half-built.
+                    (
+                        Stop::Failed(m),
+                        Work::BuildPartitioned {
+                            drop_first,
+                            schema,
+                            name,
+                            ..
+                        },
+                    ) if *events.stopped_at.borrow() != *drop_first => Stop::Failed(format!(
+                        "{m}; {} is left invalid until every partition's index is attached: apply again drops and rebuilds it",
+                        ddl::qualified(schema, name)
+                    )),
+                    (stop, _) => stop,
+                }),
             }
         };
         step.seconds = started.elapsed().as_secs_f64();
@@ -715,6 +722,7 @@ impl Executor<'_> {
         {
             step.why = verdict;
         }
+        // An extension's "done" row committed with it (StepEvents::committing).
         if !matches!(step.work, Work::Extension { .. }) || outcome != StepOutcome::Done {
             self.journal(
                 step,
@@ -726,6 +734,67 @@ impl Executor<'_> {
                 error.as_deref(),
             )
             .await;
+        }
+    }
+
+    fn runner(&self) -> Runner<'_> {
+        Runner {
+            db: self.db,
+            label: "schema apply",
+            retry: LockRetry {
+                retries: self.retries,
+                interrupt: Some(self.interrupt),
+            },
+            cancel: Some(Cancel {
+                monitor: self.monitor,
+                pid: self.pid,
+                interrupt: self.interrupt,
+            }),
+        }
+    }
+
+    /// A cleanup DROP through the live session, retried on lock timeouts: the runner, without the
+    /// interrupt, which must not cancel the cleanup it asked for.
+    async fn drop_retrying(&self, statement: String) -> Result<(), QueryError> {
+        let runner = Runner {
+            db: self.live(),
+            label: "schema apply",
+            retry: LockRetry {
+                retries: self.retries,
+                interrupt: None,
+            },
+            cancel: None,
+        };
+        runner
+            .run(&[statement])
+            .await
+            .map(|_| ())
+            .map_err(|stopped| match stopped {
+                Stopped::Failed(e) => e,
+                Stopped::Interrupted => unreachable!("no interrupt ends this run"),
+            })
+    }
+
+    /// After the statements ran: the index the step built is valid (its size for the report).
+    async fn check_built(&self, work: &Work) -> Result<Option<i64>, Stop> {
+        let (schema, name, partitioned) = match work {
+            Work::Build { schema, name, .. } | Work::Rebuild { schema, name, .. } => {
+                (schema, name, false)
+            }
+            Work::BuildPartitioned { schema, name, .. } => (schema, name, true),
+            Work::Extension { .. } | Work::Nothing => return Ok(None),
+        };
+        match dbschema::index_state(self.db, schema, name).await {
+            Ok(Some((true, true, bytes))) => Ok(Some(bytes)),
+            Ok(_) if partitioned => Err(Stop::Failed(format!(
+                "every partition's index was built and attached, yet {} is not valid",
+                ddl::qualified(schema, name)
+            ))),
+            Ok(_) => Err(Stop::Failed(format!(
+                "the index {} is not valid after its build",
+                ddl::qualified(schema, name)
+            ))),
+            Err(e) => Err(Stop::Failed(e.message)),
         }
     }
 
@@ -778,55 +847,7 @@ impl Executor<'_> {
         }
     }
 
-    /// An extension and its journal row in one transaction: either both or neither.
-    async fn extension(
-        &self,
-        step: &Step,
-        statement: &str,
-        attempts: &mut u32,
-    ) -> Result<Option<i64>, Stop> {
-        let started = Instant::now();
-        let result = self
-            .retry()
-            .run(attempts, || async {
-                self.db
-                    .execute_statement("schema apply", crate::sql::statement::BEGIN)
-                    .await?;
-                let result = async {
-                    self.watched(statement).await?;
-                    dbschema::record(
-                        self.db,
-                        &self.entry(step, started.elapsed().as_secs_f64(), "done", None),
-                    )
-                    .await?;
-                    self.db
-                        .execute_statement("schema apply", crate::sql::statement::COMMIT)
-                        .await
-                }
-                .await;
-                if result.is_err() {
-                    let _ = self
-                        .db
-                        .execute_statement("schema apply", crate::sql::statement::ROLLBACK)
-                        .await;
-                }
-                result
-            })
-            .await;
-        result
-            .map(|()| None)
-            .map_err(|stopped| self.stopped(stopped, *attempts))
-    }
-
-    /// Lock timeouts retried `--retries` times, a pause cut short by Ctrl-C or SIGTERM.
-    fn retry(&self) -> LockRetry<'_> {
-        LockRetry {
-            retries: self.retries,
-            interrupt: Some(&self.interrupt.notify),
-        }
-    }
-
-    /// What a retried statement's end means for the step.
+    /// What a run's end without success means for the step.
     fn stopped(&self, stopped: Stopped, attempts: u32) -> Stop {
         match stopped {
             _ if self.interrupt.raised() => Stop::Interrupted,
@@ -840,122 +861,6 @@ impl Executor<'_> {
         }
     }
 
-    /// A statement under lock_timeout, retried on lock timeouts.
-    async fn ddl(&self, statement: &str, attempts: &mut u32) -> Result<(), Stop> {
-        let result = self.retry().run(attempts, || self.watched(statement)).await;
-        result.map_err(|s| self.stopped(s, *attempts))
-    }
-
-    /// Builds one index. A concurrent build that fails leaves an invalid index behind: it is dropped
-    /// before a retry and before giving up, so nothing half-built stays.
-    async fn build(
-        &self,
-        schema: &str,
-        name: &str,
-        concurrently: bool,
-        statement: &str,
-        attempts: &mut u32,
-    ) -> Result<Option<i64>, Stop> {
-        let warned = std::cell::RefCell::new(Vec::new());
-        let result = self
-            .retry()
-            .run(attempts, || async {
-                let mut seen = warned.take();
-                self.warn_old_transactions(&mut seen).await;
-                warned.replace(seen);
-                match self.watched(statement).await {
-                    Ok(()) => Ok(()),
-                    // What a failed concurrent build left is dropped before a retry or the end.
-                    Err(mut e) => {
-                        if concurrently {
-                            if let Some(left) = self.drop_leftover(schema, name).await {
-                                e.message.push_str(&format!("; {left}"));
-                            }
-                        }
-                        Err(e)
-                    }
-                }
-            })
-            .await;
-        if let Err(stopped) = result {
-            return Err(self.stopped(stopped, *attempts));
-        }
-        match dbschema::index_state(self.db, schema, name).await? {
-            Some((true, true, bytes)) => Ok(Some(bytes)),
-            _ => {
-                let left = self.drop_leftover(schema, name).await;
-                Err(Stop::Failed(format!(
-                    "the build reported success but the index is not valid{}",
-                    left.map(|l| format!("; {l}")).unwrap_or_default()
-                )))
-            }
-        }
-    }
-
-    /// A partitioned table's index, statement by statement; done only when the top index is valid.
-    /// A failure leaves the top index invalid (a later apply drops and rebuilds it), never a leaf's
-    /// failed build.
-    async fn build_partitioned(
-        &self,
-        drop_first: Option<&str>,
-        schema: &str,
-        name: &str,
-        parts: &[TreeStatement],
-        attempts: &mut u32,
-    ) -> Result<Option<i64>, Stop> {
-        if let Some(drop) = drop_first {
-            self.ddl(drop, attempts).await?;
-        }
-        for part in parts {
-            let result = match part {
-                TreeStatement::Ddl(statement) => self.ddl(statement, attempts).await,
-                TreeStatement::Concurrent {
-                    schema,
-                    name,
-                    statement,
-                } => self
-                    .build(schema, name, true, statement, attempts)
-                    .await
-                    .map(|_| ()),
-            };
-            if let Err(stop) = result {
-                return Err(match stop {
-                    Stop::Failed(m) => Stop::Failed(format!(
-                        "{m}; {} is left invalid until every partition's index is attached: apply again drops and rebuilds it",
-                        ddl::qualified(schema, name)
-                    )),
-                    other => other,
-                });
-            }
-        }
-        match dbschema::index_state(self.db, schema, name).await? {
-            Some((true, true, bytes)) => Ok(Some(bytes)),
-            _ => Err(Stop::Failed(format!(
-                "every partition's index was built and attached, yet {} is not valid",
-                ddl::qualified(schema, name)
-            ))),
-        }
-    }
-
-    /// A cleanup DROP through the live session, retried on lock timeouts. Not `watched`: an
-    /// interrupt must not cancel the cleanup it asked for.
-    async fn drop_retrying(&self, statement: &str) -> Result<(), QueryError> {
-        let retry = LockRetry {
-            retries: self.retries,
-            interrupt: None,
-        };
-        let mut attempts = 0;
-        retry
-            .run(&mut attempts, || {
-                self.live().execute_statement("schema apply", statement)
-            })
-            .await
-            .map_err(|stopped| match stopped {
-                Stopped::Failed(e) => e,
-                Stopped::Interrupted => unreachable!("no interrupt ends this retry"),
-            })
-    }
-
     /// Drops the invalid index a failed concurrent build leaves, and says what was left: `None`
     /// when there was nothing, else "its invalid leftover ... was dropped" or how to drop it.
     async fn drop_leftover(&self, schema: &str, name: &str) -> Option<String> {
@@ -964,7 +869,7 @@ impl Executor<'_> {
         match dbschema::index_state(db, schema, name).await {
             Ok(Some((valid, ready, _))) if !(valid && ready) => {
                 let statement = ddl::drop_index_concurrently(schema, name);
-                match self.drop_retrying(&statement).await {
+                match self.drop_retrying(statement.clone()).await {
                     Ok(()) => Some(format!("its invalid leftover {qualified} was dropped")),
                     Err(e) => {
                         let left = format!(
@@ -984,61 +889,10 @@ impl Executor<'_> {
         }
     }
 
-    /// Builds under a temporary name, swaps names in one short transaction, drops the old index
-    /// concurrently: readers always have one of the two.
-    async fn rebuild(
-        &self,
-        schema: &str,
-        name: &str,
-        statement: &str,
-        attempts: &mut u32,
-    ) -> Result<Option<i64>, Stop> {
-        let new = ddl::with_suffix(name, ddl::NEW_SUFFIX);
-        let old = ddl::with_suffix(name, ddl::OLD_SUFFIX);
-        // Leftovers of an interrupted earlier rebuild go first.
-        self.ddl(&ddl::drop_index_concurrently(schema, &new), attempts)
-            .await?;
-        self.ddl(&ddl::drop_index_concurrently(schema, &old), attempts)
-            .await?;
-        let bytes = self.build(schema, &new, true, statement, attempts).await?;
-        // The swap is the statements the dry run lists, one message each, in one transaction.
-        let swapped = self
-            .retry()
-            .run(attempts, || async {
-                let swap = async {
-                    self.db
-                        .execute_statement("schema apply", crate::sql::statement::BEGIN)
-                        .await?;
-                    self.watched(&ddl::rename_index(schema, name, &old)).await?;
-                    self.watched(&ddl::rename_index(schema, &new, name)).await?;
-                    self.db
-                        .execute_statement("schema apply", crate::sql::statement::COMMIT)
-                        .await
-                };
-                let result = swap.await;
-                if result.is_err() {
-                    let _ = self
-                        .db
-                        .execute_statement("schema apply", crate::sql::statement::ROLLBACK)
-                        .await;
-                }
-                result
-            })
-            .await;
-        if let Err(stopped) = swapped {
-            let stop = self.stopped(stopped, *attempts);
-            self.drop_leftover_any(schema, &new).await;
-            return Err(stop);
-        }
-        self.ddl(&ddl::drop_index_concurrently(schema, &old), attempts)
-            .await?;
-        Ok(bytes)
-    }
-
     /// Drops an index of ours that was built but never swapped in.
-    async fn drop_leftover_any(&self, schema: &str, name: &str) {
+    async fn drop_unswapped(&self, schema: &str, name: &str) {
         let statement = ddl::drop_index_concurrently(schema, name);
-        if let Err(e) = self.drop_retrying(&statement).await {
+        if let Err(e) = self.drop_retrying(statement.clone()).await {
             tracing::warn!(
                 "could not drop {}: {}; drop it with {statement}",
                 ddl::qualified(schema, name),
@@ -1047,7 +901,7 @@ impl Executor<'_> {
         }
     }
 
-    /// Names the transactions old enough to stall a concurrent build, each once per build.
+    /// Names the transactions old enough to stall a concurrent build, each once per step.
     async fn warn_old_transactions(&self, warned: &mut Vec<i32>) {
         let secs = self.lock_timeout.as_secs_f64();
         match dbschema::old_transactions(self.monitor, secs).await {
@@ -1070,51 +924,189 @@ impl Executor<'_> {
             Err(e) => tracing::debug!("could not look for old transactions: {}", e.message),
         }
     }
+}
 
-    /// Runs `statement`, showing the build's progress on a terminal, and cancelling it server-side
-    /// (from the monitor session) when interrupted.
-    async fn watched(&self, statement: &str) -> Result<(), QueryError> {
-        let bar = self.progress.then(|| {
+/// An index build among a step's statements: what a failed try leaves is dropped before a retry
+/// and before giving up, and a try the server took still fails unless the index is valid.
+struct BuildStatement<'s> {
+    statement: &'s str,
+    schema: &'s str,
+    name: String,
+    /// A failed concurrent build leaves an invalid index behind; a plain one leaves nothing.
+    concurrently: bool,
+}
+
+/// What the runner tells of one step: progress on a terminal, old transactions that stall a build,
+/// leftovers of a failed build dropped, the unswapped index of a failed swap dropped, and an
+/// extension's journal row committed with it.
+struct StepEvents<'e> {
+    exec: &'e Executor<'e>,
+    step: &'e Step,
+    started: Instant,
+    builds: Vec<BuildStatement<'e>>,
+    /// A rebuild's swap: its renames, and the new index to drop when the swap gives up.
+    swap: Option<([String; 2], &'e str, String)>,
+    warned: RefCell<Vec<i32>>,
+    bar: RefCell<Option<indicatif::ProgressBar>>,
+    /// The first statement of the unit the run stopped at.
+    stopped_at: RefCell<Option<String>>,
+}
+
+impl<'e> StepEvents<'e> {
+    fn new(exec: &'e Executor<'e>, step: &'e Step, started: Instant) -> StepEvents<'e> {
+        let mut builds = Vec::new();
+        let mut swap_of = None;
+        match &step.work {
+            Work::Build {
+                schema,
+                name,
+                concurrently,
+                statement,
+                ..
+            } => builds.push(BuildStatement {
+                statement,
+                schema,
+                name: name.clone(),
+                concurrently: *concurrently,
+            }),
+            Work::Rebuild {
+                schema,
+                name,
+                statement,
+            } => {
+                let (new, _) = rebuild_names(name);
+                builds.push(BuildStatement {
+                    statement,
+                    schema,
+                    name: new.clone(),
+                    concurrently: true,
+                });
+                swap_of = Some((swap(schema, name), schema.as_str(), new));
+            }
+            Work::BuildPartitioned { parts, .. } => {
+                builds.extend(parts.iter().filter_map(|p| match p {
+                    TreeStatement::Concurrent {
+                        schema,
+                        name,
+                        statement,
+                    } => Some(BuildStatement {
+                        statement,
+                        schema,
+                        name: name.clone(),
+                        concurrently: true,
+                    }),
+                    TreeStatement::Ddl(_) => None,
+                }))
+            }
+            Work::Extension { .. } | Work::Nothing => {}
+        }
+        StepEvents {
+            exec,
+            step,
+            started,
+            builds,
+            swap: swap_of,
+            warned: RefCell::default(),
+            bar: RefCell::default(),
+            stopped_at: RefCell::default(),
+        }
+    }
+
+    fn build(&self, statement: &str) -> Option<&BuildStatement<'e>> {
+        self.builds.iter().find(|b| b.statement == statement)
+    }
+}
+
+impl Events for StepEvents<'_> {
+    async fn starting(&self, statement: &str) -> Result<(), QueryError> {
+        if self.build(statement).is_some() {
+            let mut warned = self.warned.take();
+            self.exec.warn_old_transactions(&mut warned).await;
+            self.warned.replace(warned);
+        }
+        if self.exec.progress {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.set_message(first_line(statement));
-            bar
-        });
-        let exec = self.db.execute_statement("schema apply", statement);
-        tokio::pin!(exec);
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
-        let mut cancelled = self.interrupt.raised();
-        if cancelled {
-            let _ = dbschema::cancel(self.monitor, self.pid).await;
+            self.bar.replace(Some(bar));
         }
-        let result = loop {
-            tokio::select! {
-                r = &mut exec => break r,
-                _ = self.interrupt.notify.notified(), if !cancelled => {
-                    cancelled = true;
-                    if let Err(e) = dbschema::cancel(self.monitor, self.pid).await {
-                        tracing::warn!("could not cancel the running statement: {}", e.message);
-                    }
-                }
-                _ = tick.tick() => {
-                    if cancelled {
-                        // The cancel may have arrived before the statement did: cancel again.
-                        let _ = dbschema::cancel(self.monitor, self.pid).await;
-                    } else if let Some(bar) = &bar {
-                        if let Ok(Some(p)) = dbschema::progress(self.monitor, self.pid).await {
-                            bar.set_message(format!("{} — {}{}", first_line(statement), p.phase, percent(&p)));
-                        }
-                        bar.tick();
-                    }
-                }
+        Ok(())
+    }
+
+    async fn running(&self, statement: &str) {
+        if self.bar.borrow().is_none() {
+            return;
+        }
+        let progress = dbschema::progress(self.exec.monitor, self.exec.pid).await;
+        if let Some(bar) = &*self.bar.borrow() {
+            if let Ok(Some(p)) = progress {
+                bar.set_message(format!(
+                    "{} — {}{}",
+                    first_line(statement),
+                    p.phase,
+                    percent(&p)
+                ));
             }
-        };
-        if let Some(bar) = bar {
+            bar.tick();
+        }
+    }
+
+    async fn finished(&self, statement: &str, result: &mut Result<(), QueryError>) {
+        if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        if matches!(&result, Err(e) if e.is_connection_lost()) {
-            self.lost.set(true);
+        if matches!(result, Err(e) if e.is_connection_lost()) {
+            self.exec.lost.set(true);
         }
-        result
+        let Some(build) = self.build(statement) else {
+            return;
+        };
+        let exec = self.exec;
+        match result {
+            Err(e) if build.concurrently => {
+                if let Some(left) = exec.drop_leftover(build.schema, &build.name).await {
+                    e.message.push_str(&format!("; {left}"));
+                }
+            }
+            Err(_) => {}
+            Ok(()) => match dbschema::index_state(exec.db, build.schema, &build.name).await {
+                Ok(Some((true, true, _))) => {}
+                Ok(_) => {
+                    let left = exec.drop_leftover(build.schema, &build.name).await;
+                    *result = Err(QueryError::verdict(
+                        exec.db,
+                        "schema apply",
+                        format!(
+                            "the build reported success but the index is not valid{}",
+                            left.map(|l| format!("; {l}")).unwrap_or_default()
+                        ),
+                    ));
+                }
+                Err(e) => *result = Err(e),
+            },
+        }
+    }
+
+    async fn committing(&self) -> Result<(), QueryError> {
+        if !matches!(self.step.work, Work::Extension { .. }) {
+            return Ok(());
+        }
+        let entry = self.exec.entry(
+            self.step,
+            self.started.elapsed().as_secs_f64(),
+            "done",
+            None,
+        );
+        dbschema::record(self.exec.db, &entry).await
+    }
+
+    async fn gave_up(&self, unit: &[String]) {
+        match &self.swap {
+            Some((renames, schema, new)) if unit.iter().any(|s| renames.contains(s)) => {
+                self.exec.drop_unswapped(schema, new).await;
+            }
+            _ => {}
+        }
+        self.stopped_at.replace(unit.first().cloned());
     }
 }
 
