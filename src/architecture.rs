@@ -434,3 +434,39 @@ fn global_mutable_state_is_only_what_is_listed() {
         "global statics changed: list (and argue for) a new one, or drop it from the list"
     );
 }
+
+/// A flag several commands take is declared once, in its group in `cli.rs` (`DryRun`, `Yes`,
+/// `LockTimeout`, `Wait`, `ProfileArg`), and flattened where it is taken; a command words its help
+/// with `mut_arg`, never with a second declaration.
+#[test]
+fn shared_flags_are_declared_once() {
+    for field in [
+        "pub dry_run: bool",
+        "pub yes: bool",
+        "pub lock_timeout: DurationArg",
+        "pub wait: DurationArg",
+        "pub profile: Option<String>",
+    ] {
+        let found = uses(field, |f| f != "cli.rs");
+        assert_eq!(
+            found.len(),
+            1,
+            "{field} declared more than once (flatten its group instead):\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+/// Every statement that changes something goes through `db::runner::Runner`: the type system
+/// holds `Db::execute_statement` to `db/`, and this holds that visibility where it is.
+#[test]
+fn mutating_statements_run_only_through_the_runner() {
+    let declared = uses("async fn execute_statement(", |f| f != "db/mod.rs");
+    assert!(
+        declared.len() == 1 && declared[0].contains("pub(in crate::db) async fn"),
+        "Db::execute_statement must stay visible only in db/:\n{}",
+        declared.join("\n")
+    );
+    let called = uses(".execute_statement(", |f| f.starts_with("db/"));
+    assert!(called.is_empty(), "{}", called.join("\n"));
+}

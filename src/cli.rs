@@ -39,12 +39,17 @@ pub enum Command {
     Info,
     /// Generate postgresql.conf settings for a machine and workload (PGTune's values, and more);
     /// needs no database, and checks the values against one when given a connection
+    #[command(mut_arg("profile", |a| a.help("A built-in profile (web, oltp, dw, desktop, mixed, lunch-rush) or the path of a .toml file [default: the workload's profile]")))]
     Config(ConfigArgs),
     /// Audit a live server: its settings against recommendations for its hardware and workload, and
     /// its health; offers to apply what differs
+    #[command(mut_arg("profile", |a| a.help("A built-in profile (web, oltp, dw, desktop, mixed, lunch-rush) or the path of a .toml file [default: the workload's profile]")))]
+    #[command(mut_arg("yes", |a| a.help("With --apply: apply without asking (every differing setting, or those named by --setting)")))]
+    #[command(mut_arg("dry_run", |a| a.help("Print the statements (or conf lines) applying would run, and change nothing")))]
     Check(CheckArgs),
     /// Index and bloat reports: unused, duplicate, invalid indexes, foreign keys without an index,
     /// table and index bloat; each finding with the SQL that would fix it
+    #[command(mut_arg("profile", |a| a.help("A profile whose [report.*] thresholds to use (a built-in name or a .toml path)")))]
     Report(ReportArgs),
     /// ANALYZE the tables whose statistics are stale or missing (or all), in parallel, skipping locked ones
     Analyze(AnalyzeArgs),
@@ -64,10 +69,16 @@ pub enum Command {
     Schema(SchemaCommand),
     /// Run a maintenance playbook (daily, weekly, monthly, or one a profile defines) as cron would:
     /// one run per database, every run and step recorded, exit code the worst step's
+    #[command(mut_arg("profile", |a| a.help("A profile whose [[playbooks.*]] and [[purge]] tables to use (a built-in name or a .toml path)")))]
+    #[command(mut_arg("dry_run", |a| a.help("Show every step and the SQL it would run; change nothing")))]
     Maintain(MaintainArgs),
     /// Delete old rows from a log table in small batches, each its own short transaction
+    #[command(mut_arg("profile", |a| a.help("A profile whose [[purge]] tables to purge when --table is not given")))]
+    #[command(mut_arg("dry_run", |a| a.help("Count what would be deleted and print the SQL; delete nothing")))]
+    #[command(mut_arg("lock_timeout", |a| a.help("How long each batch may wait for a lock; a batch that waits longer is left for the next run (PostgreSQL units: 500ms, 5s)")))]
     Purge(PurgeArgs),
     /// Record sizes, row counts, scan counters and settings in pgtune.snapshot* tables
+    #[command(mut_arg("dry_run", |a| a.help("Print the SQL; record nothing")))]
     Snapshot(SnapshotArgs),
     /// Compare the latest snapshot with an earlier one: growth, unused indexes, cache hit ratio, dead
     /// tuples, settings; with --capacity, when each database and table reaches a size
@@ -75,6 +86,7 @@ pub enum Command {
     /// Recent maintenance runs and their steps, from pgtune.maintenance_runs
     History(HistoryArgs),
     /// Print crontab lines or systemd units that run the daily, weekly and monthly playbooks
+    #[command(mut_arg("profile", |a| a.help("The profile to pass to each run")))]
     Schedule(ScheduleArgs),
     /// Print a shell completion script to stdout
     Completions {
@@ -126,10 +138,8 @@ pub struct TuneArgs {
     #[arg(long, value_enum)]
     pub os: Option<crate::tune::Os>,
 
-    /// A built-in profile (web, oltp, dw, desktop, mixed, lunch-rush) or the path of a .toml file
-    /// [default: the workload's profile]
-    #[arg(long, value_name = "NAME|PATH")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub using: ProfileArg,
 }
 
 #[derive(Debug, Args, Clone, Default)]
@@ -218,9 +228,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value = "warning")]
     pub fail_on: FailOn,
 
-    /// A profile whose [report.*] thresholds to use (a built-in name or a .toml path)
-    #[arg(long, value_name = "NAME|PATH")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub using: ProfileArg,
 
     #[command(flatten)]
     pub scope: ScopeArgs,
@@ -234,14 +243,11 @@ pub struct RunArgs {
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub jobs: u16,
 
-    /// How long a statement may wait for a lock before its relation is skipped (or retried)
-    /// (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
-    pub lock_timeout: DurationArg,
+    #[command(flatten)]
+    pub locking: LockTimeout,
 
-    /// Print the exact SQL, in order, and why each relation was picked; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -426,13 +432,11 @@ pub struct SchemaApplyArgs {
     #[command(flatten)]
     pub files: SchemaFiles,
 
-    /// Print the plan and the exact SQL apply would run, and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 
-    /// Apply without asking (required when stdin is not a terminal)
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub confirm: Yes,
 
     /// Build indexes as declared, without adding CONCURRENTLY (a plain build blocks writes to the table)
     #[arg(long)]
@@ -443,17 +447,15 @@ pub struct SchemaApplyArgs {
     #[arg(long)]
     pub rebuild_changed: bool,
 
-    /// How long each statement may wait for a lock before it is retried (PostgreSQL units: 500ms, 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
-    pub lock_timeout: DurationArg,
+    #[command(flatten)]
+    pub locking: LockTimeout,
 
     /// Further attempts after a lock timeout, with growing pauses
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
 
-    /// How long to wait for another apply on the same database to finish (PostgreSQL units: 30s, 10min)
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting, allow_hyphen_values = true)]
-    pub wait: DurationArg,
+    #[command(flatten)]
+    pub others: Wait,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -466,9 +468,8 @@ pub struct MaintainArgs {
     #[arg(long)]
     pub list: bool,
 
-    /// A profile whose [[playbooks.*]] and [[purge]] tables to use (a built-in name or a .toml path)
-    #[arg(long, value_name = "NAME|PATH")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub using: ProfileArg,
 
     /// Run only this step (by name; repeatable)
     #[arg(long, value_name = "STEP")]
@@ -478,13 +479,11 @@ pub struct MaintainArgs {
     #[arg(long, value_name = "STEP")]
     pub skip: Vec<String>,
 
-    /// Show every step and the SQL it would run; change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 
-    /// How long to wait for a run already in progress on this database (PostgreSQL units: 30s, 10min)
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting, allow_hyphen_values = true)]
-    pub wait: DurationArg,
+    #[command(flatten)]
+    pub others: Wait,
 
     /// Write step and run metrics to PATH for Prometheus's textfile collector (atomically)
     #[arg(long, value_name = "PATH")]
@@ -509,17 +508,14 @@ pub struct PurgeArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(i64).range(1..))]
     pub batch_size: i64,
 
-    /// A profile whose [[purge]] tables to purge when --table is not given
-    #[arg(long, value_name = "NAME|PATH")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub using: ProfileArg,
 
-    /// How long each batch may wait for a lock (PostgreSQL units)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
-    pub lock_timeout: DurationArg,
+    #[command(flatten)]
+    pub locking: LockTimeout,
 
-    /// Count what would be deleted and print the SQL; delete nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -528,9 +524,8 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "DURATION", default_value = "90d", value_parser = retention, allow_hyphen_values = true)]
     pub retention: DurationArg,
 
-    /// Print the SQL; record nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -582,9 +577,8 @@ pub struct ScheduleArgs {
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
 
-    /// The profile to pass to each run
-    #[arg(long, value_name = "NAME|PATH")]
-    pub profile: Option<String>,
+    #[command(flatten)]
+    pub using: ProfileArg,
 
     /// Where each run writes its Prometheus metrics (PLAYBOOK in the path is replaced by its name)
     #[arg(long, value_name = "PATH")]
@@ -625,13 +619,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub apply: bool,
 
-    /// With --apply: apply without asking (every differing setting, or those named by --setting)
-    #[arg(long)]
-    pub yes: bool,
+    #[command(flatten)]
+    pub confirm: Yes,
 
-    /// Print the statements (or conf lines) applying would run, and change nothing
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub change: DryRun,
 
     /// With --apply: only this setting (repeatable)
     #[arg(long = "setting", value_name = "NAME", requires = "apply")]
@@ -644,6 +636,49 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub tune: TuneArgs,
+}
+
+/// --dry-run, for every command that changes something: one definition, the help a command words
+/// differently set where it is a subcommand (`mut_arg`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct DryRun {
+    /// Print the exact SQL the run would execute, in order, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// --yes, for every command that asks before it changes something.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Yes {
+    /// Change without asking (needed when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// --lock-timeout, for every command that takes locks: its statements wait this long, then give up.
+#[derive(Debug, Args, Clone)]
+pub struct LockTimeout {
+    /// How long each statement may wait for a lock before it gives up: retried where the command
+    /// retries (--retries), else its relation is skipped (PostgreSQL units: 500ms, 5s)
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
+    pub lock_timeout: DurationArg,
+}
+
+/// --wait, for every command of which one runs per database at a time.
+#[derive(Debug, Args, Clone)]
+pub struct Wait {
+    /// How long to wait for another run of this command on the same database to finish
+    /// (PostgreSQL units: 30s, 10min)
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = waiting, allow_hyphen_values = true)]
+    pub wait: DurationArg,
+}
+
+/// --profile, for every command that reads one: which part it reads is in the command's help.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProfileArg {
+    /// A built-in profile (web, oltp, dw, desktop, mixed, lunch-rush) or the path of a .toml file
+    #[arg(long, value_name = "NAME|PATH")]
+    pub profile: Option<String>,
 }
 
 /// Connection options, spelt as psql spells them.

@@ -13,7 +13,7 @@ use crate::report::qualified;
 use crate::scope::Filter;
 
 pub fn run(ctx: &Context, args: &AnalyzeArgs) -> anyhow::Result<JobsReport> {
-    let connect = maintenance::session(ctx, &args.run.lock_timeout);
+    let connect = maintenance::session(ctx, &args.run.locking.lock_timeout);
     let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let (candidates, version_num) = db::runtime()?.block_on(async {
@@ -102,7 +102,7 @@ pub fn run(ctx: &Context, args: &AnalyzeArgs) -> anyhow::Result<JobsReport> {
             connect,
             scheduler: Scheduler::new(jobs),
             run,
-            dry_run: args.run.dry_run,
+            dry_run: args.run.change.dry_run,
             after_run: None,
             skipped: Vec::new(),
         },

@@ -64,7 +64,11 @@ fn normalized(args: &CheckArgs) -> CheckArgs {
 
 /// Only --apply ever changes the server, and only --apply on a terminal ever asks.
 fn interactive(ctx: &Context, args: &CheckArgs, format: Format) -> bool {
-    args.apply && ctx.can_prompt() && !args.yes && !args.dry_run && format == Format::Table
+    args.apply
+        && ctx.can_prompt()
+        && !args.confirm.yes
+        && !args.change.dry_run
+        && format == Format::Table
 }
 
 /// The audit and health checks, and what --apply --yes (or --dry-run) did: everything but the
@@ -84,7 +88,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
         thresholds.set_from_flag(t).map_err(anyhow::Error::msg)?;
     }
     let terminal = ctx.can_prompt();
-    if args.apply && !args.yes && !args.dry_run && !terminal {
+    if args.apply && !args.confirm.yes && !args.change.dry_run && !terminal {
         bail!("--apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking");
     }
     let settings_wanted = args.only != Some(CheckPart::Health);
@@ -147,14 +151,14 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
         if let Some(why) = rt.block_on(conf_file_not_read(&db, path))? {
             bail!("{why}");
         }
-        if !args.dry_run {
+        if !args.change.dry_run {
             crate::fsutil::check_writable(path)?;
         }
     }
     // ALTER SYSTEM may be impossible here (allow_alter_system = off, a role without the right):
     // found out before anything is picked or run, so the conf snippet can be offered instead.
     let alter_system_refusal =
-        if settings_wanted && (args.apply || args.dry_run) && args.write_conf.is_none() {
+        if settings_wanted && (args.apply || args.change.dry_run) && args.write_conf.is_none() {
             let names: Vec<String> = applicable(&report)
                 .into_iter()
                 .map(|(n, _)| n.to_string())
@@ -173,7 +177,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
             None
         };
     if let Some(why) = alter_system_refusal.as_deref().filter(|_| !interactive) {
-        if args.dry_run {
+        if args.change.dry_run {
             tracing::warn!(
                 "a real run would stop here: {why}; --write-conf PATH writes a conf.d file instead"
             );
@@ -192,14 +196,14 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
             return Ok(report);
         }
     }
-    if settings_wanted && !interactive && (args.apply || args.dry_run) {
+    if settings_wanted && !interactive && (args.apply || args.change.dry_run) {
         report.apply = apply(
             &rt,
             ctx,
             &target,
             &report,
             &ApplyPlan::from_flags(args),
-            args.dry_run,
+            args.change.dry_run,
         )?;
     }
     report.status = report.worst();

@@ -47,6 +47,7 @@ pub struct Invocation {
 
 pub fn run(ctx: &Context, args: &MaintainArgs) -> anyhow::Result<MaintainOutput> {
     let profile = args
+        .using
         .profile
         .as_deref()
         .map(crate::profile::load)
@@ -72,7 +73,7 @@ pub fn run(ctx: &Context, args: &MaintainArgs) -> anyhow::Result<MaintainOutput>
     for (name, source, steps) in &playbooks {
         let invocations = steps
             .iter()
-            .map(|s| invocation(s, args.profile.as_deref()))
+            .map(|s| invocation(s, args.using.profile.as_deref()))
             .collect::<anyhow::Result<Vec<_>>>()?;
         resolved.push((name.clone(), source.clone(), invocations));
     }
@@ -126,14 +127,14 @@ pub fn run(ctx: &Context, args: &MaintainArgs) -> anyhow::Result<MaintainOutput>
         .filter(|i| args.only.is_empty() || args.only.contains(&i.step.name))
         .filter(|i| !args.skip.contains(&i.step.name))
         .collect();
-    if args.dry_run {
+    if args.change.dry_run {
         // A dry run prints the script the run would execute: SQL, not a report.
         if ctx.output.format == Some(Format::Json) {
             bail!("pgtune maintain --dry-run prints the statements as a psql script; --format json is for the run's report");
         }
         return Ok(MaintainOutput::DryRun(dry_run(ctx, &playbook, &selected)?));
     }
-    let wait = args.wait.value;
+    let wait = args.others.wait.value;
     let mut report = execute(ctx, args, &playbook, &selected, wait)?;
     report.run_status = if ctx.interrupted() || report.ended.is_some() {
         "failed"

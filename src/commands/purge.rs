@@ -14,7 +14,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
     let targets: Vec<(String, String, String, i64)> =
         match (&args.table, &args.column, &args.older_than) {
             (Some(t), Some(c), Some(o)) => vec![(t.clone(), c.clone(), o.clone(), args.batch_size)],
-            _ => match &args.profile {
+            _ => match &args.using.profile {
                 Some(p) => crate::profile::load(p)?
                     .purge
                     .into_iter()
@@ -31,14 +31,14 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
             },
         };
     let mut report = PurgeReport {
-        dry_run: args.dry_run,
+        dry_run: args.change.dry_run,
         rows: 0,
         targets: vec![],
         status: Status::Ok,
         interrupted: false,
     };
     if !targets.is_empty() {
-        let connect = maintenance::session(ctx, &args.lock_timeout);
+        let connect = maintenance::session(ctx, &args.locking.lock_timeout);
         let target = ctx.target()?;
         let from_profile = args.table.is_none();
         let (targets, interrupted) = db::runtime()?.block_on(async {
@@ -48,7 +48,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
             for (table, column, older_than, _) in &targets {
                 if let Some(why) = target_refusal(&db, table, column, older_than).await? {
                     let origin = if from_profile {
-                        format!(" ([[purge]] of profile {})", args.profile.as_deref().unwrap_or_default())
+                        format!(" ([[purge]] of profile {})", args.using.profile.as_deref().unwrap_or_default())
                     } else {
                         String::new()
                     };
@@ -64,7 +64,7 @@ pub fn run(ctx: &Context, args: &PurgeArgs) -> anyhow::Result<PurgeReport> {
                         break;
                     }
                     let mut outcome =
-                        purge_one(&db, &table, &column, &older_than, batch, args.dry_run, ctx.deadline).await;
+                        purge_one(&db, &table, &column, &older_than, batch, args.change.dry_run, ctx.deadline).await;
                     if interrupt.raised() {
                         outcome.status = Status::Critical;
                         outcome.detail = Some(format!(

@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
     let bloat_share = parse_value(Kind::Ratio, &args.bloat_percent)
         .map_err(|e| anyhow::anyhow!("invalid --bloat-percent: {e}"))?;
     let min_bytes = args.min_size.bytes;
-    let connect = maintenance::session(ctx, &args.run.lock_timeout);
+    let connect = maintenance::session(ctx, &args.run.locking.lock_timeout);
     let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let rt = db::runtime()?;
@@ -138,7 +138,7 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
                 window.is_superuser,
                 bloat_share,
                 min_bytes,
-                args.run.dry_run,
+                args.run.change.dry_run,
             )
             .await?;
             picks.extend(bloated);
@@ -259,7 +259,7 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
             connect,
             scheduler: Scheduler::new(jobs),
             run,
-            dry_run: args.run.dry_run,
+            dry_run: args.run.change.dry_run,
             after_run: Some(after_run),
             skipped: skipped
                 .into_iter()

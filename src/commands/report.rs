@@ -17,7 +17,7 @@ use crate::scope::Filter;
 pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ReportOutput> {
     let min_bytes = args.min_size.as_ref().map_or(0, |s| s.bytes);
     let min_window = args.min_window.value;
-    let thresholds = match &args.profile {
+    let thresholds = match &args.using.profile {
         Some(p) => crate::profile::load(p)?.thresholds,
         None => Thresholds::default(),
     };

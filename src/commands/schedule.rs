@@ -63,7 +63,7 @@ fn job(ctx: &Context, args: &ScheduleArgs, binary: String) -> anyhow::Result<Job
         ("-p", conn.port.clone().or_else(|| env("PGPORT"))),
         ("-U", conn.username.clone().or_else(|| env("PGUSER"))),
         ("-d", conn.dbname.clone().or_else(|| env("PGDATABASE"))),
-        ("--profile", args.profile.clone()),
+        ("--profile", args.using.profile.clone()),
         ("--metrics-file", args.metrics_file.clone()),
     ];
     for (flag, value) in given {

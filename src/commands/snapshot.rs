@@ -11,7 +11,7 @@ use crate::sql;
 pub fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<SnapshotReport> {
     let retention = args.retention.value.as_secs_f64();
     let mut report = SnapshotReport {
-        dry_run: args.dry_run,
+        dry_run: args.change.dry_run,
         id: None,
         tables: 0,
         indexes: 0,
@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, args: &SnapshotArgs) -> anyhow::Result<SnapshotReport>
         retention: args.retention.text.clone(),
         statements: vec![],
     };
-    if args.dry_run {
+    if args.change.dry_run {
         report.statements = vec![
             sql::SNAPSHOT_CREATE.text.trim().to_string(),
             sql::SNAPSHOT_TAKE.text.trim().to_string(),

@@ -83,7 +83,7 @@ impl Flags {
 
 /// The profile named by `--profile`, else the workload's own.
 pub fn load_profile(args: &TuneArgs) -> anyhow::Result<Profile> {
-    Ok(match &args.profile {
+    Ok(match &args.using.profile {
         Some(spec) => profile::load(spec)?,
         None => profile::builtin(args.workload.unwrap_or(Workload::Web).name())?,
     })

@@ -27,7 +27,7 @@ pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
             args.min_age
         );
     }
-    let connect = maintenance::session(ctx, &args.run.lock_timeout);
+    let connect = maintenance::session(ctx, &args.run.locking.lock_timeout);
     let target = ctx.target()?;
     let filter = Filter::new(&args.scope);
     let jobs: Vec<Job> = db::runtime()?.block_on(async {
@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: &VacuumArgs) -> anyhow::Result<JobsReport> {
             connect,
             scheduler: Scheduler::new(jobs),
             run,
-            dry_run: args.run.dry_run,
+            dry_run: args.run.change.dry_run,
             after_run: None,
             skipped: Vec::new(),
         },

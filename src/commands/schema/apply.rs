@@ -64,11 +64,11 @@ pub fn run(
     confirm: &mut Confirm<'_>,
 ) -> anyhow::Result<ApplyReport> {
     let source = source::load(&args.files.paths)?;
-    let connect = super::super::maintenance::session(ctx, &args.lock_timeout);
-    let wait = args.wait.value;
-    let lock_timeout = args.lock_timeout.value;
+    let connect = super::super::maintenance::session(ctx, &args.locking.lock_timeout);
+    let wait = args.others.wait.value;
+    let lock_timeout = args.locking.lock_timeout.value;
     let terminal = ctx.can_prompt();
-    if !args.yes && !args.dry_run && !terminal {
+    if !args.confirm.yes && !args.change.dry_run && !terminal {
         bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
     }
     let target = ctx.target()?;
@@ -80,7 +80,7 @@ pub fn run(
             .iter()
             .map(|(k, v)| crate::sql::statement::set(k, v))
             .collect();
-        if args.dry_run {
+        if args.change.dry_run {
             let (plan, facts) = gather(&db, &source).await?;
             let mut names = partition_names(&db, &source, &plan).await?;
             let steps = steps(&source, &plan, args, &mut names);
@@ -207,7 +207,7 @@ async fn apply_locked(
         ended: None,
     };
     let changes = steps.iter().any(|s| !matches!(s.work, Work::Nothing));
-    if changes && !args.yes {
+    if changes && !args.confirm.yes {
         // Only on a terminal (checked up front): show what will run and ask.
         report.steps = steps;
         let go = confirm(&plan.objects, &report)?;
