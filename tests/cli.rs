@@ -68,10 +68,25 @@ fn completions_and_man_pages() {
     let out = pgtune(&["man"]).expect_code(0);
     assert!(out.stdout.starts_with(".ie"), "{}", &out.stdout[..40]);
     let dir = tempfile::tempdir().unwrap();
-    pgtune(&["man", "--dir", dir.path().to_str().unwrap()]).expect_code(0);
+    let out = pgtune(&["man", "--dir", dir.path().to_str().unwrap()]).expect_code(0);
     for page in ["pgtune.1", "pgtune-info.1"] {
         assert!(dir.path().join(page).exists(), "{page}");
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l == dir.path().join(page).display().to_string()),
+            "the pages written are listed:\n{}",
+            out.stdout
+        );
     }
+    // A script or a page has no JSON form: asked for one, one line says so (exit 3).
+    let out = pgtune(&["completions", "bash", "--format", "json"]).expect_code(3);
+    assert_eq!(
+        out.stderr.trim(),
+        "pgtune: pgtune completions does not support --format json (choose table)",
+        "{}",
+        out.stderr
+    );
     // Each command's page: its own options, the connection and output options every command takes
     // (-h is --host, never help), one OPTIONS heading, and the sections a man page has.
     for page in [

@@ -1,34 +1,45 @@
-//! `pgtune completions <shell>` and `pgtune man`: generated from the same clap definitions as `--help`.
+//! `pgtune completions <shell>` and `pgtune man`: generated from the same clap definitions as
+//! `--help`, returned as a report like every command's.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 
-use crate::outcome::Status;
+use crate::model::generated::Generated;
 
-pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> anyhow::Result<Status> {
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<Generated> {
     let mut cmd = crate::cli::command();
     // clap_complete panics when its writer fails; a buffer cannot fail, so a closed stdout is an
-    // ordinary broken-pipe error below.
+    // ordinary broken-pipe error when the report is printed.
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "pgtune", &mut script);
-    out.write_all(&script)?;
-    Ok(Status::Ok)
+    Ok(Generated {
+        command: "completions",
+        text: Some(String::from_utf8(script)?),
+        written: vec![],
+    })
 }
 
 /// Without a directory: pgtune.1 on stdout. With one: a page per command, as packagers install them.
 /// Each page has the command's own options and the connection and output options every command
 /// takes, then EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES.
-pub fn man(dir: Option<&Path>, mut out: &mut dyn Write) -> anyhow::Result<Status> {
+pub fn man(dir: Option<&Path>) -> anyhow::Result<Generated> {
     let mut cmd = crate::cli::command();
     // Building propagates the global options (connection, output, --help) to every subcommand,
     // as parsing does: a page shows what the command really takes, and -h is --host there too.
     cmd.build();
     let Some(dir) = dir else {
-        render_page(&cmd, None, &mut out)?;
-        return Ok(Status::Ok);
+        let mut page = Vec::new();
+        render_page(&cmd, None, &mut page)?;
+        return Ok(Generated {
+            command: "man",
+            text: Some(String::from_utf8(page)?),
+            written: vec![],
+        });
     };
+    let mut written = Vec::new();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut pages = vec![("pgtune".to_string(), None, cmd.clone())];
     for sub in cmd.get_subcommands() {
@@ -44,9 +55,13 @@ pub fn man(dir: Option<&Path>, mut out: &mut dyn Write) -> anyhow::Result<Status
         let mut buf = Vec::new();
         render_page(&page, sub.as_deref(), &mut buf)?;
         std::fs::write(&path, buf).with_context(|| format!("cannot write {}", path.display()))?;
-        writeln!(out, "{}", path.display())?;
+        written.push(path);
     }
-    Ok(Status::Ok)
+    Ok(Generated {
+        command: "man",
+        text: None,
+        written,
+    })
 }
 
 fn render_page(cmd: &clap::Command, sub: Option<&str>, out: &mut impl Write) -> anyhow::Result<()> {

@@ -69,8 +69,10 @@ pub fn dispatch(ctx: &Context, command: &Command, out: &mut dyn Write) -> anyhow
         Command::Trends(args) => print(ctx, out, "trends", || trends::run(ctx, args)),
         Command::History(args) => print(ctx, out, "history", || history::run(ctx, args)),
         Command::Schedule(args) => print(ctx, out, "schedule", || schedule::run(ctx, args)),
-        Command::Completions { shell } => completions::completions(*shell, out),
-        Command::Man { dir } => completions::man(dir.as_deref(), out),
+        Command::Completions { shell } => {
+            print(ctx, out, "completions", || completions::completions(*shell))
+        }
+        Command::Man { dir } => print(ctx, out, "man", || completions::man(dir.as_deref())),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod config;
+pub mod generated;
 pub mod history;
 pub mod info;
 pub mod jobs;

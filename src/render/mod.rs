@@ -20,6 +20,24 @@ impl Render for crate::model::schedule::ScheduleReport {
     }
 }
 
+/// The document as it goes into a file, or the paths of the pages written, one per line. Only as
+/// text: a completion script or a man page has no JSON form.
+impl Render for crate::model::generated::Generated {
+    fn command(&self) -> &'static str {
+        self.command
+    }
+    const FORMATS: &'static [Format] = &[Format::Table];
+    fn render(&self, _: Format, _: &Style, out: &mut dyn Write) -> io::Result<()> {
+        if let Some(text) = &self.text {
+            out.write_all(text.as_bytes())?;
+        }
+        for path in &self.written {
+            writeln!(out, "{}", path.display())?;
+        }
+        Ok(())
+    }
+}
+
 use std::io::{self, IsTerminal, Write};
 
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};

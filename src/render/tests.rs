@@ -1532,3 +1532,24 @@ fn advise() {
     };
     snapshots("advise", &report);
 }
+
+#[test]
+fn generated_documents_and_pages() {
+    use crate::model::generated::Generated;
+    snapshots(
+        "generated_document",
+        &Generated {
+            command: "completions",
+            text: Some("complete -F _pgtune pgtune\n".into()),
+            written: vec![],
+        },
+    );
+    snapshots(
+        "generated_pages",
+        &Generated {
+            command: "man",
+            text: None,
+            written: vec!["man/pgtune.1".into(), "man/pgtune-check.1".into()],
+        },
+    );
+}
