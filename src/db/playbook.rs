@@ -370,8 +370,10 @@ pub async fn purge_batch(
     older_than: &str,
     batch: i64,
 ) -> Result<u64, QueryError> {
-    db.execute(&sql::PURGE_BATCH, statement, &[&older_than, &batch])
+    super::runner::Runner::once(db, "purge")
+        .run_bound(&sql::PURGE_BATCH, statement, &[&older_than, &batch])
         .await
+        .map_err(|stopped| stopped.into_error(db, "purge"))
 }
 
 /// A session of an earlier maintenance run, still working.

@@ -44,6 +44,15 @@ impl std::fmt::Display for Stopped {
 impl std::error::Error for Stopped {}
 
 impl Stopped {
+    /// The error, an interrupt worded as one: for a runner that cannot be interrupted (no
+    /// `interrupt`), or a caller that reports both alike.
+    pub fn into_error(self, db: &super::Db, what: &'static str) -> QueryError {
+        match self {
+            Stopped::Failed(e) => e,
+            Stopped::Interrupted => QueryError::verdict(db, what, self.message()),
+        }
+    }
+
     /// The server's message, or that the run was interrupted.
     pub fn message(&self) -> String {
         match self {

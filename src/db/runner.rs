@@ -12,6 +12,7 @@ use super::cancel::Interrupt;
 use super::retry::{LockRetry, Stopped};
 use super::{Db, QueryError};
 use crate::sql::statement::{BEGIN, COMMIT, ROLLBACK};
+use crate::sql::Sql;
 
 pub struct Runner<'a> {
     pub db: &'a Db,
@@ -137,6 +138,25 @@ impl<'a> Runner<'a> {
             }
         }
         Ok(())
+    }
+
+    /// One statement of pgtune's own from `sql/` with its values bound (a purge batch), under the
+    /// same retry and interrupt: the rows it changed.
+    pub async fn run_bound(
+        &self,
+        sql: &Sql,
+        text: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, Stopped> {
+        let mut attempts = 0;
+        self.retry
+            .run(&mut attempts, || async {
+                let started = Instant::now();
+                let rows = self.db.execute(sql, text, params).await?;
+                tracing::info!("{}: {} ({:.1?})", self.label, sql.name, started.elapsed());
+                Ok(rows)
+            })
+            .await
     }
 
     async fn execute(&self, statement: &str) -> Result<(), QueryError> {
