@@ -1012,3 +1012,26 @@ fn a_narrow_terminal_never_splits_a_word() {
     assert!(out.stdout.contains("-[ RECORD 1 ]"), "{}", out.stdout);
     assert!(out.stdout.contains("Setting      | "), "{}", out.stdout);
 }
+
+/// --apply without --yes only ever asks, and asks only in table format: asked for JSON on a
+/// terminal it refuses in one line (exit 3) rather than apply unasked.
+#[test]
+fn apply_with_json_on_a_terminal_refuses_rather_than_apply_unasked() {
+    let db = shared().create_db("check_json_pty");
+    let mut cmd = db.pgtune();
+    cmd.args(["check", "--only", "settings", "--apply", "--format", "json"])
+        .args(HW)
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::inherit());
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty");
+    let said = p.exp_eof().unwrap();
+    assert!(
+        said.contains("--apply asks before changing anything, and it asks only with --format table: add --yes"),
+        "{said}"
+    );
+    assert!(!said.contains("ALTER SYSTEM SET"), "{said}");
+    match p.process.wait().unwrap() {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 3),
+        other => panic!("{other:?}"),
+    }
+}

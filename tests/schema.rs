@@ -926,7 +926,8 @@ fn an_unclosed_parenthesis_names_what_it_swallowed() {
 }
 
 /// On a terminal without --yes, apply shows the objects and the exact script, then asks; "no"
-/// changes nothing, "yes" builds exactly what the script said. Without a terminal it refuses.
+/// changes nothing, "yes" builds exactly what the script said. Without a terminal, or asked for
+/// JSON, it refuses.
 #[test]
 fn apply_on_a_terminal_shows_the_script_then_asks() {
     let (db, dir) = fixture(
@@ -946,14 +947,16 @@ fn apply_on_a_terminal_shows_the_script_then_asks() {
         .clone()
         .unwrap()
     };
-    let session = || {
+    let session_with = |extra: &[&str]| {
         let mut cmd = db.pgtune();
         cmd.args(["schema", "apply", file])
+            .args(extra)
             .env("TERM", "dumb")
             .env("COLUMNS", "200")
             .stdin(std::process::Stdio::inherit());
         rexpect::session::spawn_command(cmd, Some(30_000)).expect("spawn on a pty")
     };
+    let session = || session_with(&[]);
     let answer = |p: &mut rexpect::session::PtySession, keys: &str| {
         std::thread::sleep(Duration::from_millis(300));
         p.send(keys).unwrap();
@@ -974,6 +977,16 @@ fn apply_on_a_terminal_shows_the_script_then_asks() {
     p.exp_string("not confirmed").unwrap();
     p.exp_eof().unwrap();
     assert_eq!(exists(), "0", "answering no built the index");
+
+    // JSON on stdout stays JSON: on a terminal too, no preview and no question in it; --yes needed.
+    let mut p = session_with(&["--format", "json"]);
+    let said = p.exp_eof().unwrap();
+    assert!(
+        said.contains("it asks only with --format table: add --yes")
+            && !said.contains("Apply these changes?"),
+        "{said}"
+    );
+    assert_eq!(exists(), "0");
 
     // "y": built, and the report says so.
     let mut p = session();

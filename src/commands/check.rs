@@ -87,9 +87,17 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
         }
         thresholds.set_from_flag(t).map_err(anyhow::Error::msg)?;
     }
-    let terminal = ctx.can_prompt();
-    if args.apply && !args.confirm.yes && !args.change.dry_run && !terminal {
-        bail!("--apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking");
+    // Without --yes, --apply only ever asks (on a terminal, in table format); it never changes
+    // anything unasked, JSON on a terminal included.
+    if args.apply && !args.confirm.yes && !args.change.dry_run && !interactive(ctx, args, format) {
+        let why = if ctx.can_prompt() {
+            "it asks only with --format table"
+        } else {
+            "stdin is not a terminal"
+        };
+        bail!(
+            "--apply asks before changing anything, and {why}: add --yes to apply without asking"
+        );
     }
     let settings_wanted = args.only != Some(CheckPart::Health);
     let health_wanted = args.only != Some(CheckPart::Settings);
@@ -123,7 +131,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<CheckReport> {
         alter_system_refusal: None,
     };
     if settings_wanted {
-        settings_audit(&rt, &db, &privileges, args, terminal, &mut report)?;
+        settings_audit(&rt, &db, &privileges, args, ctx.can_prompt(), &mut report)?;
     }
     if health_wanted {
         report.health = rt.block_on(health_checks(&db, &privileges, &thresholds));

@@ -27,7 +27,7 @@ use crate::schema::plan::{Kind, ObjectPlan, Plan, TableRef, Verdict};
 use crate::schema::{ddl, source, Declaration, ExtensionDecl, IndexDecl, Source};
 
 /// What asks before anything changes: shown the objects and the script the run will execute,
-/// it says whether to go on. Only called on a terminal without --yes.
+/// it says whether to go on. Only on a terminal, in table format (JSON on stdout stays JSON), without --yes.
 pub type Confirm<'a> = dyn FnMut(&[ObjectPlan], &ApplyReport) -> anyhow::Result<bool> + 'a;
 
 /// `pgtune schema apply` on the command line: on a terminal without --yes, the objects and the
@@ -47,7 +47,12 @@ pub fn print(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyh
                 .interact()
                 .unwrap_or(false))
         };
-        run(ctx, args, &mut ask)?
+        let interactive = ctx.can_prompt() && format == crate::cli::Format::Table;
+        run(
+            ctx,
+            args,
+            interactive.then_some(&mut ask as &mut Confirm<'_>),
+        )?
     };
     render::emit(&report, format, &style, out)?;
     if let Some(why) = report.unfinished() {
@@ -57,19 +62,25 @@ pub fn print(ctx: &Context, args: &SchemaApplyArgs, out: &mut dyn Write) -> anyh
     Ok(report.status())
 }
 
-/// Applies the declared files (or, with --dry-run, plans it), asking `confirm` first on a terminal.
+/// Applies the declared files (or, with --dry-run, plans it), asking `confirm` first when there
+/// is one and no --yes (without either, it refuses before connecting).
 pub fn run(
     ctx: &Context,
     args: &SchemaApplyArgs,
-    confirm: &mut Confirm<'_>,
+    confirm: Option<&mut Confirm<'_>>,
 ) -> anyhow::Result<ApplyReport> {
     let source = source::load(&args.files.paths)?;
     let connect = super::super::maintenance::session(ctx, &args.locking.lock_timeout);
     let wait = args.others.wait.value;
     let lock_timeout = args.locking.lock_timeout.value;
     let terminal = ctx.can_prompt();
-    if !args.confirm.yes && !args.change.dry_run && !terminal {
-        bail!("schema apply asks before changing anything, and stdin is not a terminal: add --yes to apply without asking (or --dry-run to see the SQL)");
+    if !args.confirm.yes && !args.change.dry_run && confirm.is_none() {
+        let why = if terminal {
+            "it asks only with --format table"
+        } else {
+            "stdin is not a terminal"
+        };
+        bail!("schema apply asks before changing anything, and {why}: add --yes to apply without asking (or --dry-run to see the SQL)");
     }
     let target = ctx.target()?;
     let started = Instant::now();
@@ -190,7 +201,7 @@ async fn apply_locked(
     lock_timeout: Duration,
     terminal: bool,
     started: Instant,
-    confirm: &mut Confirm<'_>,
+    confirm: Option<&mut Confirm<'_>>,
 ) -> anyhow::Result<ApplyReport> {
     // Planned under the lock, so no other runner changes the picture between plan and apply.
     let (plan, facts) = gather(db, source).await?;
@@ -208,9 +219,12 @@ async fn apply_locked(
     };
     let changes = steps.iter().any(|s| !matches!(s.work, Work::Nothing));
     if changes && !args.confirm.yes {
-        // Only on a terminal (checked up front): show what will run and ask.
+        // Without a way to ask, refused up front; show what will run and ask.
         report.steps = steps;
-        let go = confirm(&plan.objects, &report)?;
+        let go = match confirm {
+            Some(confirm) => confirm(&plan.objects, &report)?,
+            None => false,
+        };
         steps = std::mem::take(&mut report.steps);
         if !go {
             bail!("nothing changed: not confirmed");
