@@ -54,6 +54,7 @@ pub enum Command {
     /// ANALYZE the tables whose statistics are stale or missing (or all), in parallel, skipping locked ones
     Analyze(AnalyzeArgs),
     /// Refresh materialized views in dependency order, concurrently where possible, in parallel
+    #[command(mut_arg("lock_timeout", |a| a.help("How long each statement may wait for a lock before it is retried, with growing pauses, up to --retries times (PostgreSQL units: 500ms, 5s)")))]
     Refresh(RefreshArgs),
     /// Rebuild bloated, invalid or named indexes with REINDEX CONCURRENTLY, reporting sizes before and after
     Reindex(ReindexArgs),
@@ -239,7 +240,7 @@ pub struct ReportArgs {
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Running")]
 pub struct RunArgs {
-    /// Parallel connections; the largest (or, for a freeze, oldest) relation goes first
+    /// Parallel connections; the largest relation goes first (with vacuum --freeze, the oldest)
     #[arg(long, short = 'j', value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub jobs: u16,
 
@@ -405,6 +406,7 @@ pub enum SchemaCommand {
     Plan(SchemaFiles),
     /// Create what is missing, rebuild what is invalid, concurrently and under lock_timeout, one runner
     /// at a time; every change recorded in pgtune.schema_journal
+    #[command(mut_arg("lock_timeout", |a| a.help("How long each statement may wait for a lock before it is retried, with growing pauses, up to --retries times (PostgreSQL units: 500ms, 5s)")))]
     Apply(SchemaApplyArgs),
     /// The CI gate: exit 0 when everything declared exists, is valid and matches, 2 otherwise
     Verify(SchemaVerifyArgs),
@@ -658,8 +660,8 @@ pub struct Yes {
 /// --lock-timeout, for every command that takes locks: its statements wait this long, then give up.
 #[derive(Debug, Args, Clone)]
 pub struct LockTimeout {
-    /// How long each statement may wait for a lock before it gives up: retried where the command
-    /// retries (--retries), else its relation is skipped (PostgreSQL units: 500ms, 5s)
+    /// How long each statement may wait for a lock before it gives up and its relation is skipped
+    /// (PostgreSQL units: 500ms, 5s)
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = lock_wait, allow_hyphen_values = true)]
     pub lock_timeout: DurationArg,
 }

@@ -45,6 +45,8 @@ pub fn format_duration(d: Duration) -> String {
         _ if days > 0 => format!("{days}d {hours}h"),
         _ if hours > 0 => format!("{hours}h {minutes}m"),
         _ if minutes > 0 => format!("{minutes}m {seconds}s"),
+        // A lock_timeout of 500ms is not "0s".
+        _ if seconds == 0 && !d.is_zero() => format!("{}ms", d.as_millis()),
         _ => format!("{seconds}s"),
     }
 }

@@ -69,7 +69,16 @@ fn completions_and_man_pages() {
     assert!(out.stdout.starts_with(".ie"), "{}", &out.stdout[..40]);
     let dir = tempfile::tempdir().unwrap();
     let out = pgtune(&["man", "--dir", dir.path().to_str().unwrap()]).expect_code(0);
-    for page in ["pgtune.1", "pgtune-info.1"] {
+    assert!(
+        !dir.path().join("pgtune-help.1").exists(),
+        "clap's help command has no page"
+    );
+    let apply = std::fs::read_to_string(dir.path().join("pgtune-schema-apply.1")).unwrap();
+    assert!(
+        apply.contains("rebuild\\-changed"),
+        "a nested command's page has its options"
+    );
+    for page in ["pgtune.1", "pgtune-info.1", "pgtune-schema-apply.1"] {
         assert!(dir.path().join(page).exists(), "{page}");
         assert!(
             out.stdout

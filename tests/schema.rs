@@ -356,6 +356,58 @@ fn a_partition_failing_its_build_leaves_the_tree_invalid_and_the_next_apply_fini
     assert_eq!(code, 0, "{v:#}");
 }
 
+/// A partitioned index that differs: left alone with the fix said (a warning) by default; with
+/// --rebuild-changed --no-concurrently rebuilt, swapped and the old tree dropped without
+/// CONCURRENTLY (which PostgreSQL refuses on a partitioned index), leaving nothing behind.
+#[test]
+fn a_differing_partitioned_index_is_rebuilt_only_with_a_write_lock_accepted() {
+    let (db, dir) = fixture(
+        "schema_part_rebuild",
+        "CREATE TABLE pt (k int, d date) PARTITION BY RANGE (k);
+         CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10);
+         CREATE TABLE pt2 PARTITION OF pt FOR VALUES FROM (10) TO (20)
+             PARTITION BY RANGE (k);
+         CREATE TABLE pt2a PARTITION OF pt2 FOR VALUES FROM (10) TO (15);
+         CREATE INDEX pt_k_idx ON pt (k, d);",
+    );
+    let f = write(
+        dir.path(),
+        "pt.sql",
+        "CREATE INDEX IF NOT EXISTS pt_k_idx ON pt (k);\n",
+    );
+    let f = f.to_str().unwrap();
+    let (code, v) = json(&db, &["apply", f, "--yes", "--rebuild-changed"]);
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["steps"][0]["outcome"], "left", "{v:#}");
+    let (code, v) = json(
+        &db,
+        &[
+            "apply",
+            f,
+            "--yes",
+            "--rebuild-changed",
+            "--no-concurrently",
+        ],
+    );
+    assert_eq!(code, 0, "{v:#}");
+    assert!(
+        !v["steps"][0]["statements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("DROP INDEX CONCURRENTLY")),
+        "{v:#}"
+    );
+    assert_eq!(json(&db, &["verify", f]).0, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname LIKE '%pgtune%' AND relkind IN ('i', 'I')"
+        ),
+        0
+    );
+}
+
 /// Runs a pgtune schema command in the background.
 fn spawn(db: &TestDb, args: &[&str]) -> std::process::Child {
     harness::spawn(db.pgtune().arg("schema").args(args))

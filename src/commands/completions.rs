@@ -42,14 +42,7 @@ pub fn man(dir: Option<&Path>) -> anyhow::Result<Generated> {
     let mut written = Vec::new();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut pages = vec![("pgtune".to_string(), None, cmd.clone())];
-    for sub in cmd.get_subcommands() {
-        let name = format!("pgtune-{}", sub.get_name());
-        pages.push((
-            name.clone(),
-            Some(sub.get_name().to_string()),
-            sub.clone().name(name),
-        ));
-    }
+    add_pages("pgtune", None, &cmd, &mut pages);
     for (name, sub, page) in pages {
         let path = dir.join(format!("{name}.1"));
         let mut buf = Vec::new();
@@ -62,6 +55,29 @@ pub fn man(dir: Option<&Path>) -> anyhow::Result<Generated> {
         text: None,
         written,
     })
+}
+
+/// A page for each command under `cmd`, and for each of theirs (`pgtune-schema-apply`), named by
+/// its path; clap's own `help` command has none.
+fn add_pages(
+    prefix: &str,
+    path: Option<&str>,
+    cmd: &clap::Command,
+    pages: &mut Vec<(String, Option<String>, clap::Command)>,
+) {
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("{prefix}-{}", sub.get_name());
+        let sub_path = match path {
+            Some(p) => format!("{p} {}", sub.get_name()),
+            None => sub.get_name().to_string(),
+        };
+        pages.push((
+            name.clone(),
+            Some(sub_path.clone()),
+            sub.clone().name(&name),
+        ));
+        add_pages(&name, Some(&sub_path), sub, pages);
+    }
 }
 
 fn render_page(cmd: &clap::Command, sub: Option<&str>, out: &mut impl Write) -> anyhow::Result<()> {

@@ -120,7 +120,7 @@ pub async fn run(
                     };
                 let seconds = started.elapsed().as_secs_f64();
                 running.borrow_mut().remove(&pid);
-                tracing::info!("{} {:?} in {seconds:.2}s", job.relation, status);
+                tracing::info!("{}: {} in {seconds:.2}s", job.relation, status.words());
                 {
                     let mut s = state.borrow_mut();
                     s.record(i, status, seconds, attempts, detail);
@@ -301,7 +301,7 @@ async fn execute(
         Ok(()) => events.outcome.into_inner(),
         Err(db::retry::Stopped::Failed(e)) if e.is_lock_timeout() => (
             JobStatus::SkippedLocked,
-            Some(format!("locked by another session: {}", e.message)),
+            Some(locked(statement, &e.message)),
         ),
         Err(db::retry::Stopped::Failed(e)) if e.is_timeout() && opts.deadline.is_some() => (
             JobStatus::Failed,
@@ -311,6 +311,16 @@ async fn execute(
         Err(db::retry::Stopped::Interrupted) => (JobStatus::Cancelled, None),
     };
     (status, attempts, detail)
+}
+
+/// Why a job gave up on a lock. A concurrent statement also waits out every transaction older than
+/// it, anywhere in the database: the session in the way need not touch the relation at all.
+fn locked(statement: &str, message: &str) -> String {
+    if statement.to_ascii_uppercase().contains(" CONCURRENTLY ") {
+        format!("gave up waiting for a lock: another session holds the relation, or a transaction older than this concurrent statement is still open (it waits out every one): {message}")
+    } else {
+        format!("locked by another session: {message}")
+    }
 }
 
 /// A job's try: bounded by what is left of the budget, and done unless the server's notices say it
@@ -361,6 +371,16 @@ mod tests {
         assert!(!budget_spent(deadline, now));
         assert!(budget_spent(deadline, now + Duration::from_millis(1460)));
         assert!(budget_spent(deadline, now + Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn a_concurrent_statement_does_not_blame_the_relation_alone() {
+        assert_eq!(
+            locked("ANALYZE public.t", "timeout"),
+            "locked by another session: timeout"
+        );
+        assert!(locked("REINDEX INDEX CONCURRENTLY public.i", "timeout")
+            .contains("a transaction older than this concurrent statement"));
     }
 
     #[test]

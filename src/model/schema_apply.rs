@@ -87,6 +87,9 @@ pub enum Work {
         schema: String,
         name: String,
         statement: String,
+        /// On a partitioned table (only with --no-concurrently): its indexes are dropped without
+        /// CONCURRENTLY, which PostgreSQL refuses there.
+        partitioned: bool,
     },
     /// An index on a partitioned table, which PostgreSQL builds nowhere CONCURRENTLY: ON ONLY the
     /// table (and each partitioned partition), concurrently on each leaf, each attached to its

@@ -291,14 +291,14 @@ async fn apply_locked(
     report.seconds = started.elapsed().as_secs_f64();
     if let Some(lost) = lost {
         // A failed step, not a failure to run: the report says what each step did.
-        tracing::error!("{lost}; {}", done_so_far(&steps_done(&report.steps)));
+        tracing::error!("{lost}; {}", done_so_far(&report.steps));
         report.status = Status::Critical;
         return Ok(report);
     }
     if interrupt.raised() {
         report.ended = Some(format!(
             "interrupted: the running statement was cancelled and its leftovers dropped; {}",
-            done_so_far(&steps_done(&report.steps))
+            done_so_far(&report.steps)
         ));
     }
     Ok(report)
@@ -311,8 +311,16 @@ fn steps_done(steps: &[Step]) -> Vec<&Step> {
         .collect()
 }
 
-fn done_so_far(done: &[&Step]) -> String {
-    if done.is_empty() {
+fn done_so_far(steps: &[Step]) -> String {
+    let done = steps_done(steps);
+    let left = steps.iter().any(|s| {
+        s.detail
+            .as_deref()
+            .is_some_and(|d| d.contains(" is left invalid "))
+    });
+    if done.is_empty() && left {
+        "no step was completed, and one left an index invalid (see its detail)".into()
+    } else if done.is_empty() {
         "nothing was changed".into()
     } else {
         format!(
@@ -368,18 +376,19 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
             schema,
             name,
             statement,
+            partitioned,
         } => {
             let (new, old) = rebuild_names(name);
             let [to_old, to_name] = swap(schema, name);
             vec![
-                ddl::drop_index_concurrently(schema, &new),
-                ddl::drop_index_concurrently(schema, &old),
+                drop_ours(schema, &new, *partitioned),
+                drop_ours(schema, &old, *partitioned),
                 statement.clone(),
                 crate::sql::statement::BEGIN.into(),
                 to_old,
                 to_name,
                 crate::sql::statement::COMMIT.into(),
-                ddl::drop_index_concurrently(schema, &old),
+                drop_ours(schema, &old, *partitioned),
             ]
         }
         Work::BuildPartitioned {
@@ -414,6 +423,16 @@ fn step(o: &ObjectPlan, action: &'static str, why: String, work: Work, checksum:
         bytes: None,
         work,
         checksum: checksum.to_string(),
+    }
+}
+
+/// The drop of an index of pgtune's own making (a rebuild's copy): concurrently, except on a
+/// partitioned table, where PostgreSQL refuses it.
+fn drop_ours(schema: &str, name: &str, partitioned: bool) -> String {
+    if partitioned {
+        ddl::drop_partitioned_index(schema, name)
+    } else {
+        ddl::drop_index_concurrently(schema, name)
     }
 }
 
@@ -526,8 +545,9 @@ fn index_step(
         );
     }
     if concurrently && table.partitioned && o.verdict == Verdict::Differs {
+        // Left as it is, with the fix said (a warning, as any finding this command cannot fix).
         return Step {
-            outcome: StepOutcome::Refused,
+            outcome: StepOutcome::Left,
             ..step(o, "none", format!("{}: a partitioned index is not rebuilt in place (PostgreSQL builds none CONCURRENTLY, and a swap of names would leave its partitions' indexes attached to the old one); drop it and apply again to build it partition by partition, or pass --no-concurrently to accept a write lock", differences(o)), Work::Nothing, &ix.checksum)
         };
     }
@@ -589,6 +609,7 @@ fn index_step(
                         schema: table.schema.clone(),
                         name: name.clone(),
                         statement: ddl::create_index(ix, table, &new, concurrently),
+                        partitioned: table.partitioned,
                     },
                     &ix.checksum,
                 )
@@ -671,6 +692,9 @@ struct Executor<'a> {
     lost: Cell<bool>,
 }
 
+/// A step's detail when an interrupt stopped it.
+const INTERRUPTED: &str = "interrupted (Ctrl-C or SIGTERM): cancelled, leftovers dropped";
+
 /// Why a step stopped.
 enum Stop {
     Failed(String),
@@ -694,21 +718,21 @@ impl Executor<'_> {
                 .await
             {
                 Ok(()) => self.check_built(&step.work).await,
-                Err(stopped) => Err(match (self.stopped(stopped, attempts), &step.work) {
-                    // A partition's build failed: the tree's index stays invalid, not half-built.
-                    (
-                        Stop::Failed(m),
+                Err(stopped) => Err({
+                    let stop = self.stopped(stopped, attempts);
+                    match &step.work {
+                        // A partition's build failed or was interrupted: the tree's index, once
+                        // made, stays invalid (never half-attached and valid), and the report says so.
                         Work::BuildPartitioned {
                             drop_first,
                             schema,
                             name,
                             ..
-                        },
-                    ) if *events.stopped_at.borrow() != *drop_first => Stop::Failed(format!(
-                        "{m}; {} is left invalid until every partition's index is attached: apply again drops and rebuilds it",
-                        ddl::qualified(schema, name)
-                    )),
-                    (stop, _) => stop,
+                        } if *events.stopped_at.borrow() != *drop_first => {
+                            self.left_invalid(stop, schema, name).await
+                        }
+                        _ => stop,
+                    }
                 }),
             }
         };
@@ -720,10 +744,7 @@ impl Executor<'_> {
                 (StepOutcome::Done, None)
             }
             Err(Stop::Failed(message)) => (StepOutcome::Failed, Some(message)),
-            Err(Stop::Interrupted) => (
-                StepOutcome::Failed,
-                Some("interrupted (Ctrl-C or SIGTERM): cancelled, leftovers dropped".to_string()),
-            ),
+            Err(Stop::Interrupted) => (StepOutcome::Failed, Some(INTERRUPTED.to_string())),
         };
         step.outcome = outcome;
         step.detail = error.clone();
@@ -787,6 +808,21 @@ impl Executor<'_> {
                 Stopped::Failed(e) => e,
                 Stopped::Interrupted => unreachable!("no interrupt ends this run"),
             })
+    }
+
+    /// A partitioned build that stopped: what it left, when the tree's index was made.
+    async fn left_invalid(&self, stop: Stop, schema: &str, name: &str) -> Stop {
+        let message = match stop {
+            Stop::Failed(m) => m,
+            Stop::Interrupted => INTERRUPTED.to_string(),
+        };
+        match dbschema::index_state(self.live(), schema, name).await {
+            Ok(Some((false, _, _))) => Stop::Failed(format!(
+                "{message}; {} is left invalid until every partition's index is attached: apply again drops and rebuilds it",
+                ddl::qualified(schema, name)
+            )),
+            _ => Stop::Failed(message),
+        }
     }
 
     /// After the statements ran: the index the step built is valid (its size for the report).
@@ -904,8 +940,8 @@ impl Executor<'_> {
     }
 
     /// Drops an index of ours that was built but never swapped in.
-    async fn drop_unswapped(&self, schema: &str, name: &str) {
-        let statement = ddl::drop_index_concurrently(schema, name);
+    async fn drop_unswapped(&self, schema: &str, name: &str, partitioned: bool) {
+        let statement = drop_ours(schema, name, partitioned);
         if let Err(e) = self.drop_retrying(statement.clone()).await {
             tracing::warn!(
                 "could not drop {}: {}; drop it with {statement}",
@@ -959,7 +995,7 @@ struct StepEvents<'e> {
     started: Instant,
     builds: Vec<BuildStatement<'e>>,
     /// A rebuild's swap: its renames, and the new index to drop when the swap gives up.
-    swap: Option<([String; 2], &'e str, String)>,
+    swap: Option<([String; 2], &'e str, String, bool)>,
     warned: RefCell<Vec<i32>>,
     bar: RefCell<Option<indicatif::ProgressBar>>,
     /// The first statement of the unit the run stopped at.
@@ -987,15 +1023,17 @@ impl<'e> StepEvents<'e> {
                 schema,
                 name,
                 statement,
+                partitioned,
             } => {
                 let (new, _) = rebuild_names(name);
                 builds.push(BuildStatement {
                     statement,
                     schema,
                     name: new.clone(),
-                    concurrently: true,
+                    // A plain build of a partitioned index leaves nothing when it fails.
+                    concurrently: !partitioned,
                 });
-                swap_of = Some((swap(schema, name), schema.as_str(), new));
+                swap_of = Some((swap(schema, name), schema.as_str(), new, *partitioned));
             }
             Work::BuildPartitioned { parts, .. } => {
                 builds.extend(parts.iter().filter_map(|p| match p {
@@ -1115,8 +1153,10 @@ impl Events for StepEvents<'_> {
 
     async fn gave_up(&self, unit: &[String]) {
         match &self.swap {
-            Some((renames, schema, new)) if unit.iter().any(|s| renames.contains(s)) => {
-                self.exec.drop_unswapped(schema, new).await;
+            Some((renames, schema, new, partitioned))
+                if unit.iter().any(|s| renames.contains(s)) =>
+            {
+                self.exec.drop_unswapped(schema, new, *partitioned).await;
             }
             _ => {}
         }
@@ -1180,6 +1220,7 @@ mod tests {
                 schema: schema.into(),
                 name: name.into(),
                 statement: build.into(),
+                partitioned: false,
             },
             "ck",
         );
