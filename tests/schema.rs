@@ -499,6 +499,49 @@ fn a_held_lock_is_retried_until_released_and_application_queries_never_queue_beh
         "{}",
         out.stderr
     );
+
+    // 3. Still locked after every retry: the step is left for the next run (a warning, as the
+    //    maintenance commands leave a locked relation), nothing half-built stays, and the journal
+    //    says locked.
+    holder.execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;");
+    let locked = write(
+        dir.path(),
+        "locked.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS busy_a3 ON busy (a);\n",
+    );
+    let (code, v) = json(
+        &db,
+        &[
+            "apply",
+            locked.to_str().unwrap(),
+            "--yes",
+            "--lock-timeout",
+            "200ms",
+            "--retries",
+            "1",
+        ],
+    );
+    holder.execute("COMMIT");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["steps"][0]["outcome"], "left", "{v:#}");
+    assert!(
+        v["steps"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("still locked after 2 attempts of 200ms each"),
+        "{v:#}"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname = 'busy_a3'"
+        ),
+        0
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pgtune.schema_journal WHERE object_name = 'public.busy_a3' AND outcome = 'locked'"),
+        1
+    );
 }
 
 #[test]

@@ -50,8 +50,9 @@ pub trait Events {
     async fn committing(&self) -> Result<(), QueryError> {
         Ok(())
     }
-    /// The run stopped at `unit` (its last try failed, or an interrupt came).
-    async fn gave_up(&self, _unit: &[String]) {}
+    /// The run stopped at `unit`, the statements from index `at` of the list (its last try
+    /// failed, or an interrupt came).
+    async fn gave_up(&self, _at: usize, _unit: &[String]) {}
 }
 
 /// Events nobody listens to.
@@ -89,6 +90,7 @@ impl<'a> Runner<'a> {
         attempts: &mut u32,
         events: &impl Events,
     ) -> Result<(), Stopped> {
+        let mut at = 0;
         for unit in units(statements) {
             let in_transaction = unit.first().is_some_and(|s| is(s, BEGIN));
             let result = self
@@ -133,9 +135,10 @@ impl<'a> Runner<'a> {
                 })
                 .await;
             if let Err(stopped) = result {
-                events.gave_up(unit).await;
+                events.gave_up(at, unit).await;
                 return Err(stopped);
             }
+            at += unit.len();
         }
         Ok(())
     }

@@ -698,6 +698,9 @@ const INTERRUPTED: &str = "interrupted (Ctrl-C or SIGTERM): cancelled, leftovers
 /// Why a step stopped.
 enum Stop {
     Failed(String),
+    /// Still locked after every retry, with nothing left changed: left for the next run, as the
+    /// maintenance commands leave a locked relation (a warning).
+    Locked(String),
     Interrupted,
 }
 
@@ -728,8 +731,18 @@ impl Executor<'_> {
                             schema,
                             name,
                             ..
-                        } if *events.stopped_at.borrow() != *drop_first => {
+                        } if drop_first.is_none() || events.stopped_at.get() != Some(0) => {
                             self.left_invalid(stop, schema, name).await
+                        }
+                        // Locked at the drop of the old index, after the swap: the new one is in
+                        // place and the old one left over, not a step left as it was.
+                        Work::Rebuild { .. }
+                            if events.stopped_at.get() == Some(step.statements.len() - 1) =>
+                        {
+                            match stop {
+                                Stop::Locked(m) => Stop::Failed(m),
+                                other => other,
+                            }
                         }
                         _ => stop,
                     }
@@ -744,6 +757,7 @@ impl Executor<'_> {
                 (StepOutcome::Done, None)
             }
             Err(Stop::Failed(message)) => (StepOutcome::Failed, Some(message)),
+            Err(Stop::Locked(message)) => (StepOutcome::Left, Some(message)),
             Err(Stop::Interrupted) => (StepOutcome::Failed, Some(INTERRUPTED.to_string())),
         };
         step.outcome = outcome;
@@ -761,10 +775,10 @@ impl Executor<'_> {
         if !matches!(step.work, Work::Extension { .. }) || outcome != StepOutcome::Done {
             self.journal(
                 step,
-                if outcome == StepOutcome::Done {
-                    "done"
-                } else {
-                    "failed"
+                match outcome {
+                    StepOutcome::Done => "done",
+                    StepOutcome::Left => "locked",
+                    _ => "failed",
                 },
                 error.as_deref(),
             )
@@ -812,15 +826,17 @@ impl Executor<'_> {
 
     /// A partitioned build that stopped: what it left, when the tree's index was made.
     async fn left_invalid(&self, stop: Stop, schema: &str, name: &str) -> Stop {
-        let message = match stop {
-            Stop::Failed(m) => m,
-            Stop::Interrupted => INTERRUPTED.to_string(),
+        let (message, locked) = match stop {
+            Stop::Failed(m) => (m, false),
+            Stop::Locked(m) => (m, true),
+            Stop::Interrupted => (INTERRUPTED.to_string(), false),
         };
         match dbschema::index_state(self.live(), schema, name).await {
             Ok(Some((false, _, _))) => Stop::Failed(format!(
                 "{message}; {} is left invalid until every partition's index is attached: apply again drops and rebuilds it",
                 ddl::qualified(schema, name)
             )),
+            _ if locked => Stop::Locked(message),
             _ => Stop::Failed(message),
         }
     }
@@ -902,7 +918,7 @@ impl Executor<'_> {
         match stopped {
             _ if self.interrupt.raised() => Stop::Interrupted,
             Stopped::Interrupted => Stop::Interrupted,
-            Stopped::Failed(e) if e.is_lock_timeout() => Stop::Failed(format!(
+            Stopped::Failed(e) if e.is_lock_timeout() => Stop::Locked(format!(
                 "still locked after {attempts} attempts of {} each: {}",
                 crate::units::format_duration(self.lock_timeout),
                 e.message
@@ -998,8 +1014,8 @@ struct StepEvents<'e> {
     swap: Option<([String; 2], &'e str, String, bool)>,
     warned: RefCell<Vec<i32>>,
     bar: RefCell<Option<indicatif::ProgressBar>>,
-    /// The first statement of the unit the run stopped at.
-    stopped_at: RefCell<Option<String>>,
+    /// Where in the step's statements the unit the run stopped at begins.
+    stopped_at: Cell<Option<usize>>,
 }
 
 impl<'e> StepEvents<'e> {
@@ -1060,7 +1076,7 @@ impl<'e> StepEvents<'e> {
             swap: swap_of,
             warned: RefCell::default(),
             bar: RefCell::default(),
-            stopped_at: RefCell::default(),
+            stopped_at: Cell::default(),
         }
     }
 
@@ -1151,7 +1167,7 @@ impl Events for StepEvents<'_> {
         dbschema::record(self.exec.db, &entry).await
     }
 
-    async fn gave_up(&self, unit: &[String]) {
+    async fn gave_up(&self, at: usize, unit: &[String]) {
         match &self.swap {
             Some((renames, schema, new, partitioned))
                 if unit.iter().any(|s| renames.contains(s)) =>
@@ -1160,7 +1176,7 @@ impl Events for StepEvents<'_> {
             }
             _ => {}
         }
-        self.stopped_at.replace(unit.first().cloned());
+        self.stopped_at.set(Some(at));
     }
 }
 
