@@ -347,6 +347,20 @@ fn a_partition_failing_its_build_leaves_the_tree_invalid_and_the_next_apply_fini
         count(&db, "SELECT count(*) FROM pg_index WHERE indexrelid = 'm_id_k'::regclass AND NOT indisvalid"),
         1
     );
+    // The journal has what ran (the failed leaf build, its leftover's drop), not the plan's rest.
+    let ran = db.admin().query_strings(
+        "SELECT statement FROM pgtune.schema_journal WHERE object_name = 'public.m_id_k'",
+    )[0][0]
+        .clone()
+        .unwrap();
+    assert!(
+        ran.contains("CREATE UNIQUE INDEX CONCURRENTLY") && ran.contains("DROP INDEX CONCURRENTLY"),
+        "{ran}"
+    );
+    assert!(
+        !ran.contains("m2"),
+        "a statement that never ran is journaled:\n{ran}"
+    );
     db.admin()
         .execute("DELETE FROM m1 WHERE ctid = (SELECT min(ctid) FROM m1)");
     let (code, v) = json(&db, &["apply", f.to_str().unwrap(), "--yes"]);

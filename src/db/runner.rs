@@ -50,6 +50,9 @@ pub trait Events {
     async fn committing(&self) -> Result<(), QueryError> {
         Ok(())
     }
+    /// Every statement sent, `BEGIN`, `COMMIT` and `ROLLBACK` too, once per try, as it ends: what
+    /// ran, for a journal.
+    fn executed(&self, _statement: &str) {}
     /// The run stopped at `unit`, the statements from index `at` of the list (its last try
     /// failed, or an interrupt came).
     async fn gave_up(&self, _at: usize, _unit: &[String]) {}
@@ -103,7 +106,7 @@ impl<'a> Runner<'a> {
                                 events.committing().await?;
                             }
                             if is(s, BEGIN) || is(s, COMMIT) {
-                                self.execute(s).await?;
+                                self.execute(s, events).await?;
                                 continue;
                             }
                             events.starting(s).await?;
@@ -125,7 +128,7 @@ impl<'a> Runner<'a> {
                     .await;
                     if result.is_err() && in_transaction {
                         if !self.db.is_closed() {
-                            let _ = self.execute(ROLLBACK).await;
+                            let _ = self.execute(ROLLBACK, events).await;
                         }
                         if let Some(s) = failed {
                             events.finished(s, &mut result).await;
@@ -162,9 +165,11 @@ impl<'a> Runner<'a> {
             .await
     }
 
-    async fn execute(&self, statement: &str) -> Result<(), QueryError> {
+    async fn execute(&self, statement: &str, events: &impl Events) -> Result<(), QueryError> {
         let started = Instant::now();
-        self.db.execute_statement(self.label, statement).await?;
+        let result = self.db.execute_statement(self.label, statement).await;
+        events.executed(statement);
+        result?;
         tracing::info!("{}: {statement} ({:.1?})", self.label, started.elapsed());
         Ok(())
     }
@@ -173,7 +178,7 @@ impl<'a> Runner<'a> {
     /// run is interrupted (again every half second: a cancel that arrives before the statement does
     /// is lost).
     async fn execute_heard(&self, statement: &str, events: &impl Events) -> Result<(), QueryError> {
-        let exec = self.execute(statement);
+        let exec = self.execute(statement, events);
         tokio::pin!(exec);
         let mut tick = tokio::time::interval(Duration::from_millis(500));
         tick.tick().await;

@@ -713,9 +713,9 @@ impl Executor<'_> {
         }
         let started = Instant::now();
         let mut attempts = 0;
-        let result = {
+        let (result, ran) = {
             let events = StepEvents::new(self, step, started);
-            match self
+            let result = match self
                 .runner()
                 .run_heard(&step.statements, &mut attempts, &events)
                 .await
@@ -747,7 +747,8 @@ impl Executor<'_> {
                         _ => stop,
                     }
                 }),
-            }
+            };
+            (result, events.ran.take())
         };
         step.seconds = started.elapsed().as_secs_f64();
         step.attempts = attempts;
@@ -775,6 +776,7 @@ impl Executor<'_> {
         if !matches!(step.work, Work::Extension { .. }) || outcome != StepOutcome::Done {
             self.journal(
                 step,
+                &ran,
                 match outcome {
                     StepOutcome::Done => "done",
                     StepOutcome::Left => "locked",
@@ -803,8 +805,12 @@ impl Executor<'_> {
     }
 
     /// A cleanup DROP through the live session, retried on lock timeouts: the runner, without the
-    /// interrupt, which must not cancel the cleanup it asked for.
-    async fn drop_retrying(&self, statement: String) -> Result<(), QueryError> {
+    /// interrupt, which must not cancel the cleanup it asked for. What ran is added to `ran`.
+    async fn drop_retrying(
+        &self,
+        statement: String,
+        ran: &RefCell<Vec<String>>,
+    ) -> Result<(), QueryError> {
         let runner = Runner {
             db: self.live(),
             label: "schema apply",
@@ -814,10 +820,10 @@ impl Executor<'_> {
             },
             cancel: None,
         };
+        let mut attempts = 0;
         runner
-            .run(&[statement])
+            .run_heard(&[statement], &mut attempts, &Ran(ran))
             .await
-            .map(|_| ())
             .map_err(|stopped| match stopped {
                 Stopped::Failed(e) => e,
                 Stopped::Interrupted => unreachable!("no interrupt ends this run"),
@@ -900,10 +906,14 @@ impl Executor<'_> {
         self.lost.get() || self.db.is_closed()
     }
 
-    async fn journal(&self, step: &Step, outcome: &str, error: Option<&str>) {
-        if let Err(e) =
-            dbschema::record(self.live(), &self.entry(step, step.seconds, outcome, error)).await
-        {
+    /// The step's row: the statements that ran (`ran`: retries, rollbacks and cleanups included),
+    /// which for a step that stopped are not the plan.
+    async fn journal(&self, step: &Step, ran: &[String], outcome: &str, error: Option<&str>) {
+        let entry = JournalEntry {
+            statement: ran.join(";\n"),
+            ..self.entry(step, step.seconds, outcome, error)
+        };
+        if let Err(e) = dbschema::record(self.live(), &entry).await {
             tracing::warn!(
                 "could not record {} {} in pgtune.schema_journal: {}",
                 step.kind,
@@ -929,13 +939,18 @@ impl Executor<'_> {
 
     /// Drops the invalid index a failed concurrent build leaves, and says what was left: `None`
     /// when there was nothing, else "its invalid leftover ... was dropped" or how to drop it.
-    async fn drop_leftover(&self, schema: &str, name: &str) -> Option<String> {
+    async fn drop_leftover(
+        &self,
+        schema: &str,
+        name: &str,
+        ran: &RefCell<Vec<String>>,
+    ) -> Option<String> {
         let db = self.live();
         let qualified = ddl::qualified(schema, name);
         match dbschema::index_state(db, schema, name).await {
             Ok(Some((valid, ready, _))) if !(valid && ready) => {
                 let statement = ddl::drop_index_concurrently(schema, name);
-                match self.drop_retrying(statement.clone()).await {
+                match self.drop_retrying(statement.clone(), ran).await {
                     Ok(()) => Some(format!("its invalid leftover {qualified} was dropped")),
                     Err(e) => {
                         let left = format!(
@@ -956,9 +971,15 @@ impl Executor<'_> {
     }
 
     /// Drops an index of ours that was built but never swapped in.
-    async fn drop_unswapped(&self, schema: &str, name: &str, partitioned: bool) {
+    async fn drop_unswapped(
+        &self,
+        schema: &str,
+        name: &str,
+        partitioned: bool,
+        ran: &RefCell<Vec<String>>,
+    ) {
         let statement = drop_ours(schema, name, partitioned);
-        if let Err(e) = self.drop_retrying(statement.clone()).await {
+        if let Err(e) = self.drop_retrying(statement.clone(), ran).await {
             tracing::warn!(
                 "could not drop {}: {}; drop it with {statement}",
                 ddl::qualified(schema, name),
@@ -1014,6 +1035,8 @@ struct StepEvents<'e> {
     swap: Option<([String; 2], &'e str, String, bool)>,
     warned: RefCell<Vec<i32>>,
     bar: RefCell<Option<indicatif::ProgressBar>>,
+    /// Every statement sent for the step, in order (tries, rollbacks, cleanups): its journal row.
+    ran: RefCell<Vec<String>>,
     /// Where in the step's statements the unit the run stopped at begins.
     stopped_at: Cell<Option<usize>>,
 }
@@ -1077,6 +1100,7 @@ impl<'e> StepEvents<'e> {
             warned: RefCell::default(),
             bar: RefCell::default(),
             stopped_at: Cell::default(),
+            ran: RefCell::default(),
         }
     }
 
@@ -1131,7 +1155,10 @@ impl Events for StepEvents<'_> {
         let exec = self.exec;
         match result {
             Err(e) if build.concurrently => {
-                if let Some(left) = exec.drop_leftover(build.schema, &build.name).await {
+                if let Some(left) = exec
+                    .drop_leftover(build.schema, &build.name, &self.ran)
+                    .await
+                {
                     e.message.push_str(&format!("; {left}"));
                 }
             }
@@ -1139,7 +1166,9 @@ impl Events for StepEvents<'_> {
             Ok(()) => match dbschema::index_state(exec.db, build.schema, &build.name).await {
                 Ok(Some((true, true, _))) => {}
                 Ok(_) => {
-                    let left = exec.drop_leftover(build.schema, &build.name).await;
+                    let left = exec
+                        .drop_leftover(build.schema, &build.name, &self.ran)
+                        .await;
                     *result = Err(QueryError::verdict(
                         exec.db,
                         "schema apply",
@@ -1167,16 +1196,31 @@ impl Events for StepEvents<'_> {
         dbschema::record(self.exec.db, &entry).await
     }
 
+    fn executed(&self, statement: &str) {
+        self.ran.borrow_mut().push(statement.to_string());
+    }
+
     async fn gave_up(&self, at: usize, unit: &[String]) {
         match &self.swap {
             Some((renames, schema, new, partitioned))
                 if unit.iter().any(|s| renames.contains(s)) =>
             {
-                self.exec.drop_unswapped(schema, new, *partitioned).await;
+                self.exec
+                    .drop_unswapped(schema, new, *partitioned, &self.ran)
+                    .await;
             }
             _ => {}
         }
         self.stopped_at.set(Some(at));
+    }
+}
+
+/// A cleanup's events: only what it ran, for the step's journal row.
+struct Ran<'r>(&'r RefCell<Vec<String>>);
+
+impl Events for Ran<'_> {
+    fn executed(&self, statement: &str) {
+        self.0.borrow_mut().push(statement.to_string());
     }
 }
 
