@@ -44,7 +44,7 @@ pub enum Command {
     /// Audit a live server: its settings against recommendations for its hardware and workload, and
     /// its health; offers to apply what differs
     #[command(mut_arg("profile", |a| a.help("A built-in profile (web, oltp, dw, desktop, mixed, lunch-rush) or the path of a .toml file [default: the workload's profile]")))]
-    #[command(mut_arg("yes", |a| a.help("With --apply: apply without asking (every differing setting, or those named by --setting)")))]
+    #[command(mut_arg("yes", |a| a.help("With --apply: apply without asking (every differing setting, or those named by --setting)").requires("apply")))]
     #[command(mut_arg("dry_run", |a| a.help("Print the statements (or conf lines) applying would run, and change nothing")))]
     Check(CheckArgs),
     /// Index and bloat reports: unused, duplicate, invalid indexes, foreign keys without an index,
@@ -823,7 +823,28 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
 /// clap renders an error over several lines (error, tips, usage); we keep the error and its tips on
 /// one line so scripts and humans both see exactly what was wrong.
 fn one_line_usage_error(rendered: &str) -> String {
-    format!("{} (see 'pgtune --help')", usage_error_text(rendered))
+    format!(
+        "{} (see '{} --help')",
+        usage_error_text(rendered),
+        usage_command(rendered)
+    )
+}
+
+/// The command a rendered clap error is about, from its usage line (`Usage: pgtune schema apply
+/// [OPTIONS] <PATH>...` gives `pgtune schema apply`); `pgtune` when it has none.
+fn usage_command(rendered: &str) -> String {
+    rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['[', '<', '-']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| c.starts_with("pgtune"))
+        .unwrap_or_else(|| "pgtune".to_string())
 }
 
 /// The error and tips of a rendered clap error, on one line: the lines an error lists under itself
@@ -894,7 +915,12 @@ mod tests {
     fn a_usage_error_keeps_what_it_lists() {
         let err = Cli::try_parse_from(["pgtune", "purge", "--table", "logs"]).unwrap_err();
         let line = one_line_usage_error(&err.render().to_string());
-        assert_eq!(line, "the following required arguments were not provided: --column <COLUMN>, --older-than <INTERVAL> (see 'pgtune --help')");
+        assert_eq!(line, "the following required arguments were not provided: --column <COLUMN>, --older-than <INTERVAL> (see 'pgtune purge --help')");
+        let err = Cli::try_parse_from(["pgtune", "schema", "apply", "x", "--bogus"]).unwrap_err();
+        assert!(one_line_usage_error(&err.render().to_string())
+            .ends_with("(see 'pgtune schema apply --help')"));
+        let err = Cli::try_parse_from(["pgtune", "--bogus"]).unwrap_err();
+        assert!(one_line_usage_error(&err.render().to_string()).ends_with("(see 'pgtune --help')"));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! from a session of its own when it is. What a caller adds (progress, cleanup after a failed try,
 //! the journal row that commits with the change) it adds through `Events`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::cancel::Interrupt;
 use super::retry::{LockRetry, Stopped};
@@ -77,7 +77,7 @@ impl<'a> Runner<'a> {
         }
     }
 
-    /// Runs `statements`, every one, in order (each logged with its time at -v). Stops at the
+    /// Runs `statements`, every one, in order (each logged as it starts at -v, with its time at -vv). Stops at the
     /// first failure (a transaction it was in rolled back); else the attempts made.
     pub async fn run(&self, statements: &[String]) -> Result<u32, Stopped> {
         let mut attempts = 0;
@@ -156,22 +156,15 @@ impl<'a> Runner<'a> {
     ) -> Result<u64, Stopped> {
         let mut attempts = 0;
         self.retry
-            .run(&mut attempts, || async {
-                let started = Instant::now();
-                let rows = self.db.execute(sql, text, params).await?;
-                tracing::info!("{}: {} ({:.1?})", self.label, sql.name, started.elapsed());
-                Ok(rows)
-            })
+            .run(&mut attempts, || self.db.execute(sql, text, params))
             .await
     }
 
+    /// One statement (`Db::execute_statement` logs it as it starts at -v, with its time at -vv).
     async fn execute(&self, statement: &str, events: &impl Events) -> Result<(), QueryError> {
-        let started = Instant::now();
         let result = self.db.execute_statement(self.label, statement).await;
         events.executed(statement);
-        result?;
-        tracing::info!("{}: {statement} ({:.1?})", self.label, started.elapsed());
-        Ok(())
+        result
     }
 
     /// Runs `statement`, telling `events` every half second, and cancelling it server-side once the
