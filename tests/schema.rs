@@ -370,6 +370,39 @@ fn a_partition_failing_its_build_leaves_the_tree_invalid_and_the_next_apply_fini
     assert_eq!(code, 0, "{v:#}");
 }
 
+/// A unique index on a partitioned table that lacks the partition key is one PostgreSQL refuses:
+/// the plan says so (rejected, naming the table), rather than calling it missing and letting every
+/// apply fail on it.
+#[test]
+fn a_unique_index_without_the_partition_key_is_rejected_by_the_plan() {
+    let (db, dir) = fixture(
+        "schema_part_unique",
+        "CREATE TABLE \"Events\" (id int, k int) PARTITION BY LIST (k);
+         CREATE TABLE events_1 PARTITION OF \"Events\" FOR VALUES IN (1);",
+    );
+    let f = write(
+        dir.path(),
+        "e.sql",
+        "CREATE UNIQUE INDEX IF NOT EXISTS events_id ON \"Events\" (id);\nCREATE UNIQUE INDEX IF NOT EXISTS events_id_k ON \"Events\" (id, k);\n",
+    );
+    let (code, v) = json(&db, &["plan", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{v:#}");
+    assert_eq!(
+        verdicts(&v),
+        [
+            ("public.events_id".to_string(), "rejected".to_string()),
+            ("public.events_id_k".to_string(), "missing".to_string())
+        ],
+        "{v:#}"
+    );
+    let detail = v["objects"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("must include all partitioning columns")
+            && !detail.contains("pgtune_shadow"),
+        "{detail}"
+    );
+}
+
 /// A partitioned index that differs: left alone with the fix said (a warning) by default; with
 /// --rebuild-changed --no-concurrently rebuilt, swapped and the old tree dropped without
 /// CONCURRENTLY (which PostgreSQL refuses on a partitioned index), leaving nothing behind.

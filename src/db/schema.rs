@@ -71,6 +71,7 @@ pub async fn resolve_tables(
                     .get::<_, Option<serde_json::Value>>("partitions")
                     .and_then(|v| serde_json::from_value(v).ok())
                     .unwrap_or_default(),
+                partition_key: r.get("partition_key"),
             })
         })
         .collect())
@@ -171,6 +172,9 @@ pub struct ShadowRequest {
     pub create_table: String,
     pub create_index: String,
     pub index_name: String,
+    /// The shadow table's name and the table's, to name the table in PostgreSQL's refusal.
+    pub shadow_table: String,
+    pub table: String,
 }
 
 /// What the shadow builds found: the declared shapes (or PostgreSQL's error) by declaration, the
@@ -300,7 +304,9 @@ async fn build_shadows_one_by_one<'r>(
                 results.declared.insert(
                     r.declaration,
                     Err(Refusal {
-                        message: e.message,
+                        message: e
+                            .message
+                            .replace(&format!("\"{}\"", r.shadow_table), &r.table),
                         sqlstate: e.code,
                     }),
                 );

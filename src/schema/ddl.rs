@@ -64,7 +64,11 @@ pub fn with_suffix(name: &str, suffix: &str) -> String {
 /// The empty copy of a table the declared indexes on it are built on, to let PostgreSQL normalise
 /// them; one per table and transaction (`n` numbers the tables).
 pub fn shadow_table(n: usize, table: &TableRef) -> String {
-    statement::create_temp_table_like(&shadow_table_name(n), &table.qualified())
+    statement::create_temp_table_like(
+        &shadow_table_name(n),
+        &table.qualified(),
+        table.partition_key.as_deref(),
+    )
 }
 
 /// Declared index `i` on shadow table `n`.

@@ -30,6 +30,9 @@ pub struct TableRef {
     pub partitioned: bool,
     /// Its partitions at every level, parents first (empty unless partitioned).
     pub partitions: Vec<crate::report::fk::Partition>,
+    /// How it is partitioned, as the server spells it (`pg_get_partkeydef`: `RANGE (k)`), so a
+    /// shadow build meets the rules a partitioned table adds (a unique index holds its key).
+    pub partition_key: Option<String>,
 }
 
 impl TableRef {
@@ -68,6 +71,10 @@ pub struct LiveIndex {
 /// installed yet: a provisional reason, which `apply` drops once the real build has spoken.
 pub const CHECKED_AFTER_EXTENSIONS: &str =
     "its definition is checked once the declared extensions are installed";
+
+/// How a verdict's detail begins when the plan could not check the definition (its table locked,
+/// a privilege missing): provisional too, dropped by `apply` once the real build has spoken.
+pub const NOT_CHECKED: &str = "its definition was not checked";
 
 /// PostgreSQL's refusal of a declared definition in its shadow build.
 #[derive(Debug, Clone)]
@@ -495,7 +502,7 @@ fn index_verdict(
                     .not_compared
                     .get(&i)
                     .or(facts.unverifiable.as_ref())
-                    .map(|why| format!("its definition was not checked: {why}")),
+                    .map(|why| format!("{NOT_CHECKED}: {why}")),
             ),
         };
     };

@@ -209,9 +209,14 @@ pub fn refresh_materialized_view(view: &str, concurrently: bool) -> String {
 }
 
 /// An empty copy of `table` that lives until the transaction ends.
-pub fn create_temp_table_like(name: &str, table: &str) -> String {
+/// A temporary copy of `table`'s columns; partitioned as it is when `partition_by` is its key as
+/// the server spells it (`pg_get_partkeydef`, identifiers already quoted by the server).
+pub fn create_temp_table_like(name: &str, table: &str, partition_by: Option<&str>) -> String {
+    let partitioned = partition_by
+        .map(|key| format!(" PARTITION BY {key}"))
+        .unwrap_or_default();
     format!(
-        "CREATE TEMP TABLE {} (LIKE {table}) ON COMMIT DROP",
+        "CREATE TEMP TABLE {} (LIKE {table}){partitioned} ON COMMIT DROP",
         quote_ident(name)
     )
 }

@@ -637,6 +637,7 @@ fn partitioned_build(
             name: t.to_string(),
             partitioned: only,
             partitions: vec![],
+            partition_key: None,
         };
         ddl::create_index(&decl, &part, n, concurrently)
     };
@@ -763,11 +764,15 @@ impl Executor<'_> {
         };
         step.outcome = outcome;
         step.detail = error.clone();
-        // A reason that waited for the extensions is stale now that the build itself has run.
+        // A reason that waited for the extensions, or for a definition the plan could not check,
+        // is stale now that the build itself has run (its detail says how it went).
         if let Some(verdict) = step
             .why
             .split_once(": ")
-            .filter(|(_, rest)| rest.starts_with(crate::schema::plan::CHECKED_AFTER_EXTENSIONS))
+            .filter(|(_, rest)| {
+                use crate::schema::plan::{CHECKED_AFTER_EXTENSIONS, NOT_CHECKED};
+                rest.starts_with(CHECKED_AFTER_EXTENSIONS) || rest.starts_with(NOT_CHECKED)
+            })
             .map(|(verdict, _)| verdict.to_string())
         {
             step.why = verdict;

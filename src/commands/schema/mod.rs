@@ -159,6 +159,8 @@ async fn read_indexes_and_shadows(
             create_table: ddl::shadow_table(n, table),
             create_index: ddl::shadow_index(n, requests.len(), ix),
             index_name: ddl::shadow_index_name(requests.len()),
+            shadow_table: ddl::shadow_table_name(n),
+            table: table.qualified(),
         });
     }
     // Declarations on one table side by side, so a transaction copies each table once.

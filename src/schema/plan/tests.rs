@@ -15,6 +15,7 @@ fn table(oid: u32) -> TableRef {
         name: format!("t{oid}"),
         partitioned: false,
         partitions: vec![],
+        partition_key: None,
     }
 }
 
