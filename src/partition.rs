@@ -46,6 +46,28 @@ pub fn index_partitions(
     name_for: &mut dyn FnMut(&str, &str) -> String,
     create: &CreateIndex,
 ) -> Vec<TreeStatement> {
+    complete_partitions(
+        root,
+        root_index,
+        partitions,
+        &HashMap::new(),
+        name_for,
+        create,
+    )
+}
+
+/// `index_partitions` for a tree some of whose partitions have their index attached already
+/// (`attached`: (schema, table) -> the index on it): those are left as they are, and what is
+/// missing below them is built and attached to theirs. What completes an invalid partitioned
+/// index: PostgreSQL marks it valid once every partition's index is attached and valid.
+pub fn complete_partitions(
+    root: (&str, &str),
+    root_index: &str,
+    partitions: &[Partition],
+    attached: &HashMap<(String, String), String>,
+    name_for: &mut dyn FnMut(&str, &str) -> String,
+    create: &CreateIndex,
+) -> Vec<TreeStatement> {
     let mut out = Vec::new();
     let mut index_of: HashMap<(String, String), String> = HashMap::new();
     index_of.insert(
@@ -53,6 +75,11 @@ pub fn index_partitions(
         root_index.to_string(),
     );
     for p in partitions {
+        let key = (p.schema.clone(), p.name.clone());
+        if let Some(existing) = attached.get(&key) {
+            index_of.insert(key, existing.clone());
+            continue;
+        }
         let own = name_for(&p.schema, &p.name);
         out.push(if p.partitioned {
             TreeStatement::Ddl(create(&p.schema, &p.name, &own, true, false))
@@ -118,6 +145,54 @@ mod tests {
                 "ALTER INDEX s.t_a_idx ATTACH PARTITION s.t_2025_t_a_idx",
                 "CREATE INDEX CONCURRENTLY t_2025_q1_t_a_idx ON s.t_2025_q1 (a)",
                 "ALTER INDEX s.t_2025_t_a_idx ATTACH PARTITION s.t_2025_q1_t_a_idx",
+            ]
+        );
+    }
+
+    #[test]
+    fn completing_a_tree_builds_only_what_is_missing_attached_to_what_is_there() {
+        let create = |schema: &str, table: &str, name: &str, only: bool, concurrently: bool| {
+            format!(
+                "CREATE INDEX {}{name} ON {}{schema}.{table} (a)",
+                if concurrently { "CONCURRENTLY " } else { "" },
+                if only { "ONLY " } else { "" }
+            )
+        };
+        let attached: HashMap<(String, String), String> = [
+            (
+                ("s".to_string(), "t_2025".to_string()),
+                "old_2025".to_string(),
+            ),
+            (
+                ("s".to_string(), "t_2025_q1".to_string()),
+                "old_q1".to_string(),
+            ),
+        ]
+        .into();
+        let mut names = crate::pgname::IndexNames::new(Default::default());
+        let got: Vec<String> = complete_partitions(
+            ("s", "t"),
+            "t_a_idx",
+            &[
+                part("t_2025", true, "t"),
+                part("t_2026", false, "t"),
+                part("t_2025_q1", false, "t_2025"),
+                part("t_2025_q2", false, "t_2025"),
+            ],
+            &attached,
+            &mut |schema, table| names.choose_for_partition(schema, table, "t_a_idx"),
+            &create,
+        )
+        .iter()
+        .map(|s| s.text().to_string())
+        .collect();
+        assert_eq!(
+            got,
+            [
+                "CREATE INDEX CONCURRENTLY t_2026_t_a_idx ON s.t_2026 (a)",
+                "ALTER INDEX s.t_a_idx ATTACH PARTITION s.t_2026_t_a_idx",
+                "CREATE INDEX CONCURRENTLY t_2025_q2_t_a_idx ON s.t_2025_q2 (a)",
+                "ALTER INDEX s.old_2025 ATTACH PARTITION s.t_2025_q2_t_a_idx",
             ]
         );
     }

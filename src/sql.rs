@@ -183,6 +183,7 @@ pub const ALL: &[&Sql] = &[
     &SCHEMA_SHADOW_OIDS,
     &SCHEMA_OLD_TRANSACTIONS,
     &SCHEMA_INDEX_STATE,
+    &SCHEMA_INDEX_TREE,
     &SCHEMA_PROGRESS,
     &SCHEMA_BACKEND_PID,
     &SCHEMA_CANCEL,
@@ -532,6 +533,7 @@ pub const SCHEMA_NULLS_NOT_DISTINCT_NONE: Sql = sql_file!("schema/nulls_not_dist
 pub const SCHEMA_SHADOW_OIDS: Sql = sql_file!("schema/shadow_oids.sql");
 pub const SCHEMA_OLD_TRANSACTIONS: Sql = sql_file!("schema/old_transactions.sql");
 pub const SCHEMA_INDEX_STATE: Sql = sql_file!("schema/index_state.sql");
+pub const SCHEMA_INDEX_TREE: Sql = sql_file!("schema/index_tree.sql");
 pub const SCHEMA_PROGRESS: Sql = sql_file!("schema/progress.sql");
 pub const SCHEMA_BACKEND_PID: Sql = sql_file!("schema/backend_pid.sql");
 pub const SCHEMA_CANCEL: Sql = sql_file!("schema/cancel.sql");

@@ -403,6 +403,72 @@ fn a_unique_index_without_the_partition_key_is_rejected_by_the_plan() {
     );
 }
 
+/// An invalid partitioned index (built ON ONLY; some partitions' indexes attached, others not) is
+/// completed: only the missing partitions' indexes are built, concurrently, and attached, never a
+/// blocking drop of the tree and a rebuild of what is there. The dry run's script, through psql,
+/// does the same.
+#[test]
+fn an_invalid_partitioned_index_is_completed_not_dropped_and_rebuilt() {
+    let setup = "CREATE TABLE ev (at date, kind int) PARTITION BY RANGE (at);
+         CREATE TABLE ev_2025 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE ev_2026 PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+             PARTITION BY LIST (kind);
+         CREATE TABLE ev_2026_a PARTITION OF ev_2026 FOR VALUES IN (1);
+         CREATE TABLE ev_2026_b PARTITION OF ev_2026 FOR VALUES IN (2);
+         CREATE TABLE ev_2027 PARTITION OF ev FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');
+         CREATE INDEX ev_kind ON ONLY ev (kind);
+         CREATE INDEX ev_2025_kind ON ev_2025 (kind);
+         ALTER INDEX ev_kind ATTACH PARTITION ev_2025_kind;
+         CREATE INDEX ev_2026_kind ON ONLY ev_2026 (kind);
+         ALTER INDEX ev_kind ATTACH PARTITION ev_2026_kind;
+         CREATE INDEX ev_2026_a_kind ON ev_2026_a (kind);
+         ALTER INDEX ev_2026_kind ATTACH PARTITION ev_2026_a_kind;";
+    let oid =
+        |db: &TestDb, index: &str| count(db, &format!("SELECT '{index}'::regclass::oid::bigint"));
+    let (db, dir) = fixture("schema_complete", setup);
+    let f = write(
+        dir.path(),
+        "ev.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ev_kind ON ev (kind);\n",
+    );
+    let f = f.to_str().unwrap();
+    let (before, kept) = (oid(&db, "ev_kind"), oid(&db, "ev_2025_kind"));
+    let (code, v) = json(&db, &["apply", f, "--yes"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(v["steps"][0]["action"], "complete per partition", "{v:#}");
+    let statements: Vec<&str> = v["steps"][0]["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        statements.iter().all(|s| !s.starts_with("DROP")),
+        "{statements:#?}"
+    );
+    // What was missing, and only that: the leaf 2027, the leaf 2026_b below the existing 2026 one.
+    assert_eq!(statements.len(), 4, "{statements:#?}");
+    assert!(statements[0].contains("CONCURRENTLY") && statements[0].contains("ev_2027"));
+    assert!(statements[3].starts_with("ALTER INDEX public.ev_2026_kind ATTACH PARTITION"));
+    assert_eq!(
+        (oid(&db, "ev_kind"), oid(&db, "ev_2025_kind")),
+        (before, kept)
+    );
+    assert_eq!(json(&db, &["verify", f]).0, 0);
+
+    let (scripted, _) = fixture("schema_complete_psql", setup);
+    let script = schema(&scripted, &["apply", f, "--dry-run"])
+        .expect_code(0)
+        .stdout;
+    let out = scripted.cluster.psql(&scripted.name, &script);
+    assert!(
+        out.status.success(),
+        "{script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json(&scripted, &["verify", f]).0, 0);
+}
+
 /// A partitioned index that differs: left alone with the fix said (a warning) by default; with
 /// --rebuild-changed --no-concurrently rebuilt, swapped and the old tree dropped without
 /// CONCURRENTLY (which PostgreSQL refuses on a partitioned index), leaving nothing behind.

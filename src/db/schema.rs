@@ -544,6 +544,32 @@ pub async fn old_transactions(
 }
 
 /// An index's state: (valid, ready, bytes), or None when it does not exist.
+/// An index attached below a partitioned index, on one of its table's partitions.
+#[derive(Debug, Clone)]
+pub struct AttachedIndex {
+    pub schema: String,
+    pub table: String,
+    pub index: String,
+    /// On a sub-partitioned partition (relkind 'I').
+    pub partitioned: bool,
+    pub valid: bool,
+}
+
+/// The indexes attached below the partitioned index `oid`, at every level.
+pub async fn attached_indexes(db: &Db, oid: u32) -> Result<Vec<AttachedIndex>, QueryError> {
+    let rows = db.query(&sql::SCHEMA_INDEX_TREE, &[&oid]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| AttachedIndex {
+            schema: r.get("schema"),
+            table: r.get("table_name"),
+            index: r.get("index_name"),
+            partitioned: r.get("partitioned"),
+            valid: r.get("valid"),
+        })
+        .collect())
+}
+
 pub async fn index_state(
     db: &Db,
     schema: &str,

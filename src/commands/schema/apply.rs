@@ -94,7 +94,8 @@ pub fn run(
         if args.change.dry_run {
             let (plan, facts) = gather(&db, &source).await?;
             let mut names = partition_names(&db, &source, &plan).await?;
-            let steps = steps(&source, &plan, args, &mut names);
+            let trees = attached_trees(&db, &plan).await?;
+            let steps = steps(&source, &plan, args, &mut names, &trees);
             let status = steps.iter().map(plan_status).max().unwrap_or(Status::Ok);
             return Ok(ApplyReport {
                 database: facts.database,
@@ -147,6 +148,25 @@ async fn partition_names(db: &Db, source: &Source, plan: &Plan) -> anyhow::Resul
         db::report::taken_names(db, &prefixes).await?,
     ))
 }
+
+/// What is attached below each invalid partitioned index the plan found (by declaration), so
+/// apply completes it rather than drop and rebuild the whole tree.
+async fn attached_trees(db: &Db, plan: &Plan) -> anyhow::Result<Trees> {
+    let mut trees = Trees::new();
+    for o in &plan.objects {
+        let partitioned = o.resolved_table.as_ref().is_some_and(|t| t.partitioned);
+        if let (Verdict::Invalid, true, Some(live)) = (o.verdict, partitioned, &o.live) {
+            trees.insert(
+                o.declaration,
+                dbschema::attached_indexes(db, live.oid).await?,
+            );
+        }
+    }
+    Ok(trees)
+}
+
+/// The indexes attached below an invalid partitioned index, by its declaration.
+type Trees = std::collections::HashMap<usize, Vec<dbschema::AttachedIndex>>;
 
 /// --dry-run's status: what the run would earn if every step worked.
 fn plan_status(s: &Step) -> Status {
@@ -206,7 +226,8 @@ async fn apply_locked(
     // Planned under the lock, so no other runner changes the picture between plan and apply.
     let (plan, facts) = gather(db, source).await?;
     let mut names = partition_names(db, source, &plan).await?;
-    let mut steps = steps(source, &plan, args, &mut names);
+    let trees = attached_trees(db, &plan).await?;
+    let mut steps = steps(source, &plan, args, &mut names, &trees);
     let mut report = ApplyReport {
         database: facts.database.clone(),
         server: db.server.clone(),
@@ -340,6 +361,7 @@ fn steps(
     plan: &Plan,
     args: &SchemaApplyArgs,
     names: &mut IndexNames,
+    trees: &Trees,
 ) -> Vec<Step> {
     let mut out = Vec::new();
     let order = plan
@@ -353,7 +375,7 @@ fn steps(
         }
         let step = match &source.declarations[o.declaration] {
             Declaration::Extension(e) => extension_step(o, e, args),
-            Declaration::Index(ix) => index_step(o, ix, args, names),
+            Declaration::Index(ix) => index_step(o, ix, args, names, trees.get(&o.declaration)),
         };
         out.push(step);
     }
@@ -497,6 +519,7 @@ fn index_step(
     ix: &IndexDecl,
     args: &SchemaApplyArgs,
     names: &mut IndexNames,
+    tree: Option<&Vec<dbschema::AttachedIndex>>,
 ) -> Step {
     let verdict_why = || {
         format!(
@@ -512,6 +535,24 @@ fn index_step(
         return step(o, "none", verdict_why(), Work::Nothing, &ix.checksum);
     };
     let concurrently = !args.no_concurrently;
+    let completing = match tree {
+        Some(tree) if concurrently && o.verdict == Verdict::Invalid => completion(tree, table),
+        _ => None,
+    };
+    if let Some(attached) = completing {
+        return step(
+            o,
+            "complete per partition",
+            verdict_why(),
+            Work::BuildPartitioned {
+                drop_first: None,
+                schema: table.schema.clone(),
+                name: name.clone(),
+                parts: partitioned_build(ix, table, name, names, Some(&attached)),
+            },
+            &ix.checksum,
+        );
+    }
     if table.partitioned && matches!(o.verdict, Verdict::Missing | Verdict::Invalid) {
         let invalid = o.verdict == Verdict::Invalid;
         let drop_first = invalid.then(|| ddl::drop_partitioned_index(&table.schema, name));
@@ -520,7 +561,7 @@ fn index_step(
                 drop_first,
                 schema: table.schema.clone(),
                 name: name.clone(),
-                parts: partitioned_build(ix, table, name, names),
+                parts: partitioned_build(ix, table, name, names, None),
             }
         } else {
             Work::BuildPartitioned {
@@ -622,11 +663,14 @@ fn index_step(
 /// The documented way to index a partitioned table without blocking writes: ON ONLY the table and
 /// each partitioned partition, concurrently on each leaf, each attached to its parent's index.
 /// Partitions' index names are the ones PostgreSQL would choose, free in the catalog and the run.
+/// With `attached` (the invalid index `name` exists, these partitions have theirs), only what is
+/// missing is built and attached: the tree is completed, not dropped and built again.
 fn partitioned_build(
     ix: &IndexDecl,
     table: &TableRef,
     name: &str,
     names: &mut IndexNames,
+    attached: Option<&std::collections::HashMap<(String, String), String>>,
 ) -> Vec<TreeStatement> {
     let create = |schema: &str, t: &str, n: &str, only: bool, concurrently: bool| {
         let mut decl = ix.clone();
@@ -641,21 +685,46 @@ fn partitioned_build(
         };
         ddl::create_index(&decl, &part, n, concurrently)
     };
-    let mut parts = vec![TreeStatement::Ddl(create(
-        &table.schema,
-        &table.name,
-        name,
-        true,
-        false,
-    ))];
-    parts.extend(crate::partition::index_partitions(
+    let mut parts = match attached {
+        Some(_) => vec![],
+        None => vec![TreeStatement::Ddl(create(
+            &table.schema,
+            &table.name,
+            name,
+            true,
+            false,
+        ))],
+    };
+    parts.extend(crate::partition::complete_partitions(
         (&table.schema, &table.name),
         name,
         &table.partitions,
+        attached.unwrap_or(&Default::default()),
         &mut |schema, t| names.choose_for_partition(schema, t, name),
         &create,
     ));
     parts
+}
+
+/// How an invalid partitioned index is completed: the partitions that have their index attached
+/// (by (schema, table)), when every attached leaf index is valid (an invalid one is not made valid
+/// by attaching more) and something is missing; else None, and it is dropped and built again.
+fn completion(
+    tree: &[dbschema::AttachedIndex],
+    table: &TableRef,
+) -> Option<std::collections::HashMap<(String, String), String>> {
+    if tree.iter().any(|a| !a.partitioned && !a.valid) {
+        return None;
+    }
+    let attached: std::collections::HashMap<(String, String), String> = tree
+        .iter()
+        .map(|a| ((a.schema.clone(), a.table.clone()), a.index.clone()))
+        .collect();
+    let missing = table
+        .partitions
+        .iter()
+        .any(|p| !attached.contains_key(&(p.schema.clone(), p.name.clone())));
+    missing.then_some(attached)
 }
 
 /// (schema, prefix) of every name `partitioned_build` may choose for the plan's partitions.
