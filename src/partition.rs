@@ -105,6 +105,20 @@ pub fn complete_partitions(
 mod tests {
     use super::*;
 
+    fn create_index(
+        schema: &str,
+        table: &str,
+        name: &str,
+        only: bool,
+        concurrently: bool,
+    ) -> String {
+        format!(
+            "CREATE INDEX {}{name} ON {}{schema}.{table} (a)",
+            if concurrently { "CONCURRENTLY " } else { "" },
+            if only { "ONLY " } else { "" }
+        )
+    }
+
     fn part(name: &str, partitioned: bool, parent: &str) -> Partition {
         Partition {
             schema: "s".into(),
@@ -117,13 +131,6 @@ mod tests {
 
     #[test]
     fn partitioned_partitions_get_on_only_and_leaves_a_concurrent_build_each_attached_upward() {
-        let create = |schema: &str, table: &str, name: &str, only: bool, concurrently: bool| {
-            format!(
-                "CREATE INDEX {}{name} ON {}{schema}.{table} (a)",
-                if concurrently { "CONCURRENTLY " } else { "" },
-                if only { "ONLY " } else { "" }
-            )
-        };
         let mut names = crate::pgname::IndexNames::new(Default::default());
         let got: Vec<String> = index_partitions(
             ("s", "t"),
@@ -133,7 +140,7 @@ mod tests {
                 part("t_2025_q1", false, "t_2025"),
             ],
             &mut |schema, table| names.choose_for_partition(schema, table, "t_a_idx"),
-            &create,
+            &create_index,
         )
         .iter()
         .map(|s| s.text().to_string())
@@ -151,13 +158,6 @@ mod tests {
 
     #[test]
     fn completing_a_tree_builds_only_what_is_missing_attached_to_what_is_there() {
-        let create = |schema: &str, table: &str, name: &str, only: bool, concurrently: bool| {
-            format!(
-                "CREATE INDEX {}{name} ON {}{schema}.{table} (a)",
-                if concurrently { "CONCURRENTLY " } else { "" },
-                if only { "ONLY " } else { "" }
-            )
-        };
         let attached: HashMap<(String, String), String> = [
             (
                 ("s".to_string(), "t_2025".to_string()),
@@ -181,7 +181,7 @@ mod tests {
             ],
             &attached,
             &mut |schema, table| names.choose_for_partition(schema, table, "t_a_idx"),
-            &create,
+            &create_index,
         )
         .iter()
         .map(|s| s.text().to_string())
