@@ -1182,8 +1182,14 @@ fn apply_on_a_terminal_shows_the_script_then_asks() {
         "the script is shown before the question:\n{shown}"
     );
     answer(&mut p, "n\r");
-    p.exp_string("not confirmed").unwrap();
+    p.exp_string("Nothing was changed.").unwrap();
     p.exp_eof().unwrap();
+    // As check does: the exit code is what schema plan says of the database still as it is (the
+    // index missing: a warning).
+    match p.process.wait().unwrap() {
+        rexpect::process::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 1),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(exists(), "0", "answering no built the index");
 
     // JSON on stdout stays JSON: on a terminal too, no preview and no question in it; --yes needed.

@@ -67,6 +67,9 @@ pub struct ApplyReport {
     /// Why the run stopped before its end (interrupted): exit 3 once the report is printed.
     #[serde(skip)]
     pub ended: Option<String>,
+    /// Asked on a terminal, the answer was no: nothing ran (never in JSON, which never asks).
+    #[serde(skip)]
+    pub declined: bool,
 }
 
 /// What a step does, for the executor.

@@ -36,7 +36,10 @@ impl super::Render for ApplyReport {
         "schema apply"
     }
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
-        if self.dry_run {
+        if self.declined {
+            // The objects and the script were shown before the question.
+            writeln!(out, "Nothing was changed.")
+        } else if self.dry_run {
             apply_script(self, &mut out)
         } else {
             apply_table(self, style, &mut out)

@@ -832,6 +832,7 @@ fn schema_apply(dry_run: bool) -> crate::model::schema_apply::ApplyReport {
             Status::Critical
         },
         ended: None,
+        declined: false,
     }
 }
 
@@ -843,6 +844,16 @@ fn schema_apply_dry_run() {
 #[test]
 fn schema_apply_run() {
     snapshots("schema_apply_run", &schema_apply(false));
+}
+
+#[test]
+fn schema_apply_declined() {
+    let declined = crate::model::schema_apply::ApplyReport {
+        declined: true,
+        ..schema_apply(true)
+    };
+    let text = render(&declined, Format::Table, &Style::plain());
+    insta::assert_snapshot!("schema_apply_declined_table", text);
 }
 
 // --- config ----------------------------------------------------------------------------------

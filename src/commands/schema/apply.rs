@@ -106,6 +106,7 @@ pub fn run(
                 seconds: started.elapsed().as_secs_f64(),
                 status,
                 ended: None,
+                declined: false,
             });
         }
         let facts = dbschema::server(&db).await?;
@@ -237,6 +238,7 @@ async fn apply_locked(
         seconds: 0.0,
         status: Status::Ok,
         ended: None,
+        declined: false,
     };
     let changes = steps.iter().any(|s| !matches!(s.work, Work::Nothing));
     if changes && !args.confirm.yes {
@@ -246,10 +248,15 @@ async fn apply_locked(
             Some(confirm) => confirm(&plan.objects, &report)?,
             None => false,
         };
-        steps = std::mem::take(&mut report.steps);
         if !go {
-            bail!("nothing changed: not confirmed");
+            // As `check` does: nothing changed, and the exit code is what `schema plan` says of
+            // the database as it still is.
+            report.declined = true;
+            report.status = plan.objects.iter().map(|o| o.status).max().unwrap_or(Status::Ok);
+            report.seconds = started.elapsed().as_secs_f64();
+            return Ok(report);
         }
+        steps = std::mem::take(&mut report.steps);
     }
     let interrupt = db::cancel::Interrupt::install()?;
     let mut lost: Option<String> = None;
