@@ -353,6 +353,14 @@ fn every_command_is_right_on_the_catalog_zoo() {
             "pgtune {} changed the zoo",
             args.join(" ")
         );
+        // Pasted into psql, the script waits for locks no longer than the run would.
+        let maintenance = ["analyze", "vacuum", "reindex", "refresh"].contains(&args[0]);
+        assert!(
+            !maintenance
+                || script.contains("-- nothing to do")
+                || script.contains("SET lock_timeout = "),
+            "a dry run's script without the run's lock_timeout:\n{script}"
+        );
         let before = objects(scripted);
         psql_file(scripted, &format!("pgtune {}", args.join(" ")), &script);
         let unnamed: Vec<String> = objects(scripted)

@@ -122,6 +122,7 @@ pub fn execute(ctx: &Context, work: Work) -> anyhow::Result<JobsReport> {
             command,
             work: JobsWork::Plan(JobsPlan {
                 dry_run: true,
+                session: connect.session_statements(),
                 plan,
                 skipped,
             }),

@@ -52,6 +52,17 @@ pub struct ConnectOptions {
     pub typed: TypedPassword,
 }
 
+impl ConnectOptions {
+    /// The settings as the `SET` statements a dry run's script starts with: what the run's
+    /// sessions start with, so the script pasted into psql waits for locks no longer than the run.
+    pub fn session_statements(&self) -> Vec<String> {
+        self.settings
+            .iter()
+            .map(|(name, value)| crate::sql::statement::set(name, value))
+            .collect()
+    }
+}
+
 /// A password typed at the prompt, with its user; clones share it.
 #[derive(Debug, Clone, Default)]
 pub struct TypedPassword(std::sync::Arc<std::sync::Mutex<Option<(String, Secret)>>>);

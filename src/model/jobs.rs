@@ -33,6 +33,8 @@ pub struct PlannedJob {
 #[derive(Debug, Serialize)]
 pub struct JobsPlan {
     pub dry_run: bool,
+    /// The settings every session of the run starts with, as `SET` statements.
+    pub session: Vec<String>,
     pub plan: Vec<PlannedJob>,
     pub skipped: Vec<SkippedJob>,
 }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::{cell, Style, Tone};
 use crate::cli::Format;
 use crate::jobs::JobStatus;
-use crate::model::jobs::{JobsReport, JobsWork, PlannedJob, RunReport, SkippedJob};
+use crate::model::jobs::{JobsPlan, JobsReport, JobsWork, RunReport};
 
 impl super::Render for JobsReport {
     fn command(&self) -> &'static str {
@@ -14,15 +14,17 @@ impl super::Render for JobsReport {
 
     fn render(&self, _: Format, style: &Style, mut out: &mut dyn Write) -> io::Result<()> {
         match &self.work {
-            JobsWork::Plan(p) => plan(&p.plan, &p.skipped, &mut out),
+            JobsWork::Plan(p) => plan(p, &mut out),
             JobsWork::Ran(r) if r.outcomes.is_empty() => writeln!(out, "-- nothing to do"),
             JobsWork::Ran(r) => table(r, style, &mut out),
         }
     }
 }
 
-/// A dry run as a script psql can run: every line that is not a statement is a comment.
-pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -> io::Result<()> {
+/// A dry run as a script psql can run: every line that is not a statement is a comment, and the
+/// session settings the run's sessions start with come first.
+pub fn plan(p: &JobsPlan, out: &mut impl Write) -> io::Result<()> {
+    let (plan, skipped) = (&p.plan, &p.skipped);
     for s in skipped {
         writeln!(
             out,
@@ -34,6 +36,9 @@ pub fn plan(plan: &[PlannedJob], skipped: &[SkippedJob], out: &mut impl Write) -
     }
     if plan.is_empty() {
         return writeln!(out, "-- nothing to do");
+    }
+    for s in &p.session {
+        writeln!(out, "{s};")?;
     }
     let mut level = 0;
     for p in plan {

@@ -507,6 +507,10 @@ fn jobs_plan() {
         command: "refresh",
         work: JobsWork::Plan(JobsPlan {
             dry_run: true,
+            session: vec![
+                "SET lock_timeout = '5000ms'".into(),
+                "SET statement_timeout = '0'".into(),
+            ],
             plan: vec![
                 planned(
                     1,

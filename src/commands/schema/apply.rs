@@ -86,11 +86,7 @@ pub fn run(
     let started = Instant::now();
     db::runtime()?.block_on(async {
         let db = db::connect(&target, &connect).await?;
-        let session: Vec<String> = connect
-            .settings
-            .iter()
-            .map(|(k, v)| crate::sql::statement::set(k, v))
-            .collect();
+        let session = connect.session_statements();
         if args.change.dry_run {
             let (plan, facts) = gather(&db, &source).await?;
             let mut names = partition_names(&db, &source, &plan).await?;
@@ -252,7 +248,12 @@ async fn apply_locked(
             // As `check` does: nothing changed, and the exit code is what `schema plan` says of
             // the database as it still is.
             report.declined = true;
-            report.status = plan.objects.iter().map(|o| o.status).max().unwrap_or(Status::Ok);
+            report.status = plan
+                .objects
+                .iter()
+                .map(|o| o.status)
+                .max()
+                .unwrap_or(Status::Ok);
             report.seconds = started.elapsed().as_secs_f64();
             return Ok(report);
         }
