@@ -230,7 +230,8 @@ pub fn run(ctx: &Context, args: &ReindexArgs) -> anyhow::Result<JobsReport> {
                     .collect(),
             )
         })?;
-        for o in outcomes.iter_mut() {
+        // Sizes say what a rebuild did; one that did not run has nothing to say.
+        for o in outcomes.iter_mut().filter(|o| o.status == JobStatus::Done) {
             let was = sizes.get(&o.relation).copied().flatten();
             let now = after.get(&o.relation).copied().flatten();
             let change = match (was, now) {

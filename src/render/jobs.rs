@@ -96,12 +96,19 @@ pub fn table(report: &RunReport, style: &Style, out: &mut impl Write) -> io::Res
     }
     super::write_table(out, &t, style)?;
     let count = |s: JobStatus| report.outcomes.iter().filter(|o| o.status == s).count();
+    let cancelled = count(JobStatus::Cancelled);
+    let skipped =
+        report.outcomes.len() - count(JobStatus::Done) - count(JobStatus::Failed) - cancelled;
     writeln!(
         out,
-        "{} done, {} failed, {} skipped, in {:.1}s",
+        "{} done, {} failed, {skipped} skipped{}, in {:.1}s",
         count(JobStatus::Done),
         count(JobStatus::Failed),
-        report.outcomes.len() - count(JobStatus::Done) - count(JobStatus::Failed),
+        if cancelled > 0 {
+            format!(", {cancelled} cancelled")
+        } else {
+            String::new()
+        },
         report.seconds
     )
 }

@@ -567,6 +567,13 @@ fn jobs_ran() {
                     "40% dead tuples",
                     Some("ERROR: canceling statement due to statement timeout"),
                 ),
+                outcome(
+                    "public.events",
+                    JobStatus::Cancelled,
+                    0.0,
+                    "18% dead tuples",
+                    Some("cancelled: the run was interrupted"),
+                ),
             ],
             seconds: 17.6,
             status: Status::Critical,
