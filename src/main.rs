@@ -57,8 +57,38 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// An error on one line: runs of whitespace become one space, except inside a double-quoted name,
+/// where a line break is shown as `\n` (a table "weird\nname" stays that name, not "weird name").
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    let mut quoted = false;
+    let mut space = false;
+    for c in s.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+            }
+            '\n' if quoted => {
+                out.push_str("\\n");
+                continue;
+            }
+            '\r' if quoted => {
+                out.push_str("\\r");
+                continue;
+            }
+            c if c.is_whitespace() && !quoted => {
+                space = true;
+                continue;
+            }
+            _ => {}
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
 }
 
 /// A bug must still honour the contract: one line on stderr and exit 3, no backtrace.
@@ -80,4 +110,15 @@ fn install_panic_hook() {
         );
         std::process::exit(outcome::EXIT_COULD_NOT_RUN.into());
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_error_is_one_line_and_keeps_the_names_it_quotes() {
+        assert_eq!(
+            super::one_line("cannot purge \"weird\nname\":\n  no such\tcolumn "),
+            "cannot purge \"weird\\nname\": no such column"
+        );
+    }
 }
