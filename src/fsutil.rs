@@ -92,7 +92,11 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
         let me = std::fs::metadata(&path).unwrap();
         // As root (these sessions are), hand it to another owner first, as postgres would own it.
-        let (uid, gid) = if me.uid() == 0 { (65534, 65534) } else { (me.uid(), me.gid()) };
+        let (uid, gid) = if me.uid() == 0 {
+            (65534, 65534)
+        } else {
+            (me.uid(), me.gid())
+        };
         std::os::unix::fs::chown(&path, Some(uid), Some(gid)).unwrap();
         super::write_atomically(&path, b"a = 2\n").unwrap();
         let after = std::fs::metadata(&path).unwrap();

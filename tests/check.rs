@@ -586,7 +586,11 @@ fn inactive_slot_and_setting_pending_restart() {
     assert_eq!(sb["pending_restart"], true);
     assert_eq!(sb["set_by_alter_system"], true, "{sb:#}");
     // PostgreSQL's "setting could not be applied" for it is the pending restart, not a file error.
-    assert_eq!(json["config_file_errors"], serde_json::json!([]), "{json:#}");
+    assert_eq!(
+        json["config_file_errors"],
+        serde_json::json!([]),
+        "{json:#}"
+    );
 }
 
 #[test]

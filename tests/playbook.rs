@@ -640,8 +640,20 @@ fn the_metrics_file_is_prometheus_text() {
 #[test]
 fn trends_after_two_snapshots_report_the_growth_between_them() {
     let db = shared().create_db("playbook_trends");
-    db.admin().execute("CREATE TABLE growing (id int, pad text); CREATE TABLE steady (id int); CREATE INDEX growing_pad ON growing (pad);");
+    db.admin().execute("CREATE TABLE growing (id int, pad text); CREATE TABLE steady (id int); CREATE INDEX growing_pad ON growing (pad); \
+         CREATE TABLE parted (k int) PARTITION BY RANGE (k); CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10); \
+         CREATE INDEX parted_k ON parted (k); INSERT INTO parted VALUES (1); ANALYZE parted;");
     pgtune(&db, &["snapshot"]).expect_code(0);
+    // A partitioned table and its index store nothing themselves: 0 bytes, never a negative size.
+    let sizes = db.admin().query_strings(
+        "SELECT min(total_bytes)::text FROM pgtune.snapshot_tables UNION ALL SELECT min(bytes)::text FROM pgtune.snapshot_indexes",
+    );
+    assert!(
+        sizes
+            .iter()
+            .all(|r| r[0].as_deref().unwrap().parse::<i64>().unwrap() >= 0),
+        "{sizes:?}"
+    );
     db.admin().execute("INSERT INTO growing SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i; ANALYZE growing;");
     pgtune(&db, &["snapshot"]).expect_code(0);
     let v = pgtune(

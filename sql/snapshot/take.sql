@@ -14,8 +14,10 @@ WITH s AS (
 ), t AS (
     INSERT INTO pgtune.snapshot_tables
     SELECT s.id, n.nspname, c.relname,
-           (c.relpages::bigint + coalesce(tc.relpages, 0)
-            + coalesce((SELECT sum(ic.relpages) FROM pg_index AS i JOIN pg_class AS ic ON ic.oid = i.indexrelid
+           -- A partitioned table or index stores nothing itself (its relpages may read -1): 0 bytes.
+           (greatest(c.relpages, 0)::bigint + coalesce(tc.relpages, 0)
+            + coalesce((SELECT sum(greatest(ic.relpages, 0)) FROM pg_index AS i
+                         JOIN pg_class AS ic ON ic.oid = i.indexrelid
                          WHERE i.indrelid = c.oid), 0)) * current_setting('block_size')::bigint,
            pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid),
            pg_stat_get_numscans(c.oid),
@@ -31,7 +33,7 @@ WITH s AS (
 ), i AS (
     INSERT INTO pgtune.snapshot_indexes
     SELECT s.id, n.nspname, t.relname, c.relname,
-           c.relpages::bigint * current_setting('block_size')::bigint,
+           greatest(c.relpages, 0)::bigint * current_setting('block_size')::bigint,
            pg_stat_get_numscans(c.oid), x.indisunique
     FROM s, pg_index AS x
     JOIN pg_class AS c ON c.oid = x.indexrelid

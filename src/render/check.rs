@@ -317,20 +317,17 @@ fn word(s: Status) -> &'static str {
 
 /// One line in check_postgres's style: `POSTGRES_PGTUNE_CHECK WARNING: ... | perfdata`.
 pub fn nagios(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
-    let mut bad: Vec<String> = report
+    let mut bad: Vec<(Status, String)> = report
         .settings
         .iter()
         .filter(|s| s.status != Status::Ok)
         .map(|s| {
-            format!(
-                "{} ({})",
-                s.name,
-                if s.verdict == Verdict::Risky {
-                    "risky"
-                } else {
-                    "differs"
-                }
-            )
+            let why = if s.verdict == Verdict::Risky {
+                "risky"
+            } else {
+                "differs"
+            };
+            (s.status, format!("{} ({why})", s.name))
         })
         .collect();
     bad.extend(
@@ -338,19 +335,25 @@ pub fn nagios(report: &CheckReport, out: &mut impl Write) -> io::Result<()> {
             .health
             .iter()
             .filter(|f| f.status.severity() != Status::Ok)
-            .map(|f| format!("{}: {}", f.check, f.evidence)),
+            .map(|f| (f.status.severity(), format!("{}: {}", f.check, f.evidence))),
     );
+    // What pages someone first: the critical findings lead.
+    bad.sort_by_key(|(status, _)| std::cmp::Reverse(*status));
     let text = if bad.is_empty() {
         format!("{} checks ok", report.health.len() + report.settings.len())
     } else {
-        bad.join("; ")
+        bad.into_iter()
+            .map(|(_, text)| text)
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     let perf: Vec<String> = report
         .health
         .iter()
         .flat_map(|f| f.perfdata.iter())
         .map(|p| {
-            let label = p.label.replace(['\'', '='], "_");
+            // A perfdata label is quoted: a quote, `=` or `|` in a name would end it early.
+            let label = p.label.replace(['\'', '=', '|', '\n', '\r'], "_");
             let mut datum = format!("'{label}'={}{}", perf_number(p.value), p.uom);
             if p.warning.is_some() || p.critical.is_some() {
                 let num = |v: Option<f64>| v.map(perf_number).unwrap_or_default();
