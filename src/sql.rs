@@ -121,6 +121,7 @@ pub const ALL: &[&Sql] = &[
     &REPORT_REPLICA_USAGE,
     &REPORT_FK_WITHOUT_INDEX,
     &REPORT_TAKEN_NAMES,
+    &REPORT_INDEX_ANCESTORS,
     &ADVISE_SERVER,
     &ADVISE_STATEMENTS,
     &ADVISE_STATEMENTS_WINDOW_14,
@@ -474,6 +475,7 @@ pub const REPORT_NEVER_MEASURED: Sql = sql_file!("report/never_measured.sql");
 pub const REPORT_DISK_SIZES: Sql = sql_file!("report/disk_sizes.sql");
 pub const REPORT_PARTITION_TREE: Sql = sql_file!("report/partition_tree.sql");
 pub const REPORT_TAKEN_NAMES: Sql = sql_file!("report/taken_names.sql");
+pub const REPORT_INDEX_ANCESTORS: Sql = sql_file!("report/index_ancestors.sql");
 pub const ADVISE_SERVER: Sql = sql_file!("advise/server.sql");
 pub const ADVISE_STATEMENTS: Sql = sql_file!("advise/statements.sql");
 pub const ADVISE_STATEMENTS_WINDOW_14: Sql = sql_file!("advise/statements_window_14.sql");

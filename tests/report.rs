@@ -829,3 +829,46 @@ fn a_pattern_that_matches_nothing_is_an_error() {
     let matched = run(db.pgtune().args(["report", "all", "--table", "t"]));
     assert_ne!(matched.code, 3, "{}", matched.stderr);
 }
+
+/// One plan across sections, partition trees included: a duplicate partitioned index proposed for
+/// dropping takes its partitions' indexes with it, so bloat proposes no REINDEX of those, and the
+/// whole run's fixes, in order through psql, succeed.
+#[test]
+fn no_rebuild_is_proposed_for_a_partition_of_an_index_another_fix_drops() {
+    let db = shared().create_db("report_part_dup");
+    let admin = db.admin();
+    admin.execute(
+        "CREATE TABLE pt (id int, k int) PARTITION BY RANGE (k); \
+         CREATE TABLE pt_1 PARTITION OF pt FOR VALUES FROM (0) TO (1000) WITH (autovacuum_enabled = false); \
+         CREATE INDEX pt_id_a ON pt (id); CREATE INDEX pt_id_b ON pt (id); \
+         INSERT INTO pt SELECT g, g % 1000 FROM generate_series(1, 100000) g; \
+         DELETE FROM pt WHERE id % 5 < 3;",
+    );
+    admin.execute("VACUUM pt_1");
+    admin.execute("ANALYZE pt");
+    let (_, json) = report(&db, &["all", "--min-size", "0", "--min-window", "0"]);
+    let fixes: Vec<String> = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["findings"].as_array().unwrap().clone())
+        .filter_map(|f| f["fix"].as_str().map(str::to_string))
+        .collect();
+    let dropped = fixes
+        .iter()
+        .find(|f| f.starts_with("DROP INDEX") && f.contains("pt_id_"))
+        .unwrap_or_else(|| panic!("one of the duplicates is dropped: {json:#}"));
+    let bloat = findings(&json, "bloat");
+    let partition_rebuilds: Vec<&Value> = bloat
+        .iter()
+        .filter(|f| {
+            f["table"] == "pt_1" && f["fix"].as_str().is_some_and(|x| x.starts_with("REINDEX"))
+        })
+        .collect();
+    assert_eq!(
+        partition_rebuilds.len(),
+        1,
+        "only the kept index's partition is rebuilt (the other goes with {dropped}): {bloat:#?}"
+    );
+    run_as_a_dba(&db, &fixes.join("\n"));
+}

@@ -132,7 +132,14 @@ pub fn run(ctx: &Context, args: &ReportArgs) -> anyhow::Result<ReportOutput> {
                 ReportKind::All => unreachable!("expanded above"),
             });
         }
-        agree_across_sections(&mut sections);
+        let rebuilt: Vec<(String, String)> = sections
+            .iter()
+            .filter(|s| s.report == "bloat")
+            .flat_map(|s| s.findings.iter())
+            .filter_map(|f| f.index.clone().map(|i| (f.schema.clone(), i)))
+            .collect();
+        let ancestors = db::report::index_ancestors(&db, &rebuilt).await?;
+        agree_across_sections(&mut sections, &ancestors);
         let database = target.dbname.clone();
         anyhow::Ok(ReportOutput {
             server: db.server.clone(),
@@ -178,8 +185,10 @@ async fn bloat_section(
 }
 
 /// The sections of one run give one plan: an index another section proposes to drop gets no
-/// REINDEX from bloat (rebuilding what is about to go is wasted work), only a note saying so.
-fn agree_across_sections(sections: &mut [Section]) {
+/// REINDEX from bloat (rebuilding what is about to go is wasted work), only a note saying so; nor
+/// does a partition of one (`ancestors`: which partitioned indexes each is a partition of), which
+/// the drop takes with it, so its REINDEX would fail once the fixes run in order.
+fn agree_across_sections(sections: &mut [Section], ancestors: &[db::report::Ancestry]) {
     let dropped: std::collections::HashSet<(String, String)> = sections
         .iter()
         .filter(|s| s.report != "bloat")
@@ -194,10 +203,20 @@ fn agree_across_sections(sections: &mut [Section]) {
     for s in sections.iter_mut().filter(|s| s.report == "bloat") {
         for f in s.findings.iter_mut() {
             let Some(index) = &f.index else { continue };
-            if dropped.contains(&(f.schema.clone(), index.clone())) {
+            let key = (f.schema.clone(), index.clone());
+            if dropped.contains(&key) {
                 f.fix = None;
                 f.evidence
                     .push_str("; another report in this run proposes dropping it: drop it rather than rebuild it");
+            } else if let Some((_, (schema, parent))) = ancestors
+                .iter()
+                .find(|(of, above)| *of == key && dropped.contains(above))
+            {
+                f.fix = None;
+                f.evidence.push_str(&format!(
+                    "; another report in this run proposes dropping {}, which it is a partition of and which takes it along: nothing to rebuild",
+                    crate::report::qualified(schema, parent)
+                ));
             }
         }
     }

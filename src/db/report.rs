@@ -212,6 +212,32 @@ pub async fn disk_sizes(db: &Db, oids: &[i64]) -> Result<Option<HashMap<i64, i64
     }
 }
 
+/// An index (schema, name) and a partitioned index it is a partition of (schema, name).
+pub type Ancestry = ((String, String), (String, String));
+
+/// For each of `indexes` (schema, name) that is a partition of a partitioned index, those it is a
+/// partition of, at every level.
+pub async fn index_ancestors(
+    db: &Db,
+    indexes: &[(String, String)],
+) -> Result<Vec<Ancestry>, QueryError> {
+    if indexes.is_empty() {
+        return Ok(vec![]);
+    }
+    let (schemas, names): (Vec<String>, Vec<String>) = indexes.iter().cloned().unzip();
+    Ok(db
+        .query(&sql::REPORT_INDEX_ANCESTORS, &[&schemas, &names])
+        .await?
+        .iter()
+        .map(|r| {
+            (
+                (r.get("schema"), r.get("name")),
+                (r.get("ancestor_schema"), r.get("ancestor")),
+            )
+        })
+        .collect())
+}
+
 /// The relation names in each schema that begin with one of `prefixes` (schema, prefix pairs).
 pub async fn taken_names(
     db: &Db,
