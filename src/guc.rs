@@ -40,6 +40,23 @@ fn unit(name: &str) -> Option<Unit> {
         })
 }
 
+/// The least and the greatest value, in kB, PostgreSQL accepts for a memory setting the tuning
+/// engine sets (8kB blocks, a 64-bit build; the same in every supported version). A value outside
+/// makes the server refuse the whole file it is in.
+pub fn memory_range_kb(name: &str) -> Option<(u64, u64)> {
+    const INT_MAX: u64 = i32::MAX as u64;
+    Some(match name {
+        // NBuffers: 16 to INT_MAX / 2 buffers of 8kB.
+        "shared_buffers" => (128, (INT_MAX / 2) * 8),
+        // 1 to INT_MAX pages of 8kB.
+        "effective_cache_size" => (8, INT_MAX * 8),
+        // MAX_KILOBYTES.
+        "maintenance_work_mem" | "autovacuum_work_mem" => (1024, INT_MAX),
+        "work_mem" => (64, INT_MAX),
+        _ => return None,
+    })
+}
+
 /// Splits `"16 GB"` into `(16.0, "GB")`; the unit may be empty.
 fn split_number(s: &str) -> Option<(f64, &str)> {
     let s = s.trim();

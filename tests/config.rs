@@ -450,3 +450,21 @@ fn generated_sql_is_accepted_and_takes_effect_after_restart() {
     let pending = admin.query_strings("SELECT count(*) FROM pg_settings WHERE pending_restart");
     assert_eq!(pending[0][0].as_deref(), Some("0"));
 }
+
+/// At the extremes of memory PGTune's arithmetic leaves PostgreSQL's ranges (25600GB of
+/// shared_buffers, 64kB of maintenance_work_mem): pgtune proposes the nearest value the server
+/// accepts, and the server takes every statement.
+#[test]
+fn extreme_memory_gives_only_values_the_server_accepts() {
+    let cluster = Cluster::start(ClusterOptions::default());
+    for memory in ["100TB", "1MB"] {
+        let out = pgtune(&["--memory", memory, "--cpus", "4", "--format", "sql"]).expect_code(0);
+        let applied = cluster.psql("postgres", &out.stdout);
+        assert!(
+            applied.status.success(),
+            "--memory {memory}: the server refused\n{}\n{}",
+            out.stdout,
+            String::from_utf8_lossy(&applied.stderr)
+        );
+    }
+}

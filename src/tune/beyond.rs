@@ -61,6 +61,30 @@ pub fn additions(core: &Core, profile_name: &str, profile: &[ProfileSetting]) ->
             });
         }
     }
+    // At the extremes of memory PGTune's arithmetic leaves PostgreSQL's range, and the server
+    // would refuse the file: the nearest value it accepts instead.
+    for s in &core.settings {
+        let (Value::Kb(kb), Some((least, most))) = (&s.value, crate::guc::memory_range_kb(&s.name))
+        else {
+            continue;
+        };
+        let (value, bound) = if *kb > most {
+            (most, "the most")
+        } else if *kb < least {
+            (least, "the least")
+        } else {
+            continue;
+        };
+        out.push(Setting {
+            name: s.name.clone(),
+            value: Value::Kb(value),
+            origin: Origin::Pgtune,
+            reason: format!(
+                "{bound} PostgreSQL accepts; PGTune's {} is out of its range, and the server would refuse the file",
+                s.value
+            ),
+        });
+    }
     for p in profile {
         let proposed = out
             .iter()
