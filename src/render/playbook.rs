@@ -122,8 +122,9 @@ pub fn run(report: &MaintainReport, style: &Style, out: &mut impl Write) -> io::
     )
 }
 
-/// "done: all ok", "done: 1 critical finding, 2 warnings" when every step ran to its end;
-/// "FAILED: 1 step failed, 3 not run" (and what the others found) when one did not.
+/// "done: all ok", "done: 1 step with critical findings, 2 with warnings" when every step ran to
+/// its end (steps counted, not findings: each step's own line has those); "FAILED: 1 step failed,
+/// 3 not run" (and what the others found) when one did not.
 fn run_footer(steps: &[crate::model::maintain::StepReport]) -> String {
     let count = |status: StepStatus| steps.iter().filter(|s| s.status == status).count();
     let plural =
@@ -131,10 +132,17 @@ fn run_footer(steps: &[crate::model::maintain::StepReport]) -> String {
     let mut found = Vec::new();
     let (critical, warning) = (count(StepStatus::Critical), count(StepStatus::Warning));
     if critical > 0 {
-        found.push(plural(critical, "critical finding", "critical findings"));
+        found.push(plural(
+            critical,
+            "step with critical findings",
+            "steps with critical findings",
+        ));
     }
     if warning > 0 {
-        found.push(plural(warning, "warning", "warnings"));
+        found.push(match critical {
+            0 => plural(warning, "step with warnings", "steps with warnings"),
+            _ => format!("{warning} with warnings"),
+        });
     }
     let (failed, skipped) = (count(StepStatus::Failed), count(StepStatus::Skipped));
     if failed == 0 && skipped == 0 {
@@ -644,11 +652,11 @@ mod tests {
         assert_eq!(run_footer(&steps(&[Ok, Ok])), "done: all ok");
         assert_eq!(
             run_footer(&steps(&[Ok, Critical, Warning, Warning])),
-            "done: 1 critical finding, 2 warnings"
+            "done: 1 step with critical findings, 2 with warnings"
         );
         assert_eq!(
             run_footer(&steps(&[Critical, Failed, Skipped, Skipped])),
-            "FAILED: 1 step failed, 2 not run, 1 critical finding"
+            "FAILED: 1 step failed, 2 not run, 1 step with critical findings"
         );
     }
 }
