@@ -108,15 +108,15 @@ pub enum Command {
 #[command(next_help_heading = "Tuning inputs")]
 pub struct TuneArgs {
     /// Total RAM, in PostgreSQL's units: 512MB, 16GB, 1TB, 2048kB [default: detected, container-aware]
-    #[arg(long, value_name = "SIZE")]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
     pub memory: Option<String>,
 
     /// Number of CPUs [default: detected, container-aware]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub cpus: Option<String>,
 
     /// Expected number of connections [default: the workload's typical count]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub connections: Option<String>,
 
     /// Workload type [default: the profile's, else web]
@@ -808,10 +808,8 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
                 ))
             }
             _ => {
-                eprintln!(
-                    "pgtune: {}",
-                    one_line_usage_error(&err.render().to_string())
-                );
+                let args: Vec<String> = std::env::args().collect();
+                eprintln!("pgtune: {}", usage_error_line(&err, &args));
                 Err(std::process::ExitCode::from(
                     crate::outcome::EXIT_COULD_NOT_RUN,
                 ))
@@ -822,6 +820,42 @@ pub fn parse() -> Result<Cli, std::process::ExitCode> {
 
 /// clap renders an error over several lines (error, tips, usage); we keep the error and its tips on
 /// one line so scripts and humans both see exactly what was wrong.
+/// The one line a usage error gets: what is wrong, the values to choose from when there is a
+/// list, and the help of the command it is about (from `args`, the command line).
+fn usage_error_line(err: &clap::Error, args: &[String]) -> String {
+    use clap::error::{ContextKind, ContextValue};
+    let rendered = err.render().to_string();
+    let mut text = usage_error_text(&rendered);
+    if let Some(ContextValue::Strings(valid)) = err.get(ContextKind::ValidValue) {
+        if !valid.is_empty() && !text.contains("possible values") {
+            text.push_str(&format!(" (choose {})", valid.join(", ")));
+        }
+    }
+    let from_usage = usage_command(&rendered);
+    let path = if from_usage == "pgtune" {
+        command_path(args)
+    } else {
+        from_usage
+    };
+    format!("{text} (see '{path} --help')")
+}
+
+/// `pgtune schema apply` for a command line naming that command, by the flag definitions: each
+/// word that names a subcommand of the one before goes down a level.
+fn command_path(args: &[String]) -> String {
+    let mut cmd = command();
+    let mut path = vec!["pgtune".to_string()];
+    for arg in args.iter().skip(1) {
+        let Some(sub) = cmd.find_subcommand(arg).cloned() else {
+            continue;
+        };
+        path.push(sub.get_name().to_string());
+        cmd = sub;
+    }
+    path.join(" ")
+}
+
+#[cfg(test)]
 fn one_line_usage_error(rendered: &str) -> String {
     format!(
         "{} (see '{} --help')",
@@ -909,6 +943,21 @@ mod tests {
         assert!(!line.contains('\n'));
         assert!(line.contains("--fromat"), "{line}");
         assert!(line.contains("--format"), "{line}");
+    }
+
+    #[test]
+    fn an_invalid_value_says_what_to_choose_and_whose_help_to_read() {
+        let argv = ["pgtune", "-d", "app", "config", "--workload", "foo"];
+        let err = Cli::try_parse_from(argv).unwrap_err();
+        let args: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            usage_error_line(&err, &args),
+            "invalid value 'foo' for '--workload <WORKLOAD>' (choose web, oltp, dw, desktop, mixed) (see 'pgtune config --help')"
+        );
+        let argv = ["pgtune", "schema", "apply", "--lock-timeout", "x", "f.sql"];
+        let err = Cli::try_parse_from(argv).unwrap_err();
+        let args: Vec<String> = argv.iter().map(|s| s.to_string()).collect();
+        assert!(usage_error_line(&err, &args).ends_with("(see 'pgtune schema apply --help')"));
     }
 
     #[test]

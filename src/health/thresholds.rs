@@ -309,6 +309,9 @@ pub fn parse_value(kind: Kind, s: &str) -> Result<f64, String> {
             "\"{s}\" is more than 100%: a ratio is between 0 and 1 (0% and 100%)"
         )),
         Some(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        Some(v) if v < 0.0 => Err(format!(
+            "\"{s}\" is negative: expected {expected}, 0 or more"
+        )),
         _ => Err(format!("\"{s}\" is not {expected}")),
     }
 }
