@@ -524,13 +524,18 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
             t.add_row(vec![
                 cell(style, crate::sql::quote::comment(&c.object), Tone::Normal),
                 cell(style, format_bytes(p.current_bytes), Tone::Normal),
+                // Two snapshots seconds apart make a steep line of noise: no rate, no fit shown.
                 cell(
                     style,
-                    format!(
-                        "{}{}",
-                        if p.growth_per_day < 0.0 { "-" } else { "+" },
-                        format_bytes(p.growth_per_day.abs() as i64)
-                    ),
+                    if p.enough_history {
+                        format!(
+                            "{}{}",
+                            if p.growth_per_day < 0.0 { "-" } else { "+" },
+                            format_bytes(p.growth_per_day.abs() as i64)
+                        )
+                    } else {
+                        "-".into()
+                    },
                     Tone::Normal,
                 ),
                 cell(
@@ -544,10 +549,14 @@ pub fn trends(report: &TrendsReport, style: &Style, out: &mut impl Write) -> io:
                 ),
                 cell(
                     style,
-                    format!(
-                        "{} snapshots over {:.1} days, R² {:.2}",
-                        p.snapshots, p.span_days, p.fit
-                    ),
+                    if p.enough_history {
+                        format!(
+                            "{} snapshots over {:.1} days, R² {:.2}",
+                            p.snapshots, p.span_days, p.fit
+                        )
+                    } else {
+                        format!("{} snapshots over {:.1} days", p.snapshots, p.span_days)
+                    },
                     Tone::Normal,
                 ),
                 cell(style, p.confidence, Tone::Normal),
