@@ -286,7 +286,7 @@ fn offer(
             Some(plan) => {
                 let applied = apply(&rt, ctx, &target, report, &plan, false)?;
                 if let Some(applied) = &applied {
-                    render::check::apply_table(applied, &style, &mut out)?;
+                    render::check::apply_table(applied, report, &style, &mut out)?;
                 }
                 report.apply = applied;
             }

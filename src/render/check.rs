@@ -170,13 +170,18 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
         super::write_table(out, &t, style)?;
     }
     if let Some(a) = &report.apply {
-        apply_table(a, style, out)?;
+        apply_table(a, report, style, out)?;
     }
     writeln!(out)?;
     writeln!(out, "{}", summary(report))
 }
 
-pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::Result<()> {
+pub fn apply_table(
+    a: &ApplyReport,
+    report: &CheckReport,
+    style: &Style,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let how = match (a.method, &a.file) {
         (ApplyMethod::AlterSystem, _) => "ALTER SYSTEM".to_string(),
         (ApplyMethod::ConfFile, Some(f)) => format!("the conf.d file {}", f.display()),
@@ -192,6 +197,15 @@ pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::
         }
         for c in &a.file_changes {
             writeln!(out, "# {c}")?;
+        }
+        // A comment, so the lines stay a script psql can run.
+        let restarts = waiting_for_restart(a, report);
+        if !restarts.is_empty() {
+            writeln!(
+                out,
+                "-- takes effect only after a restart of the server (pgtune does not restart): {}",
+                restarts.join(", ")
+            )?;
         }
         return Ok(());
     }
@@ -219,6 +233,15 @@ pub fn apply_table(a: &ApplyReport, style: &Style, out: &mut impl Write) -> io::
         ]);
     }
     super::write_table(out, &t, style)
+}
+
+/// The settings of `a` that take effect only after a restart.
+fn waiting_for_restart<'r>(a: &ApplyReport, report: &'r CheckReport) -> Vec<&'r str> {
+    a.names()
+        .filter_map(|name| report.settings.iter().find(|s| s.name == name))
+        .filter(|s| s.apply == Apply::Restart)
+        .map(|s| s.name.as_str())
+        .collect()
 }
 
 /// Before an interactive apply: each chosen setting with when it takes effect, then exactly the
