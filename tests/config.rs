@@ -457,8 +457,17 @@ fn generated_sql_is_accepted_and_takes_effect_after_restart() {
 #[test]
 fn extreme_memory_gives_only_values_the_server_accepts() {
     let cluster = Cluster::start(ClusterOptions::default());
+    let (sock, port) = (
+        cluster.socket_dir.to_str().unwrap().to_string(),
+        cluster.port.to_string(),
+    );
     for memory in ["100TB", "1MB"] {
-        let out = pgtune(&["--memory", memory, "--cpus", "4", "--format", "sql"]).expect_code(0);
+        // Connected, as a DBA generating for this server would: its version decides the rest.
+        let out = run(Command::new(env!("CARGO_BIN_EXE_pgtune")).args([
+            "config", "-h", &sock, "-p", &port, "-U", "postgres", "-d", "postgres", "--memory",
+            memory, "--cpus", "4", "--format", "sql",
+        ]))
+        .expect_code(0);
         let applied = cluster.psql("postgres", &out.stdout);
         assert!(
             applied.status.success(),

@@ -642,7 +642,8 @@ fn trends_after_two_snapshots_report_the_growth_between_them() {
     let db = shared().create_db("playbook_trends");
     db.admin().execute("CREATE TABLE growing (id int, pad text); CREATE TABLE steady (id int); CREATE INDEX growing_pad ON growing (pad); \
          CREATE TABLE parted (k int) PARTITION BY RANGE (k); CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10); \
-         CREATE INDEX parted_k ON parted (k); INSERT INTO parted VALUES (1); ANALYZE parted;");
+         CREATE INDEX parted_k ON parted (k); INSERT INTO parted VALUES (1); ANALYZE parted; \
+         CREATE TABLE booking (during tsrange, EXCLUDE USING gist (during WITH &&));");
     pgtune(&db, &["snapshot"]).expect_code(0);
     // A partitioned table and its index store nothing themselves: 0 bytes, never a negative size.
     let sizes = db.admin().query_strings(
@@ -673,6 +674,15 @@ fn trends_after_two_snapshots_report_the_growth_between_them() {
     .expect_code(0)
     .json();
     assert_eq!(v["snapshots"], 2);
+    // An index that enforces something (an exclusion constraint) is never "unused".
+    assert!(
+        v["unused_indexes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["table"] != "public.booking" && u["table"] != "booking"),
+        "{v:#}"
+    );
     assert_eq!(v["growers"][0]["table"], "public.growing");
     assert!(
         v["growers"][0]["growth_bytes"].as_i64().unwrap() > 4_000_000,

@@ -34,11 +34,15 @@ WITH s AS (
     INSERT INTO pgtune.snapshot_indexes
     SELECT s.id, n.nspname, t.relname, c.relname,
            greatest(c.relpages, 0)::bigint * current_setting('block_size')::bigint,
-           pg_stat_get_numscans(c.oid), x.indisunique
+           -- is_unique: it enforces something (unique, or an exclusion constraint), so never unused.
+           pg_stat_get_numscans(c.oid), x.indisunique OR ex.conindid IS NOT NULL
     FROM s, pg_index AS x
     JOIN pg_class AS c ON c.oid = x.indexrelid
     JOIN pg_class AS t ON t.oid = x.indrelid
     JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    -- One pass over pg_constraint (conindid has no index of its own), not a lookup per index.
+    LEFT JOIN (SELECT DISTINCT conindid FROM pg_constraint WHERE contype = 'x') AS ex
+           ON ex.conindid = x.indexrelid
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgtune')
       AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
     RETURNING 1

@@ -1,5 +1,5 @@
--- pgtune trends: indexes never scanned between snapshots $1 and $2 (unique ones left out: they enforce
--- something); `newly` when the index was scanned before $1 or did not exist then.
+-- pgtune trends: indexes never scanned between snapshots $1 and $2 (unique and exclusion-constraint
+-- ones left out: they enforce something); `newly` when the index was scanned before $1 or did not exist then.
 SELECT l.schema_name, l.table_name, l.index_name, l.bytes,
        e.snapshot_id IS NULL OR coalesce(e.idx_scan, 0) > 0 AS newly
 FROM pgtune.snapshot_indexes AS l
