@@ -164,7 +164,7 @@ pub fn table(report: &CheckReport, style: &Style, out: &mut impl Write) -> io::R
             t.add_row(vec![
                 cell(style, f.check, Tone::Normal),
                 cell(style, status_word(f.status), status_tone(f.status)),
-                cell(style, text, Tone::Normal),
+                cell(style, super::shown_text(&text), Tone::Normal),
             ]);
         }
         super::write_table(out, &t, style)?;

@@ -285,6 +285,26 @@ pub fn shown_ident(name: &str) -> String {
     crate::sql::quote::comment(&crate::sql::quote::quote_ident(name))
 }
 
+/// Text for a table cell that names things: a line break inside a double-quoted name is shown as
+/// `\n` (as `shown_name` shows it), so the name stays on its line and reads as one name; the
+/// text's own line breaks stay.
+pub fn shown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '\n' if quoted => out.push_str("\\n"),
+            '\r' if quoted => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 pub fn heading(out: &mut impl Write, title: &str) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "{title}")

@@ -62,7 +62,7 @@ pub fn table(output: &ReportOutput, style: &Style, out: &mut impl Write) -> io::
                     cell(style, &f.category, Tone::Normal),
                     cell(style, relation, Tone::Normal),
                     cell(style, &f.size, Tone::Normal),
-                    cell(style, text, Tone::Normal),
+                    cell(style, super::shown_text(&text), Tone::Normal),
                 ]);
             }
             super::write_table(out, &t, style)?;

@@ -1575,3 +1575,11 @@ fn generated_documents_and_pages() {
         },
     );
 }
+
+#[test]
+fn a_name_in_a_cell_keeps_its_line_and_the_text_its_own_breaks() {
+    assert_eq!(
+        super::shown_text("index \"weird\nname\" is unused\nDROP INDEX \"weird\nname\";"),
+        "index \"weird\\nname\" is unused\nDROP INDEX \"weird\\nname\";"
+    );
+}
