@@ -348,6 +348,15 @@ fn a_terminated_backend_ends_the_run_with_3_and_the_next_run_records_it_failed()
         ),
         0
     );
+    // Before the next run, history says the run is no longer live rather than "running".
+    let before = pgtune(&db, &["history", "--format", "json"])
+        .expect_code(0)
+        .json();
+    let dead = &before["runs"][0];
+    assert!(
+        dead["status"] == "running" && dead["ended_unrecorded"] == true,
+        "{before:#}"
+    );
     pgtune(&db, &["maintain", "quick", "--profile", p]).expect_code(0);
     let history = pgtune(&db, &["history", "--format", "json"])
         .expect_code(0)

@@ -12,7 +12,18 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> anyhow::Result<HistoryReport> {
         if !dbp::runs_exist(&db).await? {
             return anyhow::Ok(vec![]);
         }
-        anyhow::Ok(dbp::history(&db, args.limit.max(1), args.playbook.as_deref()).await?)
+        let mut runs = dbp::history(&db, args.limit.max(1), args.playbook.as_deref()).await?;
+        // A run still marked running is live only while a run holds the runner lock.
+        if runs.iter().any(|r| r.status == "running")
+            && db::schema::lock_holder(&db, db::schema::Runner::Maintain)
+                .await?
+                .is_none()
+        {
+            for r in runs.iter_mut().filter(|r| r.status == "running") {
+                r.ended_unrecorded = true;
+            }
+        }
+        anyhow::Ok(runs)
     })?;
     Ok(HistoryReport { runs })
 }

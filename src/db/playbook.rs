@@ -117,6 +117,9 @@ pub struct RecordedRun {
     pub summary: Option<serde_json::Value>,
     pub error: Option<String>,
     pub steps: serde_json::Value,
+    /// Recorded as running, but no run holds the runner lock: it ended without recording how (its
+    /// process killed, its connection lost); the next run records it as failed.
+    pub ended_unrecorded: bool,
 }
 
 pub async fn history(
@@ -142,6 +145,7 @@ pub async fn history(
                 summary: summary.and_then(|s| serde_json::from_str(&s).ok()),
                 error: r.get("error"),
                 steps: serde_json::from_str(&steps).unwrap_or_default(),
+                ended_unrecorded: false,
             }
         })
         .collect())

@@ -244,9 +244,15 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
             })
             .unwrap_or_default();
         let tone = match r.status.as_str() {
+            _ if r.ended_unrecorded => Tone::Bad,
             "ok" => Tone::Good,
             "warning" | "running" => Tone::Warn,
             _ => Tone::Bad,
+        };
+        let status = if r.ended_unrecorded {
+            "ended unrecorded (no run holds the lock: killed, or its connection lost)".to_string()
+        } else {
+            r.status.clone()
         };
         t.add_row(vec![
             cell(style, r.id, Tone::Normal),
@@ -259,7 +265,7 @@ pub fn history(report: &HistoryReport, style: &Style, out: &mut impl Write) -> i
                 Tone::Normal,
             ),
             cell(style, seconds, Tone::Normal),
-            cell(style, &r.status, tone),
+            cell(style, status, tone),
             cell(style, steps, Tone::Normal),
         ]);
     }

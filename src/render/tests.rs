@@ -1140,6 +1140,19 @@ fn history() {
                 summary: None,
                 error: None,
                 steps: json!([]),
+                ended_unrecorded: false,
+            },
+            RecordedRun {
+                id: 44,
+                playbook: "weekly".into(),
+                started_at: second,
+                ended_at: None,
+                status: "running".into(),
+                client: "pgtune 0.1.0 on host2".into(),
+                summary: None,
+                error: None,
+                steps: json!([]),
+                ended_unrecorded: true,
             },
             RecordedRun {
                 id: 42,
@@ -1155,6 +1168,7 @@ fn history() {
                     {"name": "purge weird\nname", "status": "failed", "error": "connection lost"},
                     {"name": "report", "status": "skipped", "summary": {"findings": 3}},
                 ]),
+                ended_unrecorded: false,
             },
         ],
     };
