@@ -469,6 +469,81 @@ fn an_invalid_partitioned_index_is_completed_not_dropped_and_rebuilt() {
     assert_eq!(json(&scripted, &["verify", f]).0, 0);
 }
 
+/// A unique partitioned index with a partition's index attached but invalid (a failed unique
+/// build on duplicate keys) is never dropped to be rebuilt: its other partitions keep their
+/// uniqueness, and the step says how to fix it.
+#[test]
+fn a_unique_tree_with_an_invalid_partition_index_is_not_dropped() {
+    let (db, dir) = fixture(
+        "schema_unique_tree",
+        "CREATE TABLE t2 (region text, id int) PARTITION BY LIST (region);
+         CREATE TABLE t2_us PARTITION OF t2 FOR VALUES IN ('us');
+         CREATE TABLE t2_eu PARTITION OF t2 FOR VALUES IN ('eu');
+         INSERT INTO t2 VALUES ('us', 1), ('us', 1), ('eu', 1);
+         CREATE UNIQUE INDEX u ON ONLY t2 (region, id);
+         CREATE UNIQUE INDEX t2_eu_u ON t2_eu (region, id);
+         ALTER INDEX u ATTACH PARTITION t2_eu_u;",
+    );
+    // A concurrent unique build that fails leaves its invalid index behind.
+    let _ = db
+        .admin()
+        .try_execute("CREATE UNIQUE INDEX CONCURRENTLY t2_us_u ON t2_us (region, id)");
+    if db
+        .admin()
+        .try_execute("ALTER INDEX u ATTACH PARTITION t2_us_u")
+        .is_err()
+    {
+        // This PostgreSQL refuses to attach an invalid index: the case cannot arise.
+        return;
+    }
+    let f = write(
+        dir.path(),
+        "u.sql",
+        "CREATE UNIQUE INDEX IF NOT EXISTS u ON t2 (region, id);\n",
+    );
+    let (_, v) = json(&db, &["apply", f.to_str().unwrap(), "--yes"]);
+    let why = v["steps"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("pgtune does not drop a unique index tree") && why.contains("public.t2_us_u"),
+        "{v:#}"
+    );
+    assert!(v["steps"][0]["statements"].as_array().unwrap().is_empty());
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM pg_class WHERE relname = 't2_eu_u'"
+        ),
+        1,
+        "the valid partition's unique index stays"
+    );
+}
+
+/// A partition locked elsewhere does not stall the read-only plan: its tree is read from
+/// pg_inherits, which takes no lock (pg_partition_tree locks every partition).
+#[test]
+fn a_locked_partition_does_not_stall_the_plan() {
+    let (db, dir) = fixture(
+        "schema_locked_partition",
+        "CREATE TABLE lp (id int, k int) PARTITION BY RANGE (k);
+         CREATE TABLE lp1 PARTITION OF lp FOR VALUES FROM (0) TO (10);
+         CREATE TABLE lp2 PARTITION OF lp FOR VALUES FROM (10) TO (20);",
+    );
+    let f = write(
+        dir.path(),
+        "lp.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS lp_id ON lp (id);\n",
+    );
+    let holder = db.admin();
+    holder.execute("BEGIN; LOCK TABLE lp2 IN ACCESS EXCLUSIVE MODE;");
+    let (code, v) = json(&db, &["plan", f.to_str().unwrap()]);
+    holder.execute("COMMIT");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(
+        verdicts(&v),
+        [("public.lp_id".to_string(), "missing".to_string())]
+    );
+}
+
 /// A partitioned index that differs: left alone with the fix said (a warning) by default; with
 /// --rebuild-changed --no-concurrently rebuilt, swapped and the old tree dropped without
 /// CONCURRENTLY (which PostgreSQL refuses on a partitioned index), leaving nothing behind.

@@ -203,7 +203,11 @@ fn terminal_width() -> Option<usize> {
     if !io::stdout().is_terminal() {
         return None;
     }
-    if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()) {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|n| *n > 0)
+    {
         return Some(n);
     }
     // SAFETY: TIOCGWINSZ fills a winsize for the terminal on fd 1, which is a terminal (above).
@@ -220,8 +224,15 @@ fn terminal_width() -> Option<usize> {
 pub fn write_table(out: &mut impl Write, table: &Table, style: &Style) -> io::Result<()> {
     let mut table = table.clone();
     let width = style.width;
-    if let Some(w) = width {
-        table.set_width(u16::try_from(w).unwrap_or(u16::MAX));
+    match width {
+        Some(w) => {
+            table.set_width(u16::try_from(w).unwrap_or(u16::MAX));
+        }
+        // No width known (a pipe, or a terminal that reports 0 columns): full width, never the
+        // one character per column comfy-table would make of a 0-column terminal.
+        None => {
+            table.set_content_arrangement(ContentArrangement::Disabled);
+        }
     }
     if !style.expanded {
         let text = table.to_string();

@@ -521,7 +521,7 @@ fn index_verdict(
         return (
             Verdict::Invalid,
             vec![],
-            Some("exists but is invalid: a partitioned index some of whose partitions have no index attached to it (built ON ONLY, or a partition attached without one), not a failed build; apply drops it and builds it partition by partition, concurrently on each".into()),
+            Some("exists but is invalid: a partitioned index some of whose partitions have no index attached to it (built ON ONLY, or a partition attached without one), not a failed build; apply completes it: the missing partitions' indexes built, concurrently on each leaf, and attached".into()),
         );
     }
     if !live.valid || !live.ready {

@@ -543,6 +543,35 @@ fn index_step(
         return step(o, "none", verdict_why(), Work::Nothing, &ix.checksum);
     };
     let concurrently = !args.no_concurrently;
+    // A unique tree with an invalid partition index attached (a failed unique build: duplicate
+    // keys) is not dropped to be rebuilt: its uniqueness would be gone meanwhile, and for good when
+    // the rebuild fails on the same duplicates.
+    let broken: Vec<String> = tree
+        .map(|t| {
+            t.iter()
+                .filter(|a| !a.partitioned && !a.valid)
+                .map(|a| ddl::qualified(&a.schema, &a.index))
+                .collect()
+        })
+        .unwrap_or_default();
+    if ix.unique && o.verdict == Verdict::Invalid && !broken.is_empty() {
+        return step(
+            o,
+            "none",
+            format!(
+                "{}; its partition index {} is attached but invalid (a failed unique build: duplicate keys?), and pgtune does not drop a unique index tree to rebuild it (uniqueness would be lost meanwhile, and for good if the rebuild fails): remove the duplicates, then run {}",
+                verdict_why(),
+                broken.join(", "),
+                broken
+                    .iter()
+                    .map(|b| format!("{};", crate::sql::statement::reindex_index(b, true)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            Work::Nothing,
+            &ix.checksum,
+        );
+    }
     let completing = match tree {
         Some(tree) if concurrently && o.verdict == Verdict::Invalid => completion(tree, table),
         _ => None,
@@ -964,7 +993,11 @@ impl Executor<'_> {
             object_kind: step.kind,
             object_name: &step.object,
             action: step.action,
-            statement: step.statements.join(";\n"),
+            statement: step
+                .statements
+                .iter()
+                .map(|s| format!("{s};\n"))
+                .collect::<String>(),
             file: Some(step.at.file.display().to_string()),
             line: i32::try_from(step.at.line).ok(),
             checksum: Some(&step.checksum),
@@ -992,7 +1025,7 @@ impl Executor<'_> {
     /// which for a step that stopped are not the plan.
     async fn journal(&self, step: &Step, ran: &[String], outcome: &str, error: Option<&str>) {
         let entry = JournalEntry {
-            statement: ran.join(";\n"),
+            statement: ran.iter().map(|s| format!("{s};\n")).collect::<String>(),
             ..self.entry(step, step.seconds, outcome, error)
         };
         if let Err(e) = dbschema::record(self.live(), &entry).await {
