@@ -1053,34 +1053,38 @@ impl Executor<'_> {
     }
 
     /// Drops the invalid index a failed concurrent build leaves, and says what was left: `None`
-    /// when there was nothing, else "its invalid leftover ... was dropped" or how to drop it.
+    /// when there was nothing, else "its invalid leftover ... was dropped" or how to drop it, and
+    /// whether nothing of the build is left (false: a retry would only meet the leftover).
     async fn drop_leftover(
         &self,
         schema: &str,
         name: &str,
         ran: &RefCell<Vec<String>>,
-    ) -> Option<String> {
+    ) -> Option<(String, bool)> {
         let db = self.live();
         let qualified = ddl::qualified(schema, name);
         match dbschema::index_state(db, schema, name).await {
             Ok(Some((valid, ready, _))) if !(valid && ready) => {
                 let statement = ddl::drop_index_concurrently(schema, name);
                 match self.drop_retrying(statement.clone(), ran).await {
-                    Ok(()) => Some(format!("its invalid leftover {qualified} was dropped")),
+                    Ok(()) => Some((format!("its invalid leftover {qualified} was dropped"), true)),
                     Err(e) => {
                         let left = format!(
                             "its invalid leftover {qualified} is still there ({}): drop it with {statement}",
                             e.message
                         );
                         tracing::warn!("{left}");
-                        Some(left)
+                        Some((left, false))
                     }
                 }
             }
             Ok(_) => None,
-            Err(e) => Some(format!(
-                "could not check for an invalid leftover {qualified} ({}): look for it with \\d {qualified}",
-                e.message
+            Err(e) => Some((
+                format!(
+                    "could not check for an invalid leftover {qualified} ({}): look for it with \\d {qualified}",
+                    e.message
+                ),
+                false,
             )),
         }
     }
@@ -1270,11 +1274,16 @@ impl Events for StepEvents<'_> {
         let exec = self.exec;
         match result {
             Err(e) if build.concurrently => {
-                if let Some(left) = exec
+                if let Some((left, clean)) = exec
                     .drop_leftover(build.schema, &build.name, &self.ran)
                     .await
                 {
                     e.message.push_str(&format!("; {left}"));
+                    if !clean {
+                        // Not retried (a retry would fail on the leftover's name), and not "left
+                        // for the next run" either: the leftover is what the step left.
+                        e.code = None;
+                    }
                 }
             }
             Err(_) => {}
@@ -1289,7 +1298,7 @@ impl Events for StepEvents<'_> {
                         "schema apply",
                         format!(
                             "the build reported success but the index is not valid{}",
-                            left.map(|l| format!("; {l}")).unwrap_or_default()
+                            left.map(|(l, _)| format!("; {l}")).unwrap_or_default()
                         ),
                     ));
                 }
