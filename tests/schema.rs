@@ -544,6 +544,57 @@ fn a_locked_partition_does_not_stall_the_plan() {
     );
 }
 
+/// A concurrent build stopped by an old transaction (a lock timeout) whose invalid leftover cannot
+/// be dropped yet (the same transaction holds the table) is not retried into "already exists": one
+/// attempt, a failure saying how to drop the leftover; the next apply, once the transaction ended,
+/// drops it and builds the index.
+#[test]
+fn a_leftover_that_cannot_be_dropped_yet_stops_the_retries_and_says_how_to_drop_it() {
+    let (db, dir) = fixture(
+        "schema_stuck_leftover",
+        "CREATE TABLE st (a int); INSERT INTO st SELECT generate_series(1, 1000);",
+    );
+    let f = write(
+        dir.path(),
+        "st.sql",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS st_a ON st (a);\n",
+    );
+    let f = f.to_str().unwrap();
+    let holder = db.admin();
+    holder.execute("BEGIN; INSERT INTO st VALUES (0);");
+    let (code, v) = json(
+        &db,
+        &[
+            "apply",
+            f,
+            "--yes",
+            "--lock-timeout",
+            "200ms",
+            "--retries",
+            "3",
+        ],
+    );
+    holder.execute("COMMIT");
+    assert_eq!(code, 2, "{v:#}");
+    let step = &v["steps"][0];
+    assert_eq!(step["outcome"], "failed", "{v:#}");
+    assert_eq!(
+        step["attempts"], 1,
+        "no retry into the leftover's name: {v:#}"
+    );
+    assert!(
+        step["detail"].as_str().unwrap().contains("is still there")
+            && step["detail"]
+                .as_str()
+                .unwrap()
+                .contains("DROP INDEX CONCURRENTLY"),
+        "{v:#}"
+    );
+    let (code, v) = json(&db, &["apply", f, "--yes"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(json(&db, &["verify", f]).0, 0);
+}
+
 /// A partitioned index that differs: left alone with the fix said (a warning) by default; with
 /// --rebuild-changed --no-concurrently rebuilt, swapped and the old tree dropped without
 /// CONCURRENTLY (which PostgreSQL refuses on a partitioned index), leaving nothing behind.
