@@ -122,6 +122,7 @@ pub const ALL: &[&Sql] = &[
     &REPORT_FK_WITHOUT_INDEX,
     &REPORT_TAKEN_NAMES,
     &REPORT_INDEX_ANCESTORS,
+    &REPORT_PARTITION_LEAVES,
     &ADVISE_SERVER,
     &ADVISE_STATEMENTS,
     &ADVISE_STATEMENTS_WINDOW_14,
@@ -476,6 +477,7 @@ pub const REPORT_DISK_SIZES: Sql = sql_file!("report/disk_sizes.sql");
 pub const REPORT_PARTITION_TREE: Sql = sql_file!("report/partition_tree.sql");
 pub const REPORT_TAKEN_NAMES: Sql = sql_file!("report/taken_names.sql");
 pub const REPORT_INDEX_ANCESTORS: Sql = sql_file!("report/index_ancestors.sql");
+pub const REPORT_PARTITION_LEAVES: Sql = sql_file!("report/partition_leaves.sql");
 pub const ADVISE_SERVER: Sql = sql_file!("advise/server.sql");
 pub const ADVISE_STATEMENTS: Sql = sql_file!("advise/statements.sql");
 pub const ADVISE_STATEMENTS_WINDOW_14: Sql = sql_file!("advise/statements_window_14.sql");

@@ -872,3 +872,35 @@ fn no_rebuild_is_proposed_for_a_partition_of_an_index_another_fix_drops() {
     );
     run_as_a_dba(&db, &fixes.join("\n"));
 }
+
+/// A partition held in ACCESS EXCLUSIVE elsewhere (a long migration on it) does not stall the
+/// read-only reports on its tree, nor analyze's plan: partition trees are walked through
+/// pg_inherits, which takes no lock (pg_partition_tree locked every partition).
+#[test]
+fn a_locked_partition_does_not_stall_the_reports_on_its_tree() {
+    let db = shared().create_db("report_locked_partition");
+    db.admin().execute(
+        "CREATE TABLE parent (id int PRIMARY KEY); \
+         CREATE TABLE lp (id int, pid int REFERENCES parent, k int) PARTITION BY RANGE (k); \
+         CREATE TABLE lp1 PARTITION OF lp FOR VALUES FROM (0) TO (10); \
+         CREATE TABLE lp2 PARTITION OF lp FOR VALUES FROM (10) TO (20); \
+         CREATE INDEX lp_id ON lp (id); CREATE INDEX lp_id_again ON lp (id); \
+         ANALYZE;",
+    );
+    let holder = db.admin();
+    holder.execute("BEGIN; LOCK TABLE lp2 IN ACCESS EXCLUSIVE MODE;");
+    let (code, json) = report(&db, &["unused-indexes", "--min-window", "0"]);
+    let (fk_code, fk) = report(&db, &["fk-without-index"]);
+    let (dup_code, _) = report(&db, &["duplicate-indexes"]);
+    let analyze = run(db.pgtune().args(["analyze", "--dry-run", "--all"]));
+    holder.execute("COMMIT");
+    assert!(code != 3 && fk_code != 3 && dup_code != 3);
+    assert!(!findings(&json, "unused-indexes").is_empty(), "{json:#}");
+    assert!(
+        findings(&fk, "fk-without-index")
+            .iter()
+            .any(|f| f["table"] == "lp"),
+        "{fk:#}"
+    );
+    assert_eq!(analyze.code, 0, "{}\n{}", analyze.stdout, analyze.stderr);
+}

@@ -44,8 +44,9 @@ WITH rel AS (
            sum(greatest(pc.reltuples, 0))::float8 AS leaf_rows,
            (sum(pc.relpages::int8) * current_setting('block_size')::int8)::int8 AS bytes
     FROM scoped AS s
-    CROSS JOIN LATERAL pg_partition_tree(s.oid) AS t
-    JOIN pg_class AS pc ON pc.oid = t.relid AND t.isleaf
+    CROSS JOIN LATERAL (SELECT s.oid) AS leaves_root
+    CROSS JOIN LATERAL {partition_leaves} AS t
+    JOIN pg_class AS pc ON pc.oid = t.relid
     WHERE s.relkind = 'p'
     GROUP BY s.oid
 )

@@ -13,12 +13,12 @@ SELECT
     r.relname::text                                           AS referenced_table,
     -- A partitioned table has no storage of its own: its size and rows are its partitions'.
     CASE WHEN t.relkind = 'p'
-         THEN (SELECT coalesce(sum(pc.relpages), 0) FROM pg_partition_tree(t.oid) AS p
-                 JOIN pg_class AS pc ON pc.oid = p.relid WHERE p.isleaf)
+         THEN (SELECT coalesce(sum(pc.relpages), 0) FROM (SELECT t.oid) AS leaves_root,
+                 LATERAL {partition_leaves} AS p JOIN pg_class AS pc ON pc.oid = p.relid)
          ELSE t.relpages END::int8 * current_setting('block_size')::int8 AS table_bytes,
     CASE WHEN t.relkind = 'p'
-         THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0) FROM pg_partition_tree(t.oid) AS p
-                 JOIN pg_class AS pc ON pc.oid = p.relid WHERE p.isleaf)
+         THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0) FROM (SELECT t.oid) AS leaves_root,
+                 LATERAL {partition_leaves} AS p JOIN pg_class AS pc ON pc.oid = p.relid)
          ELSE greatest(t.reltuples, 0) END::int8          AS table_rows,
     -- Whether the size above means anything: relpages stays 0 until the first VACUUM or ANALYZE.
     (t.relkind = 'p' OR NOT {never_measured})                 AS size_known,

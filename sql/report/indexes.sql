@@ -53,18 +53,20 @@ SELECT
     coalesce(pg_get_expr(x.indpred, x.indrelid), '')      AS predicate,
     -- A partitioned index has no storage and no scans of its own: both are its partitions' indexes'.
     CASE WHEN i.relkind = 'I'
-         THEN (SELECT coalesce(sum(c.relpages), 0) FROM pg_partition_tree(i.oid) AS p
-                 JOIN pg_class AS c ON c.oid = p.relid WHERE p.isleaf)
+         THEN (SELECT coalesce(sum(c.relpages), 0) FROM (SELECT i.oid) AS leaves_root,
+                 LATERAL {partition_leaves} AS p JOIN pg_class AS c ON c.oid = p.relid)
          ELSE i.relpages END::int8 * current_setting('block_size')::int8 AS index_bytes,
     CASE WHEN t.relkind = 'p'
-         THEN (SELECT coalesce(sum(c.relpages), 0) FROM pg_partition_tree(t.oid) AS p
-                 JOIN pg_class AS c ON c.oid = p.relid WHERE p.isleaf)
+         THEN (SELECT coalesce(sum(c.relpages), 0) FROM (SELECT t.oid) AS leaves_root,
+                 LATERAL {partition_leaves} AS p JOIN pg_class AS c ON c.oid = p.relid)
          ELSE t.relpages END::int8 * current_setting('block_size')::int8 AS table_bytes,
     CASE WHEN i.relkind = 'I'
-         THEN (SELECT coalesce(sum(pg_stat_get_numscans(p.relid)), 0) FROM pg_partition_tree(i.oid) AS p WHERE p.isleaf)
+         THEN (SELECT coalesce(sum(pg_stat_get_numscans(p.relid)), 0)
+               FROM (SELECT i.oid) AS leaves_root, LATERAL {partition_leaves} AS p)
          ELSE pg_stat_get_numscans(i.oid) END::int8        AS idx_scan,
     CASE WHEN i.relkind = 'I'
-         THEN (SELECT coalesce(sum(pg_stat_get_tuples_returned(p.relid)), 0) FROM pg_partition_tree(i.oid) AS p WHERE p.isleaf)
+         THEN (SELECT coalesce(sum(pg_stat_get_tuples_returned(p.relid)), 0)
+               FROM (SELECT i.oid) AS leaves_root, LATERAL {partition_leaves} AS p)
          ELSE pg_stat_get_tuples_returned(i.oid) END::int8 AS idx_tup_read,
     i.relkind = 'I'                                       AS partitioned,
     -- A partition's index attached to its parent's: judged (and dropped) only through the parent.

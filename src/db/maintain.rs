@@ -42,6 +42,7 @@ pub async fn analyze_candidates(
         ("never_measured", &sql::REPORT_NEVER_MEASURED),
         ("own_statistics", own),
         ("inherited_statistics", inherited),
+        ("partition_leaves", &sql::REPORT_PARTITION_LEAVES),
     ]);
     db.query_map(&sql::ANALYZE_CANDIDATES, &text, &params, |r| {
         AnalyzeCandidate {

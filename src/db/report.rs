@@ -45,6 +45,7 @@ pub async fn indexes(
         ("last_idx_scan", last_scan),
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("partition_tree", &sql::REPORT_PARTITION_TREE),
+        ("partition_leaves", &sql::REPORT_PARTITION_LEAVES),
     ]);
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [
         &f.schemas,
@@ -163,6 +164,7 @@ pub async fn fk_without_index(db: &Db, f: &Filter) -> Result<Vec<ForeignKey>, Qu
         ("serves_fk", &sql::REPORT_SERVES_FK),
         ("never_measured", &sql::REPORT_NEVER_MEASURED),
         ("partition_tree", &sql::REPORT_PARTITION_TREE),
+        ("partition_leaves", &sql::REPORT_PARTITION_LEAVES),
     ]);
     let rows = db
         .query_text(
