@@ -325,6 +325,22 @@ fn relation_sizes_are_read_only_for_the_few_relations_a_query_picks() {
     );
 }
 
+/// pg_partition_tree takes ACCESS SHARE on every partition of a tree: one partition held
+/// elsewhere stalls the query until lock_timeout. Partition trees are walked through pg_inherits
+/// (`report/partition_tree.sql`, `report/partition_leaves.sql`), which takes no lock.
+#[test]
+fn partition_trees_are_walked_without_locks() {
+    let found: Vec<String> = sql_files()
+        .into_iter()
+        .filter(|(_, code)| code.contains("pg_partition_tree("))
+        .map(|(f, _)| f)
+        .collect();
+    assert!(
+        found.is_empty(),
+        "pg_partition_tree locks every partition; walk pg_inherits (the partition_tree or partition_leaves fragment): {found:?}"
+    );
+}
+
 #[test]
 fn lock_timeouts_are_retried_only_by_db_retry() {
     // A lock timeout is retried by db::retry::LockRetry; anywhere else one is only told apart
