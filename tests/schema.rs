@@ -516,6 +516,22 @@ fn a_unique_tree_with_an_invalid_partition_index_is_not_dropped() {
         1,
         "the valid partition's unique index stays"
     );
+    // The fix it names, run as a DBA would (duplicates removed, its REINDEX through psql), then
+    // apply again: the tree ends valid and verify passes.
+    let reindex = &why[why
+        .find("REINDEX INDEX CONCURRENTLY")
+        .expect("the fix is named")..];
+    db.admin()
+        .execute("DELETE FROM t2_us WHERE ctid = (SELECT min(ctid) FROM t2_us)");
+    let out = db.cluster.psql(&db.name, reindex);
+    assert!(
+        out.status.success(),
+        "{reindex}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, v) = json(&db, &["apply", f.to_str().unwrap(), "--yes"]);
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(json(&db, &["verify", f.to_str().unwrap()]).0, 0);
 }
 
 /// A partition locked elsewhere does not stall the read-only plan: its tree is read from
