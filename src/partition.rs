@@ -119,6 +119,10 @@ mod tests {
         )
     }
 
+    fn texts(statements: Vec<TreeStatement>) -> Vec<String> {
+        statements.iter().map(|s| s.text().to_string()).collect()
+    }
+
     fn part(name: &str, partitioned: bool, parent: &str) -> Partition {
         Partition {
             schema: "s".into(),
@@ -132,7 +136,7 @@ mod tests {
     #[test]
     fn partitioned_partitions_get_on_only_and_leaves_a_concurrent_build_each_attached_upward() {
         let mut names = crate::pgname::IndexNames::new(Default::default());
-        let got: Vec<String> = index_partitions(
+        let got = texts(index_partitions(
             ("s", "t"),
             "t_a_idx",
             &[
@@ -141,10 +145,7 @@ mod tests {
             ],
             &mut |schema, table| names.choose_for_partition(schema, table, "t_a_idx"),
             &create_index,
-        )
-        .iter()
-        .map(|s| s.text().to_string())
-        .collect();
+        ));
         assert_eq!(
             got,
             [
@@ -170,7 +171,7 @@ mod tests {
         ]
         .into();
         let mut names = crate::pgname::IndexNames::new(Default::default());
-        let got: Vec<String> = complete_partitions(
+        let got = texts(complete_partitions(
             ("s", "t"),
             "t_a_idx",
             &[
@@ -182,10 +183,7 @@ mod tests {
             &attached,
             &mut |schema, table| names.choose_for_partition(schema, table, "t_a_idx"),
             &create_index,
-        )
-        .iter()
-        .map(|s| s.text().to_string())
-        .collect();
+        ));
         assert_eq!(
             got,
             [

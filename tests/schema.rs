@@ -281,9 +281,9 @@ fn an_invalid_index_is_found_dropped_and_rebuilt() {
 
 #[test]
 fn a_unique_build_failing_on_duplicates_leaves_nothing_and_the_run_goes_on() {
-    let (db, dir) = fixture("schema_dupes", "CREATE TABLE t (a int, b int); INSERT INTO t SELECT i % 10, i FROM generate_series(1, 100) i;");
-    let f = write(
-        dir.path(),
+    let (db, _dir, f) = declared(
+        "schema_dupes",
+        "CREATE TABLE t (a int, b int); INSERT INTO t SELECT i % 10, i FROM generate_series(1, 100) i;",
         "t.sql",
         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS t_a_unique ON t (a);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
     );
@@ -316,15 +316,12 @@ fn a_unique_build_failing_on_duplicates_leaves_nothing_and_the_run_goes_on() {
 /// finishes the tree.
 #[test]
 fn a_partition_failing_its_build_leaves_the_tree_invalid_and_the_next_apply_finishes_it() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_part_dupes",
         "CREATE TABLE m (id int, k int) PARTITION BY RANGE (id);
          CREATE TABLE m1 PARTITION OF m FOR VALUES FROM (0) TO (100);
          CREATE TABLE m2 PARTITION OF m FOR VALUES FROM (100) TO (200);
          INSERT INTO m VALUES (1, 1), (1, 1), (150, 2);",
-    );
-    let f = write(
-        dir.path(),
         "m.sql",
         "CREATE UNIQUE INDEX IF NOT EXISTS m_id_k ON m (id, k);\n",
     );
@@ -375,13 +372,10 @@ fn a_partition_failing_its_build_leaves_the_tree_invalid_and_the_next_apply_fini
 /// apply fail on it.
 #[test]
 fn a_unique_index_without_the_partition_key_is_rejected_by_the_plan() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_part_unique",
         "CREATE TABLE \"Events\" (id int, k int) PARTITION BY LIST (k);
          CREATE TABLE events_1 PARTITION OF \"Events\" FOR VALUES IN (1);",
-    );
-    let f = write(
-        dir.path(),
         "e.sql",
         "CREATE UNIQUE INDEX IF NOT EXISTS events_id ON \"Events\" (id);\nCREATE UNIQUE INDEX IF NOT EXISTS events_id_k ON \"Events\" (id, k);\n",
     );
@@ -538,14 +532,11 @@ fn a_unique_tree_with_an_invalid_partition_index_is_not_dropped() {
 /// pg_inherits, which takes no lock (pg_partition_tree locks every partition).
 #[test]
 fn a_locked_partition_does_not_stall_the_plan() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_locked_partition",
         "CREATE TABLE lp (id int, k int) PARTITION BY RANGE (k);
          CREATE TABLE lp1 PARTITION OF lp FOR VALUES FROM (0) TO (10);
          CREATE TABLE lp2 PARTITION OF lp FOR VALUES FROM (10) TO (20);",
-    );
-    let f = write(
-        dir.path(),
         "lp.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS lp_id ON lp (id);\n",
     );
@@ -566,12 +557,9 @@ fn a_locked_partition_does_not_stall_the_plan() {
 /// drops it and builds the index.
 #[test]
 fn a_leftover_that_cannot_be_dropped_yet_stops_the_retries_and_says_how_to_drop_it() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_stuck_leftover",
         "CREATE TABLE st (a int); INSERT INTO st SELECT generate_series(1, 1000);",
-    );
-    let f = write(
-        dir.path(),
         "st.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS st_a ON st (a);\n",
     );
@@ -616,7 +604,7 @@ fn a_leftover_that_cannot_be_dropped_yet_stops_the_retries_and_says_how_to_drop_
 /// CONCURRENTLY (which PostgreSQL refuses on a partitioned index), leaving nothing behind.
 #[test]
 fn a_differing_partitioned_index_is_rebuilt_only_with_a_write_lock_accepted() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_part_rebuild",
         "CREATE TABLE pt (k int, d date) PARTITION BY RANGE (k);
          CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM (0) TO (10);
@@ -624,9 +612,6 @@ fn a_differing_partitioned_index_is_rebuilt_only_with_a_write_lock_accepted() {
              PARTITION BY RANGE (k);
          CREATE TABLE pt2a PARTITION OF pt2 FOR VALUES FROM (10) TO (15);
          CREATE INDEX pt_k_idx ON pt (k, d);",
-    );
-    let f = write(
-        dir.path(),
         "pt.sql",
         "CREATE INDEX IF NOT EXISTS pt_k_idx ON pt (k);\n",
     );
@@ -661,6 +646,18 @@ fn a_differing_partitioned_index_is_rebuilt_only_with_a_write_lock_accepted() {
         ),
         0
     );
+}
+
+/// `fixture` with one declaration file `name` holding `text`.
+fn declared(
+    label: &str,
+    setup: &str,
+    name: &str,
+    text: &str,
+) -> (TestDb<'static>, tempfile::TempDir, PathBuf) {
+    let (db, dir) = fixture(label, setup);
+    let file = write(dir.path(), name, text);
+    (db, dir, file)
 }
 
 /// Runs a pgtune schema command in the background.
@@ -801,9 +798,9 @@ fn a_held_lock_is_retried_until_released_and_application_queries_never_queue_beh
 
 #[test]
 fn one_runner_at_a_time() {
-    let (db, dir) = fixture("schema_runners", "CREATE TABLE t (a int, b int); INSERT INTO t SELECT i, i FROM generate_series(1, 20000) i;");
-    let f = write(
-        dir.path(),
+    let (db, _dir, f) = declared(
+        "schema_runners",
+        "CREATE TABLE t (a int, b int); INSERT INTO t SELECT i, i FROM generate_series(1, 20000) i;",
         "t.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
     );
@@ -850,9 +847,9 @@ fn one_runner_at_a_time() {
 
 #[test]
 fn ctrl_c_during_a_build_cancels_it_and_leaves_no_invalid_index() {
-    let (db, dir) = fixture("schema_interrupt", "CREATE TABLE t (a int); CREATE TABLE other (a int); INSERT INTO t SELECT generate_series(1, 1000);");
-    let f = write(
-        dir.path(),
+    let (db, _dir, f) = declared(
+        "schema_interrupt",
+        "CREATE TABLE t (a int); CREATE TABLE other (a int); INSERT INTO t SELECT generate_series(1, 1000);",
         "t.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n",
     );
@@ -994,13 +991,10 @@ fn without_the_temp_privilege_definitions_are_unverified_and_say_why() {
 /// for a plain build and for a --rebuild-changed swap (its `_pgtune_new` copy).
 #[test]
 fn a_killed_build_backend_leaves_no_invalid_index_and_a_journal_row() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_killed",
         "CREATE TABLE t (a int, b int); CREATE TABLE other (a int); \
          INSERT INTO t SELECT i, i FROM generate_series(1, 1000) i; CREATE INDEX t_b ON t (a);",
-    );
-    let f = write(
-        dir.path(),
         "t.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n\
          CREATE INDEX CONCURRENTLY IF NOT EXISTS t_b ON t (b);\n",
@@ -1062,12 +1056,9 @@ fn a_killed_build_backend_leaves_no_invalid_index_and_a_journal_row() {
 /// and judge (and apply) the rest.
 #[test]
 fn a_locked_table_is_unverified_naming_its_holder_and_the_rest_is_judged() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_locked_table",
         "CREATE TABLE busy (a int); CREATE TABLE free (a int); CREATE INDEX busy_a ON busy (a);",
-    );
-    let f = write(
-        dir.path(),
         "t.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS busy_a ON busy (a);\n\
          CREATE INDEX CONCURRENTLY IF NOT EXISTS free_a ON free (a);\n",
@@ -1127,12 +1118,9 @@ fn a_locked_table_is_unverified_naming_its_holder_and_the_rest_is_judged() {
 /// a failed build's error keeps PostgreSQL's DETAIL (which key is duplicated).
 #[test]
 fn errors_are_blamed_on_their_cause_and_keep_their_detail() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_blame",
         "CREATE TABLE orders (id int, b int); INSERT INTO orders VALUES (1, 1), (1, 2);",
-    );
-    let f = write(
-        dir.path(),
         "t.sql",
         "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n\
          CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_x ON orders (no_such_col);\n\
@@ -1183,14 +1171,11 @@ fn errors_are_blamed_on_their_cause_and_keep_their_detail() {
 /// never `rejected`; `history` and `trends` say in one line which privilege is missing.
 #[test]
 fn a_monitoring_role_gets_unverified_and_one_line_privilege_errors() {
-    let (db, dir) = fixture(
+    let (db, _dir, f) = declared(
         "schema_monitor_role",
         "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a); \
          DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'schema_monitor') THEN CREATE ROLE schema_monitor LOGIN; END IF; END $$; \
          GRANT pg_monitor TO schema_monitor;",
-    );
-    let f = write(
-        dir.path(),
         "t.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);\n",
     );
@@ -1224,9 +1209,9 @@ fn a_monitoring_role_gets_unverified_and_one_line_privilege_errors() {
 /// note that lets CI pass without the index.
 #[test]
 fn a_typo_in_a_declaration_fails_verify() {
-    let (db, dir) = fixture("schema_typo", "CREATE TABLE t (a int);");
-    let f = write(
-        dir.path(),
+    let (db, _dir, f) = declared(
+        "schema_typo",
+        "CREATE TABLE t (a int);",
         "t.sql",
         "CREAT INDEX CONCURRENTLY IF NOT EXISTS x1 ON t (a);\n\
          CREATE INDX x2 ON t (a);\n\
@@ -1252,9 +1237,9 @@ fn a_typo_in_a_declaration_fails_verify() {
 /// never silently, an error lint names where it opened and each declaration it swallowed.
 #[test]
 fn an_unclosed_parenthesis_names_what_it_swallowed() {
-    let (db, dir) = fixture("schema_unclosed", "CREATE TABLE t (a int);");
-    let f = write(
-        dir.path(),
+    let (db, _dir, f) = declared(
+        "schema_unclosed",
+        "CREATE TABLE t (a int);",
         "t.sql",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS x1 ON t (a;\n\
          CREATE INDEX CONCURRENTLY IF NOT EXISTS x2 ON t (a);\n",
